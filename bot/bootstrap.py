@@ -1,0 +1,90 @@
+"""The one place where engine, clients, services and handlers are wired."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_bolt.async_app import AsyncApp
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.crypto import SecretBox
+from bot.jobs.deliver_notices import deliver_notices_job
+from bot.scheduler import add_interval_job, create_scheduler
+from bot.settings import Settings
+from bot.slack.clients import SlackClients
+from bot.slack.directory import WebApiDirectory
+from bot.slack.installations import EncryptedInstallationStore
+from bot.slack.outbox import Outbox, WebApiPoster
+from bot.slack_app import create_slack_app
+from db.engine import create_engine, session_factory
+from db.uow import SqlUnitOfWork
+from domain.services.identity import ensure_workspace
+from handlers.deps import Deps
+
+
+@dataclass
+class Runtime:
+    """Everything a running viltbot process holds."""
+
+    settings: Settings
+    engine: AsyncEngine
+    factory: async_sessionmaker[AsyncSession]
+    deps: Deps
+    slack_app: AsyncApp
+    outbox: Outbox
+    box: SecretBox | None
+    scheduler: AsyncIOScheduler | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def start_scheduler(self) -> AsyncIOScheduler:
+        """Start the jobs in the running event loop."""
+        scheduler = create_scheduler()
+        add_interval_job(
+            scheduler,
+            "deliver_notices",
+            deliver_notices_job(self.outbox),
+            self.settings.notice_poll_seconds,
+        )
+        scheduler.start()
+        self.scheduler = scheduler
+        return scheduler
+
+    async def close(self) -> None:
+        """Stop the jobs and release connections."""
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.engine.dispose()
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """Wire a runtime from settings (no I/O happens here)."""
+    engine = create_engine(settings.database_url)
+    factory = session_factory(engine)
+    box = SecretBox(settings.secret_key.get_secret_value()) if settings.secret_key else None
+    store = None
+    if settings.multi_workspace:
+        assert settings.slack_client_id is not None
+        if box is None:
+            raise ValueError("VILTBOT_SECRET_KEY is required to store Slack installations")
+
+        async def on_installed(workspace_id: str, name: str, user_id: str) -> None:
+            async with SqlUnitOfWork(factory) as uow:
+                await ensure_workspace(uow, workspace_id, name=name, installer_user_id=user_id)
+                await uow.commit()
+
+        store = EncryptedInstallationStore(settings.slack_client_id, engine, box, on_installed)
+    bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    clients = SlackClients(settings.slack_api_url, bot_token=bot_token, installation_store=store)
+    deps = Deps(settings=settings, factory=factory, slack_clients=clients, directory=WebApiDirectory(clients))
+    slack_app = create_slack_app(deps, installation_store=store, engine=engine)
+    outbox = Outbox(factory=factory, poster=WebApiPoster(clients), max_attempts=settings.notice_max_attempts)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        factory=factory,
+        deps=deps,
+        slack_app=slack_app,
+        outbox=outbox,
+        box=box,
+    )

@@ -1,0 +1,65 @@
+"""Starlette app: Slack endpoints, health, and the lifespan that runs the jobs."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.bootstrap import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def create_web_app(
+    runtime: Runtime, *, run_scheduler: bool = True, extra_routes: list[BaseRoute] | None = None
+) -> Starlette:
+    """The HTTP face of viltbot."""
+    handler = AsyncSlackRequestHandler(runtime.slack_app)
+
+    async def slack_events(request: Request) -> Response:
+        return await handler.handle(request)
+
+    async def healthz(request: Request) -> Response:
+        checks: dict[str, str] = {}
+        try:
+            async with runtime.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable ({type(exc).__name__})"
+        scheduler = runtime.scheduler
+        checks["scheduler"] = "running" if scheduler is not None and scheduler.running else "stopped"
+        healthy = checks["database"] == "ok" and (checks["scheduler"] == "running" or not run_scheduler)
+        return JSONResponse({"ok": healthy, **checks}, status_code=200 if healthy else 503)
+
+    routes: list[BaseRoute] = [
+        Route("/slack/events", slack_events, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    if runtime.settings.multi_workspace:
+        routes += [
+            Route("/slack/install", slack_events, methods=["GET"]),
+            Route("/slack/oauth_redirect", slack_events, methods=["GET"]),
+        ]
+    routes += extra_routes or []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if run_scheduler:
+            runtime.start_scheduler()
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    return Starlette(routes=routes, lifespan=lifespan)
+
+

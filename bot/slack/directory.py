@@ -1,0 +1,65 @@
+"""SlackDirectory adapter: what Slack says about channels and users."""
+
+from __future__ import annotations
+
+from slack_sdk.errors import SlackApiError
+
+from bot.slack.clients import SlackClients
+from domain.errors import ChannelUnusable
+from domain.ports import SlackUser
+
+
+class WebApiDirectory:
+    """Answers channel and user questions with conversations.info and users.info."""
+
+    def __init__(self, clients: SlackClients) -> None:
+        self._clients = clients
+
+    async def check_postable(self, workspace_id: str, channel_id: str) -> str:
+        """Return the channel's name, or raise ChannelUnusable saying why."""
+        client = await self._clients.for_workspace(workspace_id)
+        try:
+            answer = await client.conversations_info(channel=channel_id)
+        except SlackApiError as exc:
+            error = exc.response.get("error", "")
+            if error in {"channel_not_found", "missing_scope"}:
+                raise ChannelUnusable(
+                    f"I can't see <#{channel_id}>. If it is private, invite me with `/invite @viltbot` first."
+                ) from exc
+            raise
+        channel = answer.get("channel") or {}
+        name = str(channel.get("name") or channel_id)
+        if channel.get("is_archived"):
+            raise ChannelUnusable(f"#{name} is archived; pick a channel people still read.")
+        if channel.get("is_im") or channel.get("is_mpim"):
+            raise ChannelUnusable("Pick a channel, not a direct message, for team reports.")
+        if not channel.get("is_member"):
+            if channel.get("is_private"):
+                raise ChannelUnusable(f"I am not in #{name}. Invite me with `/invite @viltbot`, then try again.")
+            # Public channels can be joined; joining lets the bot post without chat:write.public.
+            try:
+                await client.conversations_join(channel=channel_id)
+            except SlackApiError as exc:
+                raise ChannelUnusable(
+                    f"I can't join #{name} ({exc.response.get('error', 'unknown error')}). "
+                    "Invite me with `/invite @viltbot`, then try again."
+                ) from exc
+        return name
+
+    async def user(self, workspace_id: str, user_id: str) -> SlackUser | None:
+        """The user, or None when the workspace has no such user."""
+        client = await self._clients.for_workspace(workspace_id)
+        try:
+            answer = await client.users_info(user=user_id)
+        except SlackApiError as exc:
+            if exc.response.get("error") in {"user_not_found", "user_not_visible"}:
+                return None
+            raise
+        user = answer.get("user") or {}
+        return SlackUser(
+            id=str(user.get("id", user_id)),
+            name=str(user.get("name", "")),
+            real_name=str(user.get("real_name") or (user.get("profile") or {}).get("real_name") or ""),
+            is_bot=bool(user.get("is_bot")),
+            deleted=bool(user.get("deleted")),
+        )

@@ -1,0 +1,87 @@
+"""Bolt AsyncApp factory: one app, one middleware, one error handler."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.response import BoltResponse
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.errors import DomainError
+from handlers import commands, help, teams
+from handlers.commands import CommandRouter
+from handlers.context import actor_middleware
+from handlers.deps import Deps
+
+log = logging.getLogger(__name__)
+
+BOT_SCOPES = [
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "channels:read",
+    "channels:join",
+    "groups:read",
+    "im:write",
+    "users:read",
+    "users:read.email",
+    "files:write",
+]
+
+
+def build_router() -> CommandRouter:
+    """Every `/vilt` subcommand, in the order help lists them."""
+    router = CommandRouter()
+    help.register(router)
+    teams.register(router)
+    return router
+
+
+def create_slack_app(
+    deps: Deps,
+    *,
+    installation_store: AsyncInstallationStore | None = None,
+    engine: AsyncEngine | None = None,
+) -> AsyncApp:
+    """Build the Bolt app for single-workspace (token) or multi-workspace (OAuth) mode."""
+    settings = deps.settings
+    signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    client = deps.slack_clients.bare()
+    if settings.multi_workspace and installation_store is not None and engine is not None:
+        assert settings.slack_client_id and settings.slack_client_secret
+        app = AsyncApp(
+            signing_secret=signing_secret,
+            client=client,
+            installation_store=installation_store,
+            oauth_settings=AsyncOAuthSettings(
+                client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret.get_secret_value(),
+                scopes=BOT_SCOPES,
+                installation_store=installation_store,
+                state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
+                install_path="/slack/install",
+                redirect_uri_path="/slack/oauth_redirect",
+                authorization_url=settings.slack_oauth_authorize_url,
+            ),
+        )
+    else:
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+        app = AsyncApp(signing_secret=signing_secret, client=client, token=token)
+    app.middleware(actor_middleware(deps))
+    commands.register(app, build_router())
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any], context: Any) -> BoltResponse | None:
+        request_id = context.get("request_id", "-") if hasattr(context, "get") else "-"
+        if isinstance(error, DomainError):
+            log.info("request %s: %s", request_id, error.message)
+        else:
+            log.error("request %s failed: %s", request_id, type(error).__name__, exc_info=error)
+        return None
+
+    return app

@@ -1,0 +1,31 @@
+"""Errors whose message is safe to show the user who caused them."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A failure the user can act on; `message` is shown to them as is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotAllowed(DomainError):
+    """The caller lacks the role this needs."""
+
+
+class NotFound(DomainError):
+    """A named team, user or record does not exist in this workspace."""
+
+
+class Conflict(DomainError):
+    """The change clashes with what exists (a duplicate name, say)."""
+
+
+class InvalidInput(DomainError):
+    """Arguments are missing or malformed; the message carries the usage line."""
+
+
+class ChannelUnusable(DomainError):
+    """The bot cannot post to the given channel."""

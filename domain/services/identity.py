@@ -1,0 +1,60 @@
+"""Resolve the Actor for a Slack user in a workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import select
+
+from domain.actor import Actor
+from domain.models import Membership, Role, Team, UserPreference, Workspace
+from domain.ports import UnitOfWork
+
+
+async def ensure_workspace(
+    uow: UnitOfWork, workspace_id: str, *, name: str = "", installer_user_id: str | None = None
+) -> Workspace:
+    """Return the workspace row, creating it on first contact."""
+    workspace = await uow.session.get(Workspace, workspace_id)
+    if workspace is None:
+        workspace = Workspace(id=workspace_id, name=name, installer_user_id=installer_user_id)
+        uow.session.add(workspace)
+        await uow.session.flush()
+    elif installer_user_id and workspace.installer_user_id != installer_user_id:
+        workspace.installer_user_id = installer_user_id
+    return workspace
+
+
+async def resolve_actor(
+    uow: UnitOfWork, workspace_id: str, user_id: str, *, first_admins: Iterable[str] = ()
+) -> Actor:
+    """Load the user's teams, roles and active team within one workspace."""
+    workspace = await ensure_workspace(uow, workspace_id)
+    rows = (
+        await uow.session.execute(
+            select(Membership, Team)
+            .join(Team, Team.id == Membership.team_id)  # type: ignore[arg-type]
+            .where(Membership.workspace_id == workspace_id, Membership.user_id == user_id)
+        )
+    ).all()
+    actor = Actor(
+        workspace_id=workspace_id,
+        user_id=user_id,
+        is_workspace_admin=user_id in set(first_admins) or user_id == workspace.installer_user_id,
+    )
+    for membership, team in rows:
+        assert team.id is not None
+        actor.teams[team.id] = team
+        actor.roles[team.id] = Role(membership.role)
+    pref = (
+        await uow.session.execute(
+            select(UserPreference).where(
+                UserPreference.workspace_id == workspace_id, UserPreference.user_id == user_id
+            )
+        )
+    ).scalar_one_or_none()
+    if pref is not None and pref.active_team_id in actor.teams:
+        actor.active_team_id = pref.active_team_id
+    elif len(actor.teams) == 1:
+        actor.active_team_id = next(iter(actor.teams))
+    return actor
