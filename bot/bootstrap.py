@@ -76,9 +76,16 @@ def build_runtime(settings: Settings) -> Runtime:
         store = EncryptedInstallationStore(settings.slack_client_id, engine, box, on_installed)
     bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     clients = SlackClients(settings.slack_api_url, bot_token=bot_token, installation_store=store)
-    deps = Deps(settings=settings, factory=factory, slack_clients=clients, directory=WebApiDirectory(clients))
+    deps = Deps(
+        settings=settings,
+        factory=factory,
+        slack_clients=clients,
+        directory=WebApiDirectory(clients),
+    )
     slack_app = create_slack_app(deps, installation_store=store, engine=engine)
-    outbox = Outbox(factory=factory, poster=WebApiPoster(clients), max_attempts=settings.notice_max_attempts)
+    outbox = Outbox(
+        factory=factory, poster=WebApiPoster(clients), max_attempts=settings.notice_max_attempts
+    )
     return Runtime(
         settings=settings,
         engine=engine,

@@ -22,14 +22,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve = sub.add_parser("serve", help="run the web server and the scheduled jobs")
-    serve.add_argument("--port", type=int, default=None, help="port to listen on (default $PORT or 3000)")
-    serve.add_argument("--host", default=None, help="interface to bind (default 127.0.0.1 in the sandbox, else 0.0.0.0)")
+    serve.add_argument(
+        "--port", type=int, default=None, help="port to listen on (default $PORT or 3000)"
+    )
+    serve.add_argument(
+        "--host",
+        default=None,
+        help="interface to bind (default 127.0.0.1 in the sandbox, else 0.0.0.0)",
+    )
     serve.add_argument(
         "--sandbox",
         action="store_true",
         help="try viltbot with no Slack or GoTo account: local stand-ins for both, on SQLite",
     )
-    serve.add_argument("--no-jobs", action="store_true", help="serve HTTP only; run jobs in `viltbot worker`")
+    serve.add_argument(
+        "--no-jobs", action="store_true", help="serve HTTP only; run jobs in `viltbot worker`"
+    )
     sub.add_parser("worker", help="run the scheduled jobs only (no web server)")
     sub.add_parser("migrate", help="bring the database schema up to date")
     goto = sub.add_parser("goto-sandbox", help="run the GoTo sandbox on its own")
@@ -38,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     goto.add_argument("--scenario", default=None, help="scenario YAML (default: the built-in demo)")
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=os.environ.get("LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if args.command is None:
         parser.print_help()

@@ -19,4 +19,6 @@ def create_scheduler() -> AsyncIOScheduler:
 
 def add_interval_job(scheduler: AsyncIOScheduler, job_id: str, fn: JobFn, seconds: float) -> None:
     """Run `fn` every `seconds`, replacing any job with the same id."""
-    scheduler.add_job(fn, "interval", seconds=seconds, id=job_id, name=job_id, replace_existing=True)
+    scheduler.add_job(
+        fn, "interval", seconds=seconds, id=job_id, name=job_id, replace_existing=True
+    )

@@ -36,8 +36,12 @@ def create_web_app(
         except Exception as exc:
             checks["database"] = f"unreachable ({type(exc).__name__})"
         scheduler = runtime.scheduler
-        checks["scheduler"] = "running" if scheduler is not None and scheduler.running else "stopped"
-        healthy = checks["database"] == "ok" and (checks["scheduler"] == "running" or not run_scheduler)
+        checks["scheduler"] = (
+            "running" if scheduler is not None and scheduler.running else "stopped"
+        )
+        healthy = checks["database"] == "ok" and (
+            checks["scheduler"] == "running" or not run_scheduler
+        )
         return JSONResponse({"ok": healthy, **checks}, status_code=200 if healthy else 503)
 
     routes: list[BaseRoute] = [
@@ -61,5 +65,3 @@ def create_web_app(
             await runtime.close()
 
     return Starlette(routes=routes, lifespan=lifespan)
-
-

@@ -65,7 +65,9 @@ class Settings(BaseSettings):
     @property
     def admin_ids(self) -> frozenset[str]:
         """Slack user ids of the first admins."""
-        return frozenset(part.strip() for part in self.admins.replace(";", ",").split(",") if part.strip())
+        return frozenset(
+            part.strip() for part in self.admins.replace(";", ",").split(",") if part.strip()
+        )
 
     @property
     def multi_workspace(self) -> bool:

@@ -50,7 +50,9 @@ def create_slack_app(
 ) -> AsyncApp:
     """Build the Bolt app for single-workspace (token) or multi-workspace (OAuth) mode."""
     settings = deps.settings
-    signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    signing_secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    )
     client = deps.slack_clients.bare()
     if settings.multi_workspace and installation_store is not None and engine is not None:
         assert settings.slack_client_id and settings.slack_client_secret

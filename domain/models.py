@@ -34,7 +34,9 @@ class Workspace(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)
     name: str = Field(default="", max_length=200)
     installer_user_id: str | None = Field(default=None, max_length=32)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
 
 
 class Team(SQLModel, table=True):
@@ -48,7 +50,9 @@ class Team(SQLModel, table=True):
     name_key: str = Field(max_length=80, description="lower-cased name for uniqueness")
     channel_id: str = Field(max_length=32)
     created_by: str = Field(max_length=32)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
 
 
 class Membership(SQLModel, table=True):
@@ -62,13 +66,17 @@ class Membership(SQLModel, table=True):
     user_id: str = Field(max_length=32, index=True)
     role: Role = Field(sa_column=Column(String(16), nullable=False))
     added_by: str = Field(max_length=32)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
 
 
 class UserPreference(SQLModel, table=True):
     """Per-user settings such as the active team."""
 
-    __table_args__ = (UniqueConstraint("workspace_id", "user_id", name="uq_userpref_workspace_user"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "user_id", name="uq_userpref_workspace_user"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: str = Field(foreign_key="workspace.id", max_length=32)
@@ -95,8 +103,106 @@ class Notice(SQLModel, table=True):
     next_attempt_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
-    lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    lease_until: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
     last_error: str | None = Field(default=None, max_length=500)
     slack_ts: str | None = Field(default=None, max_length=32)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class LocationKind(StrEnum):
+    """Where sessions happen: a room, or one of the two GoTo products."""
+
+    CLASSROOM = "classroom"
+    GOTOWEBINAR = "gotowebinar"
+    GOTOTRAINING = "gototraining"
+
+    @property
+    def is_goto(self) -> bool:
+        """True for the GoTo products."""
+        return self is not LocationKind.CLASSROOM
+
+    @property
+    def label(self) -> str:
+        """The product name people know."""
+        return {
+            LocationKind.CLASSROOM: "Classroom",
+            LocationKind.GOTOWEBINAR: "GoToWebinar",
+            LocationKind.GOTOTRAINING: "GoToTraining",
+        }[self]
+
+
+class Location(SQLModel, table=True):
+    """Where a session takes place; GoTo kinds link to one GoTo account."""
+
+    __table_args__ = (
+        UniqueConstraint("owner_team_id", "name_key", name="uq_location_team_name"),
+        UniqueConstraint("workspace_id", "goto_organizer_key", name="uq_location_goto_account"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspace.id", index=True, max_length=32)
+    owner_team_id: int = Field(foreign_key="team.id", index=True)
+    name: str = Field(max_length=100)
+    name_key: str = Field(max_length=100)
+    active: bool = Field(default=True)
+    kind: LocationKind = Field(sa_column=Column(String(16), nullable=False))
+    max_learners: int | None = Field(default=None)
+    information_url: str | None = Field(default=None, max_length=2000)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    goto_notifications: bool = Field(default=True)
+    consumer_key: str | None = Field(default=None, max_length=200)
+    consumer_secret_enc: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The linked GoTo account (the connection).
+    goto_organizer_key: str | None = Field(default=None, max_length=64)
+    goto_account_key: str | None = Field(default=None, max_length=64)
+    goto_email: str | None = Field(default=None, max_length=320)
+    access_token_enc: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    refresh_token_enc: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    access_expires_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    linked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    linked_by: str | None = Field(default=None, max_length=32)
+    connection_expires_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    connection_error: str | None = Field(default=None, max_length=500)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class LocationTeam(SQLModel, table=True):
+    """A team that may schedule sessions at a location (team availability)."""
+
+    __table_args__ = (UniqueConstraint("location_id", "team_id", name="uq_location_team"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    location_id: int = Field(foreign_key="location.id", index=True, ondelete="CASCADE")
+    team_id: int = Field(foreign_key="team.id", index=True, ondelete="CASCADE")
+
+
+class LinkRequest(SQLModel, table=True):
+    """A pending GoTo OAuth link: single-use state bound to location, user and workspace."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    state_hash: str = Field(max_length=64, unique=True)
+    workspace_id: str = Field(foreign_key="workspace.id", max_length=32)
+    location_id: int = Field(foreign_key="location.id", index=True, ondelete="CASCADE")
+    user_id: str = Field(max_length=32)
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    message_channel: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )

@@ -109,7 +109,9 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
         words = text.split()
         command, rest = router.find(words)
         raw_args = text
-        invocation = Invocation(request=request, args=rest, raw_args=raw_args, body=body, respond=respond)
+        invocation = Invocation(
+            request=request, args=rest, raw_args=raw_args, body=body, respond=respond
+        )
         if command is None:
             await _unknown(router, invocation, words)
             return

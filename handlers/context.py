@@ -25,7 +25,7 @@ def actor_middleware(deps: Deps) -> Callable[..., Awaitable[Any]]:
     async def resolve(
         context: AsyncBoltContext,
         request: AsyncBoltRequest,
-        next: Callable[[], Awaitable[BoltResponse]],  # noqa: A002  (Bolt's argument name)
+        next: Callable[[], Awaitable[BoltResponse]],  # Bolt passes arguments by these names
     ) -> BoltResponse:
         context["deps"] = deps
         context["request_id"] = uuid.uuid4().hex[:12]

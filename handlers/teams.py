@@ -60,7 +60,9 @@ async def team_use(inv: Invocation) -> None:
         team = await teams.use_team(uow, inv.actor, inv.raw_args)
         await uow.commit()
     role = inv.actor.roles.get(team.id or -1)
-    await inv.reply(f"Your active team is now *{team.name}* (you are {role.value if role else 'a member'}).")
+    await inv.reply(
+        f"Your active team is now *{team.name}* (you are {role.value if role else 'a member'})."
+    )
 
 
 async def team_add(inv: Invocation) -> None:
@@ -99,8 +101,24 @@ async def team_remove(inv: Invocation) -> None:
 
 def register(router: CommandRouter) -> None:
     """Add the team subcommands."""
-    router.add(Subcommand("team new", NEW_USAGE, "create a team and its report channel", team_new, team_creators))
-    router.add(Subcommand("team list", "/vilt team list", "the teams you are in", team_list, members))
+    router.add(
+        Subcommand(
+            "team new", NEW_USAGE, "create a team and its report channel", team_new, team_creators
+        )
+    )
+    router.add(
+        Subcommand("team list", "/vilt team list", "the teams you are in", team_list, members)
+    )
     router.add(Subcommand("team use", USE_USAGE, "switch your active team", team_use, members))
-    router.add(Subcommand("team add", ADD_USAGE, "add someone to your active team", team_add, team_admins))
-    router.add(Subcommand("team remove", REMOVE_USAGE, "remove someone from your active team", team_remove, team_admins))
+    router.add(
+        Subcommand("team add", ADD_USAGE, "add someone to your active team", team_add, team_admins)
+    )
+    router.add(
+        Subcommand(
+            "team remove",
+            REMOVE_USAGE,
+            "remove someone from your active team",
+            team_remove,
+            team_admins,
+        )
+    )

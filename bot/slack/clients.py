@@ -38,7 +38,9 @@ class SlackClients:
         token = await self._token(workspace_id)
         client = self._cache.get(token)
         if client is None:
-            client = AsyncWebClient(token=token, base_url=self.base_url, timeout=SLACK_TIMEOUT_SECONDS)
+            client = AsyncWebClient(
+                token=token, base_url=self.base_url, timeout=SLACK_TIMEOUT_SECONDS
+            )
             self._cache[token] = client
         return client
 

@@ -35,7 +35,9 @@ class WebApiDirectory:
             raise ChannelUnusable("Pick a channel, not a direct message, for team reports.")
         if not channel.get("is_member"):
             if channel.get("is_private"):
-                raise ChannelUnusable(f"I am not in #{name}. Invite me with `/invite @viltbot`, then try again.")
+                raise ChannelUnusable(
+                    f"I am not in #{name}. Invite me with `/invite @viltbot`, then try again."
+                )
             # Public channels can be joined; joining lets the bot post without chat:write.public.
             try:
                 await client.conversations_join(channel=channel_id)
@@ -59,7 +61,9 @@ class WebApiDirectory:
         return SlackUser(
             id=str(user.get("id", user_id)),
             name=str(user.get("name", "")),
-            real_name=str(user.get("real_name") or (user.get("profile") or {}).get("real_name") or ""),
+            real_name=str(
+                user.get("real_name") or (user.get("profile") or {}).get("real_name") or ""
+            ),
             is_bot=bool(user.get("is_bot")),
             deleted=bool(user.get("deleted")),
         )

@@ -168,23 +168,33 @@ class Outbox:
         try:
             ts = await self.poster.post(notice)
         except RetryLater as exc:
-            await self._reschedule(notice, timedelta(seconds=exc.seconds), count=False, reason="ratelimited")
+            await self._reschedule(
+                notice, timedelta(seconds=exc.seconds), count=False, reason="ratelimited"
+            )
             report.retrying.append(notice.id)
             return
         except PostFailed as exc:
             attempts = notice.attempts + 1
             if exc.permanent or attempts >= self.max_attempts:
-                why = exc.reason if exc.permanent else f"gave up after {attempts} attempts: {exc.reason}"
+                why = (
+                    exc.reason
+                    if exc.permanent
+                    else f"gave up after {attempts} attempts: {exc.reason}"
+                )
                 await self._finish(notice, NoticeStatus.FAILED, last_error=why, attempts=attempts)
                 log.warning("notice %s failed: %s", notice.id, why)
                 report.failed.append(notice.id)
             else:
-                await self._reschedule(notice, self._backoff(attempts), count=True, reason=exc.reason)
+                await self._reschedule(
+                    notice, self._backoff(attempts), count=True, reason=exc.reason
+                )
                 report.retrying.append(notice.id)
             return
         except Exception:
             log.exception("notice %s: unexpected error while posting", notice.id)
-            await self._reschedule(notice, self._backoff(notice.attempts + 1), count=True, reason="internal_error")
+            await self._reschedule(
+                notice, self._backoff(notice.attempts + 1), count=True, reason="internal_error"
+            )
             report.retrying.append(notice.id)
             return
         await self._finish(notice, NoticeStatus.SENT, slack_ts=ts, attempts=notice.attempts + 1)
@@ -195,7 +205,9 @@ class Outbox:
         capped: timedelta = min(step, self.max_backoff)
         return capped * (0.5 + self.jitter() / 2)
 
-    async def _reschedule(self, notice: Notice, delay: timedelta, *, count: bool, reason: str) -> None:
+    async def _reschedule(
+        self, notice: Notice, delay: timedelta, *, count: bool, reason: str
+    ) -> None:
         async with self.factory() as session, session.begin():
             await session.execute(
                 update(Notice)

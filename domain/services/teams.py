@@ -37,7 +37,9 @@ def clean_team_name(raw: str) -> str:
     if len(name) > TEAM_NAME_MAX:
         raise InvalidInput(f"A team name has at most {TEAM_NAME_MAX} characters.")
     if name.startswith(("#", "@", "<")):
-        raise InvalidInput("A team name cannot start with #, @ or <. Usage: `/vilt team new <name> #channel`")
+        raise InvalidInput(
+            "A team name cannot start with #, @ or <. Usage: `/vilt team new <name> #channel`"
+        )
     return name
 
 
@@ -146,7 +148,9 @@ async def use_team(uow: UnitOfWork, actor: Actor, name: str) -> Team:
     team = await find_team(uow, actor.workspace_id, name)
     assert team.id is not None
     if team.id not in actor.roles:
-        raise NotAllowed(f"You are not a member of team *{team.name}*. Ask one of its admins to add you.")
+        raise NotAllowed(
+            f"You are not a member of team *{team.name}*. Ask one of its admins to add you."
+        )
     await _set_active(uow, actor, team.id)
     actor.active_team_id = team.id
     return team
@@ -178,7 +182,9 @@ async def add_member(
         if membership.role == role:
             raise Conflict(f"<@{user_id}> is already a {role.value} of team *{team.name}*.")
         if membership.role == Role.ADMIN and await _admin_count(uow, team.id) == 1:
-            raise Conflict(f"<@{user_id}> is the last admin of *{team.name}*; add another admin first.")
+            raise Conflict(
+                f"<@{user_id}> is the last admin of *{team.name}*; add another admin first."
+            )
         membership.role = role
     await uow.session.flush()
     verb = "added you to" if added else "changed your role in"
@@ -246,7 +252,9 @@ async def _set_active(uow: UnitOfWork, actor: Actor, team_id: int) -> None:
     ).scalar_one_or_none()
     if pref is None:
         uow.session.add(
-            UserPreference(workspace_id=actor.workspace_id, user_id=actor.user_id, active_team_id=team_id)
+            UserPreference(
+                workspace_id=actor.workspace_id, user_id=actor.user_id, active_team_id=team_id
+            )
         )
     else:
         pref.active_team_id = team_id

@@ -45,7 +45,9 @@ async def test_create_team_makes_creator_admin_and_queues_channel_notice(
 ) -> None:
     boss = await actor_for(factory, BOSS)
     async with SqlUnitOfWork(factory) as uow:
-        team = await teams.create_team(uow, boss, name=" Sales  Academy ", channel_id="C0TRAIN001", slack=directory)
+        team = await teams.create_team(
+            uow, boss, name=" Sales  Academy ", channel_id="C0TRAIN001", slack=directory
+        )
         await uow.commit()
     assert team.name == "Sales Academy"
     boss = await actor_for(factory, BOSS)
@@ -66,7 +68,9 @@ async def test_duplicate_name_unusable_channel_and_non_admin_change_nothing(
     boss = await actor_for(factory, BOSS)
     with pytest.raises(Conflict, match="already exists"):
         async with SqlUnitOfWork(factory) as uow:
-            await teams.create_team(uow, boss, name="sales", channel_id="C0TRAIN001", slack=directory)
+            await teams.create_team(
+                uow, boss, name="sales", channel_id="C0TRAIN001", slack=directory
+            )
     with pytest.raises(ChannelUnusable):
         async with SqlUnitOfWork(factory) as uow:
             await teams.create_team(uow, boss, name="Ops", channel_id="C0NOPE0001", slack=directory)
@@ -87,7 +91,9 @@ async def test_roles_are_managed_by_team_admins_and_the_last_admin_stays(
         await uow.commit()
     boss = await actor_for(factory, BOSS)
     async with SqlUnitOfWork(factory) as uow:
-        _, added = await teams.add_member(uow, boss, user_id=ANN, role=Role.LEARNER, slack=directory)
+        _, added = await teams.add_member(
+            uow, boss, user_id=ANN, role=Role.LEARNER, slack=directory
+        )
         await uow.commit()
     assert added
     ann = await actor_for(factory, ANN)
@@ -97,7 +103,9 @@ async def test_roles_are_managed_by_team_admins_and_the_last_admin_stays(
             await teams.add_member(uow, ann, user_id=BOSS, role=Role.LEARNER, slack=directory)
     with pytest.raises(NotFound):
         async with SqlUnitOfWork(factory) as uow:
-            await teams.add_member(uow, boss, user_id="U0GHOST001", role=Role.LEARNER, slack=directory)
+            await teams.add_member(
+                uow, boss, user_id="U0GHOST001", role=Role.LEARNER, slack=directory
+            )
     with pytest.raises(Conflict, match="last admin"):
         async with SqlUnitOfWork(factory) as uow:
             await teams.remove_member(uow, boss, user_id=BOSS)
@@ -123,6 +131,8 @@ async def test_nothing_crosses_workspaces(
         with pytest.raises(NotFound):
             await teams.find_team(uow, OTHER_WS, "Sales")
         # The same name is free in another workspace.
-        await teams.create_team(uow, stranger, name="Sales", channel_id="C0TRAIN001", slack=directory)
+        await teams.create_team(
+            uow, stranger, name="Sales", channel_id="C0TRAIN001", slack=directory
+        )
         await uow.commit()
     assert await count(factory, Team) == 2

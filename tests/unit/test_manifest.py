@@ -21,7 +21,9 @@ def test_manifest_points_every_surface_at_the_one_events_url() -> None:
     assert manifest["settings"]["event_subscriptions"]["request_url"] == events
     assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
-    assert manifest["oauth_config"]["redirect_urls"] == ["https://viltbot.example.com/slack/oauth_redirect"]
+    assert manifest["oauth_config"]["redirect_urls"] == [
+        "https://viltbot.example.com/slack/oauth_redirect"
+    ]
     assert len(manifest["display_information"]["long_description"]) >= 175
 
 

@@ -16,3 +16,19 @@ def test_schema_has_every_table_and_downgrades_cleanly(database_url: str) -> Non
     upgrade(database_url)
     assert "notice" in set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_migrations_match_the_models(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import domain.models  # noqa: F401
+    from db.slack_tables import slack_metadata
+
+    engine = create_engine(sync_url(database_url))
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        drift = compare_metadata(context, [SQLModel.metadata, slack_metadata])  # type: ignore[arg-type]
+    engine.dispose()
+    assert drift == []

@@ -40,7 +40,9 @@ def test_multi_workspace_needs_the_client_secret_not_a_bot_token() -> None:
 
 
 def test_sandbox_needs_nothing_and_urls_are_normalised() -> None:
-    settings = make(VILTBOT_SANDBOX="true", SLACK_API_URL="http://127.0.0.1:9/api", GOTO_API_URL="http://x/")
+    settings = make(
+        VILTBOT_SANDBOX="true", SLACK_API_URL="http://127.0.0.1:9/api", GOTO_API_URL="http://x/"
+    )
     assert settings.missing() == []
     assert settings.slack_api_url == "http://127.0.0.1:9/api/"
     assert settings.goto_api_url == "http://x"

@@ -1,0 +1,173 @@
+"""Pure policies: field validation, tags, connection status. The clock is passed in."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlparse
+
+from domain.models import LocationKind
+
+LOCATION_NAME_MAX = 100
+MAX_LEARNERS_LIMIT = 100_000
+TAG_RE = re.compile(r"(?<![\w&])#([\w][\w-]{0,49})")
+
+
+def tags_in(text: str) -> list[str]:
+    """The `#tags` in a description, lower-cased, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for match in TAG_RE.finditer(text or ""):
+        seen.setdefault(match.group(1).lower(), None)
+    return list(seen)
+
+
+@dataclass
+class LocationForm:
+    """What an admin typed into the location modal (raw strings where typing happens)."""
+
+    name: str = ""
+    active: bool = True
+    kind: str = LocationKind.CLASSROOM.value
+    max_learners: str = ""
+    information_url: str = ""
+    owner_team_id: int | None = None
+    team_ids: list[int] = field(default_factory=list)
+    description: str = ""
+    consumer_key: str = ""
+    consumer_secret: str = ""
+    goto_notifications: bool = True
+
+
+@dataclass
+class CleanLocation:
+    """A validated location form."""
+
+    name: str
+    active: bool
+    kind: LocationKind
+    max_learners: int | None
+    information_url: str | None
+    owner_team_id: int
+    team_ids: list[int]
+    description: str
+    consumer_key: str | None
+    consumer_secret: str | None
+    goto_notifications: bool
+
+
+def validate_location(
+    form: LocationForm,
+    *,
+    admin_team_ids: set[int],
+    workspace_team_ids: set[int],
+    has_saved_secret: bool = False,
+) -> tuple[CleanLocation | None, dict[str, str]]:
+    """Check every field; return the clean form or errors keyed by field name."""
+    errors: dict[str, str] = {}
+    name = " ".join(form.name.split())
+    if not name:
+        errors["name"] = "Give the location a name."
+    elif len(name) > LOCATION_NAME_MAX:
+        errors["name"] = f"Use at most {LOCATION_NAME_MAX} characters."
+    try:
+        kind = LocationKind(form.kind)
+    except ValueError:
+        errors["kind"] = "Choose classroom, GoToWebinar or GoToTraining."
+        kind = LocationKind.CLASSROOM
+    max_learners: int | None = None
+    raw_max = form.max_learners.strip().replace(",", "").replace("_", "")
+    if raw_max:
+        if not raw_max.isdigit():
+            errors["max_learners"] = "Enter a whole number from 1 to 100,000, or leave it empty."
+        else:
+            max_learners = int(raw_max)
+            if not 1 <= max_learners <= MAX_LEARNERS_LIMIT:
+                errors["max_learners"] = (
+                    "Enter a whole number from 1 to 100,000, or leave it empty."
+                )
+    url = form.information_url.strip() or None
+    if url is not None:
+        parsed = urlparse(url)
+        if parsed.scheme not in {"http", "https"} or not parsed.netloc or " " in url:
+            errors["information_url"] = "Enter a web address starting with http:// or https://."
+    owner = form.owner_team_id
+    if owner is None or owner not in admin_team_ids:
+        errors["owner_team"] = "Choose a team you administer as the owner."
+    team_ids = sorted(set(form.team_ids))
+    if not team_ids:
+        errors["team_availability"] = "Choose at least one team that may schedule sessions here."
+    elif not set(team_ids) <= workspace_team_ids:
+        errors["team_availability"] = "One of the chosen teams no longer exists; choose again."
+    consumer_key = form.consumer_key.strip() or None
+    consumer_secret = form.consumer_secret.strip() or None
+    if kind.is_goto:
+        if consumer_key is None:
+            errors["consumer_key"] = f"Paste the consumer key of your {kind.label} app."
+        elif len(consumer_key) > 200 or " " in consumer_key:
+            errors["consumer_key"] = (
+                "That does not look like a consumer key (no spaces, at most 200 characters)."
+            )
+        if consumer_secret is None and not has_saved_secret:
+            errors["consumer_secret"] = f"Paste the consumer secret of your {kind.label} app."
+        elif consumer_secret is not None and len(consumer_secret) > 500:
+            errors["consumer_secret"] = (
+                "That does not look like a consumer secret (at most 500 characters)."
+            )
+    else:
+        consumer_key = consumer_secret = None
+    if errors:
+        return None, errors
+    assert owner is not None
+    return (
+        CleanLocation(
+            name=name,
+            active=form.active,
+            kind=kind,
+            max_learners=max_learners,
+            information_url=url,
+            owner_team_id=owner,
+            team_ids=team_ids,
+            description=form.description.strip(),
+            consumer_key=consumer_key,
+            consumer_secret=consumer_secret,
+            goto_notifications=form.goto_notifications if kind.is_goto else False,
+        ),
+        {},
+    )
+
+
+@dataclass(frozen=True)
+class ConnectionStatus:
+    """How a location's GoTo connection stands right now."""
+
+    state: str  # not_applicable | not_linked | connected | expired | failed
+    text: str
+    days_left: int | None = None
+
+
+def connection_status(
+    *,
+    kind: LocationKind,
+    linked_email: str | None,
+    expires_at: datetime | None,
+    error: str | None,
+    now: datetime,
+) -> ConnectionStatus:
+    """The status line: not linked · connected as … until … (N days left) · expired · failed."""
+    if not kind.is_goto:
+        return ConnectionStatus("not_applicable", "classroom (no GoTo connection)")
+    if error:
+        return ConnectionStatus("failed", f"failed: {error}")
+    if expires_at is None:
+        return ConnectionStatus("not_linked", "not linked")
+    if expires_at <= now:
+        return ConnectionStatus("expired", "expired", 0)
+    days = (expires_at - now).days
+    until = expires_at.strftime("%Y-%m-%d")
+    plural = "s" if days != 1 else ""
+    return ConnectionStatus(
+        "connected",
+        f"connected as {linked_email or 'a GoTo account'} until {until} ({days} day{plural} left)",
+        days,
+    )
