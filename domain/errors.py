@@ -29,3 +29,21 @@ class InvalidInput(DomainError):
 
 class ChannelUnusable(DomainError):
     """The bot cannot post to the given channel."""
+
+
+class FieldErrors(DomainError):
+    """Form input is wrong; `errors` maps each field to what to fix."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(
+            "Some fields need fixing: " + "; ".join(f"{k}: {v}" for k, v in errors.items())
+        )
+        self.errors = errors
+
+
+class LinkFailed(DomainError):
+    """Linking a location to a GoTo account failed; `reason` picks the page shown."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason

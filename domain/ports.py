@@ -46,3 +46,41 @@ class SlackDirectory(Protocol):
     async def user(self, workspace_id: str, user_id: str) -> SlackUser | None:
         """The user, or None when the workspace has no such user."""
         ...
+
+
+class SecretSealer(Protocol):
+    """Encrypts secrets before they are stored, and opens them again."""
+
+    def encrypt(self, plaintext: str) -> str: ...
+
+    def decrypt(self, stored: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class LinkedAccount:
+    """A GoTo account and its tokens, as the OAuth code exchange returns them."""
+
+    organizer_key: str
+    account_key: str | None
+    email: str | None
+    access_token: str
+    refresh_token: str
+    access_expires_at: datetime
+    connection_expires_at: datetime
+
+    def __repr__(self) -> str:
+        return f"LinkedAccount(organizer_key={self.organizer_key!r}, email={self.email!r}, tokens=<hidden>)"
+
+
+class GoToLinker(Protocol):
+    """The OAuth half of GoTo that linking a location needs."""
+
+    def authorize_url(self, *, consumer_key: str, redirect_uri: str, state: str) -> str:
+        """Where to send the browser for consent."""
+        ...
+
+    async def exchange_code(
+        self, *, consumer_key: str, consumer_secret: str, code: str, redirect_uri: str
+    ) -> LinkedAccount:
+        """Trade a code for tokens; raise LinkFailed (invalid_client, code_used, unreachable)."""
+        ...

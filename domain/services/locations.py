@@ -1,0 +1,301 @@
+"""Use cases for locations: create, edit, find, list, show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import col, delete, select
+
+from domain.actor import Actor
+from domain.errors import Conflict, FieldErrors, InvalidInput, NotAllowed, NotFound
+from domain.models import Location, LocationKind, LocationTeam, Team
+from domain.ports import SecretSealer, UnitOfWork
+from domain.rules import (
+    CleanLocation,
+    ConnectionStatus,
+    LocationForm,
+    connection_status,
+    tags_in,
+    validate_location,
+)
+from domain.types import utcnow
+
+
+@dataclass(frozen=True)
+class LocationView:
+    """A location as shown to people (never carries a secret)."""
+
+    id: int
+    name: str
+    kind: LocationKind
+    active: bool
+    owner_team: str
+    owner_team_id: int
+    teams: list[str]
+    team_ids: list[int]
+    max_learners: int | None
+    information_url: str | None
+    description: str
+    tags: list[str]
+    goto_notifications: bool
+    consumer_key: str | None
+    has_secret: bool
+    status: ConnectionStatus
+    linked_email: str | None
+
+
+async def workspace_team_ids(uow: UnitOfWork, workspace_id: str) -> set[int]:
+    """Ids of every team in the workspace."""
+    rows = await uow.session.execute(select(Team.id).where(Team.workspace_id == workspace_id))
+    return {int(team_id) for (team_id,) in rows.all()}
+
+
+async def workspace_teams(uow: UnitOfWork, workspace_id: str) -> list[Team]:
+    """Every team of the workspace, by name."""
+    rows = await uow.session.execute(
+        select(Team).where(Team.workspace_id == workspace_id).order_by(col(Team.name_key))
+    )
+    return list(rows.scalars().all())
+
+
+def admin_team_ids(actor: Actor) -> set[int]:
+    """Teams the actor administers."""
+    return {team_id for team_id in actor.teams if actor.is_admin_of(team_id)}
+
+
+async def validate_form(
+    uow: UnitOfWork, actor: Actor, form: LocationForm, *, location: Location | None = None
+) -> CleanLocation:
+    """Validate every field, including the name's uniqueness in the owner team."""
+    clean, errors = validate_location(
+        form,
+        admin_team_ids=admin_team_ids(actor),
+        workspace_team_ids=await workspace_team_ids(uow, actor.workspace_id),
+        has_saved_secret=bool(location is not None and location.consumer_secret_enc),
+    )
+    if clean is not None:
+        clash = await _same_name(uow, clean.owner_team_id, clean.name.lower(), location)
+        if clash:
+            errors["name"] = "Another location of the owner team has this name."
+    if location is not None and clean is not None and location.goto_organizer_key:
+        if clean.kind != location.kind:
+            errors["kind"] = (
+                f"This location is linked to a {location.kind.label} account; its kind cannot change."
+            )
+        elif clean.consumer_key != location.consumer_key:
+            errors["consumer_key"] = (
+                "This location is linked; to use another GoTo app, create a new location."
+            )
+    if errors or clean is None:
+        raise FieldErrors(errors)
+    return clean
+
+
+async def create_location(
+    uow: UnitOfWork, actor: Actor, form: LocationForm, *, sealer: SecretSealer
+) -> Location:
+    """Save a new location owned by one of the actor's admin teams."""
+    clean = await validate_form(uow, actor, form)
+    location = Location(
+        workspace_id=actor.workspace_id,
+        owner_team_id=clean.owner_team_id,
+        name=clean.name,
+        name_key=clean.name.lower(),
+        kind=clean.kind,
+        created_by=actor.user_id,
+    )
+    _apply(location, clean, sealer)
+    uow.session.add(location)
+    await uow.session.flush()
+    await _set_teams(uow, location, clean.team_ids)
+    return location
+
+
+async def update_location(
+    uow: UnitOfWork, actor: Actor, location_id: int, form: LocationForm, *, sealer: SecretSealer
+) -> Location:
+    """Change a location; only admins of its owner team may."""
+    location = await editable_location(uow, actor, location_id)
+    clean = await validate_form(uow, actor, form, location=location)
+    location.name = clean.name
+    location.name_key = clean.name.lower()
+    location.owner_team_id = clean.owner_team_id
+    location.kind = clean.kind
+    _apply(location, clean, sealer)
+    location.updated_at = utcnow()
+    await _set_teams(uow, location, clean.team_ids)
+    await uow.session.flush()
+    return location
+
+
+async def editable_location(uow: UnitOfWork, actor: Actor, location_id: int) -> Location:
+    """The location, provided the actor administers its owner team."""
+    location = await uow.session.get(Location, location_id)
+    if location is None or location.workspace_id != actor.workspace_id:
+        raise NotFound("That location no longer exists.")
+    if not actor.is_admin_of(location.owner_team_id):
+        owner = await uow.session.get(Team, location.owner_team_id)
+        raise NotAllowed(
+            f"Only admins of team *{owner.name if owner else 'unknown'}*, which owns "
+            f"*{location.name}*, can change it."
+        )
+    return location
+
+
+async def find_location(uow: UnitOfWork, actor: Actor, name: str) -> Location:
+    """The location called `name` in the workspace, preferring the active team's own."""
+    key = " ".join(name.split()).lower()
+    if not key:
+        raise InvalidInput("Name the location, e.g. `/vilt location show Webinar Room`.")
+    rows = (
+        (
+            await uow.session.execute(
+                select(Location).where(
+                    Location.workspace_id == actor.workspace_id, Location.name_key == key
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not rows:
+        raise NotFound(f"There is no location called *{name}*. `/vilt location list` shows them.")
+    if len(rows) == 1:
+        return rows[0]
+    for location in rows:
+        if location.owner_team_id == actor.active_team_id:
+            return location
+    mine = [loc for loc in rows if loc.owner_team_id in actor.teams]
+    if len(mine) == 1:
+        return mine[0]
+    raise Conflict(
+        f"Several teams have a location called *{name}*; switch to the owner team with "
+        "`/vilt team use <team>` first."
+    )
+
+
+async def list_locations(uow: UnitOfWork, actor: Actor, query: str = "") -> list[LocationView]:
+    """Locations owned by or available to the actor's teams, filtered by `#tag` or text."""
+    visible = await _visible_ids(uow, actor)
+    if not visible:
+        return []
+    rows = (
+        (
+            await uow.session.execute(
+                select(Location)
+                .where(col(Location.id).in_(visible))
+                .order_by(col(Location.name_key))
+            )
+        )
+        .scalars()
+        .all()
+    )
+    views = [await describe(uow, location) for location in rows]
+    query = query.strip()
+    if not query:
+        return views
+    if query.startswith("#"):
+        wanted = {tag.lower() for tag in (q.lstrip("#") for q in query.split()) if tag}
+        return [v for v in views if wanted <= set(v.tags)]
+    needle = query.lower()
+    return [v for v in views if needle in v.name.lower() or needle in v.description.lower()]
+
+
+async def visible_location(uow: UnitOfWork, actor: Actor, name: str) -> LocationView:
+    """A location the actor may see, described."""
+    location = await find_location(uow, actor, name)
+    assert location.id is not None
+    if location.id not in await _visible_ids(uow, actor):
+        raise NotFound(f"There is no location called *{name}* available to your teams.")
+    return await describe(uow, location)
+
+
+async def describe(
+    uow: UnitOfWork, location: Location, now: datetime | None = None
+) -> LocationView:
+    """A secret-free view of a location with its connection status."""
+    assert location.id is not None
+    owner = await uow.session.get(Team, location.owner_team_id)
+    team_rows = (
+        await uow.session.execute(
+            select(Team)
+            .join(LocationTeam, col(LocationTeam.team_id) == col(Team.id))
+            .where(LocationTeam.location_id == location.id)
+            .order_by(col(Team.name_key))
+        )
+    ).scalars()
+    teams = list(team_rows)
+    kind = LocationKind(location.kind)
+    return LocationView(
+        id=location.id,
+        name=location.name,
+        kind=kind,
+        active=location.active,
+        owner_team=owner.name if owner else "?",
+        owner_team_id=location.owner_team_id,
+        teams=[t.name for t in teams],
+        team_ids=[t.id for t in teams if t.id is not None],
+        max_learners=location.max_learners,
+        information_url=location.information_url,
+        description=location.description,
+        tags=tags_in(location.description),
+        goto_notifications=location.goto_notifications,
+        consumer_key=location.consumer_key,
+        has_secret=bool(location.consumer_secret_enc),
+        status=connection_status(
+            kind=kind,
+            linked_email=location.goto_email,
+            expires_at=location.connection_expires_at,
+            error=location.connection_error,
+            now=now or utcnow(),
+        ),
+        linked_email=location.goto_email,
+    )
+
+
+async def _visible_ids(uow: UnitOfWork, actor: Actor) -> list[int]:
+    query = select(Location.id).where(Location.workspace_id == actor.workspace_id)
+    if not actor.is_workspace_admin:
+        team_ids = list(actor.teams)
+        if not team_ids:
+            return []
+        available = select(LocationTeam.location_id).where(col(LocationTeam.team_id).in_(team_ids))
+        query = query.where(
+            col(Location.owner_team_id).in_(team_ids) | col(Location.id).in_(available)
+        )
+    return [int(i) for (i,) in (await uow.session.execute(query)).all()]
+
+
+async def _same_name(
+    uow: UnitOfWork, owner_team_id: int, name_key: str, location: Location | None
+) -> bool:
+    query = select(Location.id).where(
+        Location.owner_team_id == owner_team_id, Location.name_key == name_key
+    )
+    if location is not None:
+        query = query.where(Location.id != location.id)
+    return (await uow.session.execute(query)).first() is not None
+
+
+def _apply(location: Location, clean: CleanLocation, sealer: SecretSealer) -> None:
+    location.active = clean.active
+    location.max_learners = clean.max_learners
+    location.information_url = clean.information_url
+    location.description = clean.description
+    location.goto_notifications = clean.goto_notifications
+    location.consumer_key = clean.consumer_key
+    if not clean.kind.is_goto:
+        location.consumer_secret_enc = None
+    elif clean.consumer_secret is not None:
+        location.consumer_secret_enc = sealer.encrypt(clean.consumer_secret)
+
+
+async def _set_teams(uow: UnitOfWork, location: Location, team_ids: list[int]) -> None:
+    assert location.id is not None
+    await uow.session.execute(
+        delete(LocationTeam).where(col(LocationTeam.location_id) == location.id)
+    )
+    for team_id in team_ids:
+        uow.session.add(LocationTeam(location_id=location.id, team_id=team_id))
+    await uow.session.flush()
