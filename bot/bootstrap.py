@@ -9,6 +9,8 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.crypto import SecretBox
+from bot.goto.oauth import GoToOAuth
+from bot.goto_linker import OAuthLinker
 from bot.jobs.deliver_notices import deliver_notices_job
 from bot.scheduler import add_interval_job, create_scheduler
 from bot.settings import Settings
@@ -33,7 +35,7 @@ class Runtime:
     deps: Deps
     slack_app: AsyncApp
     outbox: Outbox
-    box: SecretBox | None
+    box: SecretBox
     scheduler: AsyncIOScheduler | None = None
     extras: dict[str, object] = field(default_factory=dict)
 
@@ -61,12 +63,12 @@ def build_runtime(settings: Settings) -> Runtime:
     """Wire a runtime from settings (no I/O happens here)."""
     engine = create_engine(settings.database_url)
     factory = session_factory(engine)
-    box = SecretBox(settings.secret_key.get_secret_value()) if settings.secret_key else None
+    if settings.secret_key is None:
+        raise ValueError("VILTBOT_SECRET_KEY is required: it encrypts secrets at rest")
+    box = SecretBox(settings.secret_key.get_secret_value())
     store = None
     if settings.multi_workspace:
         assert settings.slack_client_id is not None
-        if box is None:
-            raise ValueError("VILTBOT_SECRET_KEY is required to store Slack installations")
 
         async def on_installed(workspace_id: str, name: str, user_id: str) -> None:
             async with SqlUnitOfWork(factory) as uow:
@@ -76,11 +78,14 @@ def build_runtime(settings: Settings) -> Runtime:
         store = EncryptedInstallationStore(settings.slack_client_id, engine, box, on_installed)
     bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     clients = SlackClients(settings.slack_api_url, bot_token=bot_token, installation_store=store)
+    oauth = GoToOAuth(auth_url=settings.goto_auth_url, api_url=settings.goto_api_url)
     deps = Deps(
         settings=settings,
         factory=factory,
         slack_clients=clients,
         directory=WebApiDirectory(clients),
+        sealer=box,
+        goto_linker=OAuthLinker(oauth),
     )
     slack_app = create_slack_app(deps, installation_store=store, engine=engine)
     outbox = Outbox(

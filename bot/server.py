@@ -14,6 +14,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.bootstrap import Runtime
+from bot.web.goto_oauth import goto_oauth_routes
+from bot.web.slack_updates import LinkAnnouncer
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,7 @@ def create_web_app(
             Route("/slack/install", slack_events, methods=["GET"]),
             Route("/slack/oauth_redirect", slack_events, methods=["GET"]),
         ]
+    routes += goto_oauth_routes(runtime.deps, LinkAnnouncer(runtime.deps.slack_clients))
     routes += extra_routes or []
 
     @contextlib.asynccontextmanager

@@ -13,7 +13,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.errors import DomainError
-from handlers import commands, help, teams
+from handlers import commands, help, locations, teams
 from handlers.commands import CommandRouter
 from handlers.context import actor_middleware
 from handlers.deps import Deps
@@ -34,11 +34,12 @@ BOT_SCOPES = [
 ]
 
 
-def build_router() -> CommandRouter:
-    """Every `/vilt` subcommand, in the order help lists them."""
+def build_router(app: AsyncApp) -> CommandRouter:
+    """Every `/vilt` subcommand (in the order help lists them) and its listeners."""
     router = CommandRouter()
     help.register(router)
     teams.register(router)
+    locations.register(app, router)
     return router
 
 
@@ -75,7 +76,7 @@ def create_slack_app(
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         app = AsyncApp(signing_secret=signing_secret, client=client, token=token)
     app.middleware(actor_middleware(deps))
-    commands.register(app, build_router())
+    commands.register(app, build_router(app))
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], context: Any) -> BoltResponse | None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
 from domain.models import LocationKind
 
 LOCATION_NAME_MAX = 100
+# GoTo refresh tokens last about 30 days: that is how long a link stays connected.
+CONNECTION_LIFETIME = timedelta(days=30)
 MAX_LEARNERS_LIMIT = 100_000
 TAG_RE = re.compile(r"(?<![\w&])#([\w][\w-]{0,49})")
 

@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from domain.actor import Actor
 from domain.errors import DomainError
@@ -28,6 +29,7 @@ class Invocation:
     raw_args: str
     body: dict[str, Any]
     respond: AsyncRespond
+    client: AsyncWebClient
 
     @property
     def actor(self) -> Actor:
@@ -101,16 +103,19 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
 
     @app.command("/vilt")
     async def vilt(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
         await ack()
         request = Request.of(context)
         text = str(body.get("text") or "").strip()
         words = text.split()
         command, rest = router.find(words)
-        raw_args = text
         invocation = Invocation(
-            request=request, args=rest, raw_args=raw_args, body=body, respond=respond
+            request=request, args=rest, raw_args=text, body=body, respond=respond, client=client
         )
         if command is None:
             await _unknown(router, invocation, words)

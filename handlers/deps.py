@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.settings import Settings
 from bot.slack.clients import SlackClients
 from db.uow import SqlUnitOfWork
-from domain.ports import SlackDirectory
+from domain.ports import GoToLinker, SecretSealer, SlackDirectory
 
 
 @dataclass
@@ -20,6 +20,17 @@ class Deps:
     factory: async_sessionmaker[AsyncSession]
     slack_clients: SlackClients
     directory: SlackDirectory
+    sealer: SecretSealer
+    goto_linker: GoToLinker
+
+    def link_url(self, state: str) -> str:
+        """Where the link button sends the browser (our own start page)."""
+        return f"{self.settings.public_url}/goto/oauth/start?state={state}"
+
+    @property
+    def goto_redirect_uri(self) -> str:
+        """The OAuth callback GoTo redirects to."""
+        return f"{self.settings.public_url}/goto/oauth/callback"
 
     def uow(self) -> SqlUnitOfWork:
         """A fresh unit of work."""

@@ -48,12 +48,19 @@ async def start_link(uow: UnitOfWork, actor: Actor, location_id: int, *, now: da
     return state
 
 
-async def remember_message(uow: UnitOfWork, state: str, channel: str, ts: str) -> None:
+async def remember_message(
+    uow: UnitOfWork,
+    state: str,
+    *,
+    channel: str | None = None,
+    ts: str | None = None,
+    response_url: str | None = None,
+) -> None:
     """Note which Slack message carries the link button, to update it after linking."""
     await uow.session.execute(
         update(LinkRequest)
         .where(col(LinkRequest.state_hash) == state_hash(state))
-        .values(message_channel=channel, message_ts=ts)
+        .values(message_channel=channel, message_ts=ts, response_url=response_url)
     )
 
 

@@ -79,6 +79,7 @@ def upgrade() -> None:
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("message_channel", sa.String(length=32), nullable=True),
         sa.Column("message_ts", sa.String(length=32), nullable=True),
+        sa.Column("response_url", sa.String(length=500), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["location_id"], ["location.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(

@@ -1,0 +1,103 @@
+"""GoTo OAuth pages: start (redirect to consent) and callback (store the connection)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from bot.web.pages import page
+from bot.web.slack_updates import LinkAnnouncer
+from domain.errors import LinkFailed
+from domain.services import linking
+from domain.types import utcnow
+from handlers.deps import Deps
+
+log = logging.getLogger(__name__)
+
+FAILURE_PAGES: dict[str, tuple[int, str]] = {
+    "denied": (403, "Linking cancelled"),
+    "invalid_client": (400, "GoTo did not accept the app's key or secret"),
+    "state_invalid": (400, "This link is not valid"),
+    "state_used": (410, "This link was already used"),
+    "state_expired": (410, "This link has expired"),
+    "code_used": (400, "GoTo rejected this sign-in"),
+    "unreachable": (502, "GoTo could not be reached"),
+    "account_taken": (409, "This GoTo account is already linked"),
+    "goto_error": (502, "GoTo refused the link"),
+}
+
+
+def goto_oauth_routes(
+    deps: Deps, announcer: LinkAnnouncer, *, clock: Callable[[], datetime] = utcnow
+) -> list[Route]:
+    """The two routes of the browser side of linking."""
+
+    async def start(request: Request) -> Response:
+        state = request.query_params.get("state", "")
+        try:
+            async with deps.uow() as uow:
+                url = await linking.authorize_redirect(
+                    uow,
+                    state,
+                    linker=deps.goto_linker,
+                    redirect_uri=deps.goto_redirect_uri,
+                    now=clock(),
+                )
+        except LinkFailed as exc:
+            return _failure(exc)
+        return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
+
+    async def callback(request: Request) -> Response:
+        params = request.query_params
+        try:
+            async with deps.uow() as uow:
+                result = await linking.complete_link(
+                    uow,
+                    state=params.get("state", ""),
+                    code=params.get("code"),
+                    error=params.get("error"),
+                    linker=deps.goto_linker,
+                    sealer=deps.sealer,
+                    redirect_uri=deps.goto_redirect_uri,
+                    now=clock(),
+                )
+                await uow.commit()
+        except LinkFailed as exc:
+            log.info("GoTo link failed: %s", exc.reason)
+            return _failure(exc)
+        location = result.location
+        try:
+            await announcer.linked(result)
+        except Exception:
+            # The link is stored; a Slack hiccup must not turn the page into an error.
+            log.exception(
+                "could not update the Slack message after linking location %s", location.id
+            )
+        slack_url = f"https://app.slack.com/client/{location.workspace_id}"
+        return page(
+            title="Location has been linked correctly",
+            message=(
+                f"*{location.name}* is now linked to the GoTo account "
+                f"{location.goto_email or location.goto_organizer_key}. The connection stays active "
+                f"for about 30 days (until {location.connection_expires_at:%Y-%m-%d})."
+            ),
+            ok=True,
+            outcome="linked",
+            redirect_url=f"slack://open?team={location.workspace_id}",
+            slack_url=slack_url,
+        )
+
+    return [
+        Route("/goto/oauth/start", start, methods=["GET"]),
+        Route("/goto/oauth/callback", callback, methods=["GET"]),
+    ]
+
+
+def _failure(exc: LinkFailed) -> Response:
+    status, title = FAILURE_PAGES.get(exc.reason, (400, "Linking failed"))
+    return page(title=title, message=exc.message, ok=False, outcome=exc.reason, status_code=status)

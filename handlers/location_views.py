@@ -1,0 +1,441 @@
+"""Block Kit for locations: the modal that changes as it is filled, and the status lines."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    CheckboxesElement,
+    ConfirmObject,
+    ContextBlock,
+    DividerBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticMultiSelectElement,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from domain.models import LocationKind, Team
+from domain.rules import LocationForm
+from domain.services.locations import LocationView
+
+CALLBACK_ID = "location_form"
+KIND_ACTION = "kind_selected"
+LINK_IN_MODAL_ACTION = "link_from_modal"
+OPEN_CONSENT_ACTION = "open_goto_consent"
+VALUE = "value"  # the action_id of every input; block_ids carry the field names
+
+FIELDS = (
+    "name",
+    "status",
+    "kind",
+    "max_learners",
+    "information_url",
+    "owner_team",
+    "team_availability",
+    "description",
+    "consumer_key",
+    "consumer_secret",
+    "goto_notifications",
+)
+
+SAVE_BEFORE_LINK = (
+    "Linking requires your location to be saved. If you proceed, your location is saved "
+    "using the current settings."
+)
+
+
+@dataclass
+class ModalMeta:
+    """What the modal carries between Slack round trips (no secrets)."""
+
+    location_id: int | None = None
+    channel_id: str | None = None
+    response_url: str | None = None
+    notices: list[str] = field(default_factory=list)
+
+    def dump(self) -> str:
+        """Serialise for private_metadata (3,000 characters at most)."""
+        data = {"l": self.location_id, "c": self.channel_id, "r": self.response_url}
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def load(cls, raw: str | None) -> ModalMeta:
+        """Read private_metadata back."""
+        if not raw:
+            return cls()
+        data = json.loads(raw)
+        return cls(location_id=data.get("l"), channel_id=data.get("c"), response_url=data.get("r"))
+
+
+def loading_modal(title: str = "Location") -> dict[str, Any]:
+    """Opened at once so the trigger id does not expire while data loads."""
+    return View(
+        type="modal",
+        callback_id=CALLBACK_ID,
+        title=PlainTextObject(text=title),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[SectionBlock(text=MarkdownTextObject(text=":hourglass_flowing_sand: Loading…"))],
+    ).to_dict()
+
+
+def _option(text: str, value: str) -> Option:
+    return Option(text=PlainTextObject(text=text[:75]), value=value)
+
+
+def location_modal(
+    *,
+    form: LocationForm,
+    admin_teams: list[Team],
+    all_teams: list[Team],
+    meta: ModalMeta,
+    saved: LocationView | None = None,
+    link_url: str | None = None,
+    problems: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The create/edit modal; GoTo kinds add key, secret, notifications and linking."""
+    kind = LocationKind(form.kind) if form.kind in LocationKind._value2member_map_ else None
+    problems = problems or {}
+    kinds = [_option(k.label, k.value) for k in LocationKind]
+    statuses = [
+        _option("Active: learners see its sessions", "active"),
+        _option("Inactive: hidden from learners", "inactive"),
+    ]
+    admin_options = [_option(t.name, str(t.id)) for t in admin_teams]
+    team_options = [_option(t.name, str(t.id)) for t in all_teams]
+    by_value = {o.value: o for o in team_options}
+    blocks: list[Block] = []
+    if problems:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=":warning: *Fix these before linking:*\n"
+                    + "\n".join(f"• {_label(k)}: {v}" for k, v in problems.items())
+                )
+            )
+        )
+    for note in meta.notices:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+    blocks += [
+        InputBlock(
+            block_id="name",
+            label="Name",
+            element=PlainTextInputElement(
+                action_id=VALUE, initial_value=form.name or None, max_length=100
+            ),
+        ),
+        InputBlock(
+            block_id="status",
+            label="Status",
+            element=StaticSelectElement(
+                action_id=VALUE,
+                options=statuses,
+                initial_option=statuses[0] if form.active else statuses[1],
+            ),
+        ),
+        InputBlock(
+            block_id="kind",
+            label="Kind",
+            dispatch_action=True,
+            element=StaticSelectElement(
+                action_id=KIND_ACTION,
+                options=kinds,
+                initial_option=next((o for o in kinds if o.value == form.kind), kinds[0]),
+            ),
+            hint="Choosing a GoTo product asks for its consumer key and secret.",
+        ),
+    ]
+    if kind is not None and kind.is_goto:
+        blocks += _goto_blocks(kind, form, saved, link_url)
+    blocks += [
+        InputBlock(
+            block_id="max_learners",
+            label="Max learners",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id=VALUE, initial_value=form.max_learners or None, placeholder="e.g. 25"
+            ),
+            hint="A whole number from 1 to 100,000; empty means no limit.",
+        ),
+        InputBlock(
+            block_id="information_url",
+            label="Information URL",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id=VALUE,
+                initial_value=form.information_url or None,
+                placeholder="https://…",
+            ),
+            hint="The location's website or map.",
+        ),
+        InputBlock(
+            block_id="owner_team",
+            label="Owner team",
+            element=StaticSelectElement(
+                action_id=VALUE,
+                options=admin_options,
+                initial_option=next(
+                    (o for o in admin_options if o.value == str(form.owner_team_id)), None
+                ),
+            ),
+            hint="Only admins of this team can edit the location.",
+        ),
+        InputBlock(
+            block_id="team_availability",
+            label="Team availability",
+            element=StaticMultiSelectElement(
+                action_id=VALUE,
+                options=team_options,
+                initial_options=[by_value[str(t)] for t in form.team_ids if str(t) in by_value]
+                or None,
+            ),
+            hint="Teams that may schedule sessions here.",
+        ),
+        InputBlock(
+            block_id="description",
+            label="Description",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id=VALUE,
+                multiline=True,
+                initial_value=form.description or None,
+                max_length=3000,
+            ),
+            hint="Free text; #tags in it help learners search.",
+        ),
+    ]
+    editing = meta.location_id is not None
+    return View(
+        type="modal",
+        callback_id=CALLBACK_ID,
+        title=PlainTextObject(text="Edit location" if editing else "New location"),
+        submit=PlainTextObject(text="Save" if editing else "Create"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=meta.dump(),
+        blocks=blocks,
+    ).to_dict()
+
+
+def _goto_blocks(
+    kind: LocationKind, form: LocationForm, saved: LocationView | None, link_url: str | None
+) -> list[Block]:
+    has_secret = saved is not None and saved.has_secret
+    blocks: list[Block] = [
+        InputBlock(
+            block_id="consumer_key",
+            label="Consumer key",
+            element=PlainTextInputElement(action_id=VALUE, initial_value=form.consumer_key or None),
+            hint=f"The consumer key (client id) of your {kind.label} app on GoTo's developer site.",
+        ),
+        InputBlock(
+            block_id="consumer_secret",
+            label="Consumer secret",
+            optional=has_secret,
+            # The saved secret is never sent back to Slack.
+            element=PlainTextInputElement(
+                action_id=VALUE,
+                placeholder="•••••••• saved: leave blank to keep it"
+                if has_secret
+                else "Paste it here",
+            ),
+            hint="Stored encrypted; never shown again once saved.",
+        ),
+        InputBlock(
+            block_id="goto_notifications",
+            label="GoTo notifications",
+            optional=True,
+            element=CheckboxesElement(
+                action_id=VALUE,
+                options=[
+                    _option(
+                        "GoTo emails registrants (off: viltbot sends the join link in Slack)", "on"
+                    )
+                ],
+                initial_options=[
+                    _option(
+                        "GoTo emails registrants (off: viltbot sends the join link in Slack)", "on"
+                    )
+                ]
+                if form.goto_notifications
+                else None,
+            ),
+        ),
+    ]
+    status = (
+        saved.status.text if saved is not None else "not linked (the location is not saved yet)"
+    )
+    blocks.append(
+        ContextBlock(elements=[MarkdownTextObject(text=f"*Connection status:* {status}")])
+    )
+    if link_url:
+        blocks.append(
+            ActionsBlock(
+                block_id="link",
+                elements=[
+                    ButtonElement(
+                        action_id=OPEN_CONSENT_ACTION,
+                        text=f"Link with your {kind.label} account",
+                        url=link_url,
+                        style="primary",
+                    )
+                ],
+            )
+        )
+    else:
+        blocks.append(
+            ActionsBlock(
+                block_id="link",
+                elements=[
+                    ButtonElement(
+                        action_id=LINK_IN_MODAL_ACTION,
+                        text=f"Link with your {kind.label} account",
+                        confirm=None
+                        if saved is not None
+                        else ConfirmObject(
+                            title="Confirm save location",
+                            text=SAVE_BEFORE_LINK,
+                            confirm="Yes, save",
+                            deny="Cancel",
+                        ),
+                    )
+                ],
+            )
+        )
+    return blocks
+
+
+def form_from_state(values: dict[str, dict[str, dict[str, Any]]]) -> LocationForm:
+    """Read the modal's state values back into a LocationForm."""
+
+    def element(block: str) -> dict[str, Any]:
+        actions = values.get(block) or {}
+        return next(iter(actions.values()), {})
+
+    def text(block: str) -> str:
+        return str(element(block).get("value") or "")
+
+    def selected(block: str) -> str | None:
+        option = element(block).get("selected_option")
+        return str(option["value"]) if option else None
+
+    def many(block: str) -> list[str]:
+        return [str(o["value"]) for o in element(block).get("selected_options") or []]
+
+    owner = selected("owner_team")
+    return LocationForm(
+        name=text("name"),
+        active=selected("status") != "inactive",
+        kind=selected("kind") or LocationKind.CLASSROOM.value,
+        max_learners=text("max_learners"),
+        information_url=text("information_url"),
+        owner_team_id=int(owner) if owner and owner.isdigit() else None,
+        team_ids=[int(v) for v in many("team_availability") if v.isdigit()],
+        description=text("description"),
+        consumer_key=text("consumer_key"),
+        consumer_secret=text("consumer_secret"),
+        goto_notifications="on" in many("goto_notifications")
+        if "goto_notifications" in values
+        else True,
+    )
+
+
+def form_from_view(view: LocationView) -> LocationForm:
+    """Prefill the edit modal from a saved location (the secret stays out)."""
+    return LocationForm(
+        name=view.name,
+        active=view.active,
+        kind=view.kind.value,
+        max_learners=str(view.max_learners) if view.max_learners else "",
+        information_url=view.information_url or "",
+        owner_team_id=view.owner_team_id,
+        team_ids=view.team_ids,
+        description=view.description,
+        consumer_key=view.consumer_key or "",
+        consumer_secret="",
+        goto_notifications=view.goto_notifications,
+    )
+
+
+def link_message(
+    location: LocationView, link_url: str, *, saved_note: str | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """The private message with the button that opens GoTo's consent page."""
+    product = location.kind.label
+    text = f"Link *{location.name}* with your {product} account to register learners on GoTo."
+    blocks: list[Block] = []
+    if saved_note:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=saved_note)))
+    blocks += [
+        SectionBlock(
+            text=MarkdownTextObject(text=text + " The link works once and expires in 10 minutes.")
+        ),
+        ActionsBlock(
+            block_id="link",
+            elements=[
+                ButtonElement(
+                    action_id=OPEN_CONSENT_ACTION,
+                    text=f"Link with your {product} account",
+                    url=link_url,
+                    style="primary",
+                )
+            ],
+        ),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text="Use a GoTo account that is not linked to another location. "
+                    "Sign in to GoTo and click *Allow*."
+                )
+            ]
+        ),
+    ]
+    return text, [b.to_dict() for b in blocks]
+
+
+def location_summary(view: LocationView) -> list[dict[str, Any]]:
+    """Blocks describing one location (for show and list)."""
+    lines = [
+        f"*{view.name}* · {view.kind.label} · {'active' if view.active else 'inactive'}",
+        f"Owner: *{view.owner_team}* · Available to: {', '.join(view.teams) or '—'}",
+    ]
+    if view.kind.is_goto:
+        lines.append(f"Connection: {_status_icon(view.status.state)} {view.status.text}")
+        lines.append(
+            "GoTo notifications: "
+            + (
+                "on (GoTo emails registrants)"
+                if view.goto_notifications
+                else "off (viltbot DMs the join link)"
+            )
+        )
+    if view.max_learners:
+        lines.append(f"Max learners: {view.max_learners}")
+    if view.information_url:
+        lines.append(f"Information: <{view.information_url}|{view.information_url}>")
+    if view.description:
+        lines.append(view.description[:500])
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)[:3000]))]
+    return [b.to_dict() for b in blocks] + [DividerBlock().to_dict()]
+
+
+def _status_icon(state: str) -> str:
+    return {
+        "connected": ":large_green_circle:",
+        "expired": ":red_circle:",
+        "failed": ":red_circle:",
+        "not_linked": ":white_circle:",
+    }.get(state, "")
+
+
+def _label(field_name: str) -> str:
+    return field_name.replace("_", " ").capitalize()

@@ -1,0 +1,355 @@
+"""`/vilt location …` and the location modal: create, edit, list, show, link."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from domain.actor import Actor
+from domain.errors import DomainError, FieldErrors, InvalidInput, NotAllowed
+from domain.rules import LocationForm
+from domain.services import linking, locations
+from domain.services.locations import LocationView
+from domain.types import utcnow
+from handlers.commands import CommandRouter, Invocation, Subcommand, run_safely
+from handlers.context import Request
+from handlers.deps import Deps
+from handlers.location_views import (
+    CALLBACK_ID,
+    KIND_ACTION,
+    LINK_IN_MODAL_ACTION,
+    OPEN_CONSENT_ACTION,
+    ModalMeta,
+    form_from_state,
+    form_from_view,
+    link_message,
+    loading_modal,
+    location_modal,
+    location_summary,
+)
+from handlers.permissions import members, team_admins
+
+log = logging.getLogger(__name__)
+
+EDIT_USAGE = "/vilt location edit <name>"
+SHOW_USAGE = "/vilt location show <name>"
+LINK_USAGE = "/vilt location link <name>"
+LIST_USAGE = "/vilt location list [#tag|text]"
+
+
+async def location_new(inv: Invocation) -> None:
+    """Open the create modal: open first, then fill."""
+    actor = inv.actor
+    team = actor.require_admin_of_active()
+    client = inv.client
+    opened = await client.views_open(
+        trigger_id=inv.body["trigger_id"], view=loading_modal("New location")
+    )
+    deps = inv.request.deps
+    async with deps.uow() as uow:
+        all_teams = await locations.workspace_teams(uow, actor.workspace_id)
+    meta = ModalMeta(
+        channel_id=inv.body.get("channel_id"), response_url=inv.body.get("response_url")
+    )
+    form = LocationForm(owner_team_id=team.id, team_ids=[team.id] if team.id else [])
+    view = location_modal(
+        form=form, admin_teams=_admin_teams(actor), all_teams=all_teams, meta=meta
+    )
+    await client.views_update(view_id=opened["view"]["id"], hash=opened["view"]["hash"], view=view)
+
+
+async def location_edit(inv: Invocation) -> None:
+    """Open the edit modal prefilled (the secret shows only as saved)."""
+    if not inv.raw_args:
+        raise InvalidInput(f"Usage: `{EDIT_USAGE}`")
+    actor = inv.actor
+    deps = inv.request.deps
+    async with deps.uow() as uow:
+        location = await locations.find_location(uow, actor, inv.raw_args)
+        assert location.id is not None
+        await locations.editable_location(uow, actor, location.id)
+    client = inv.client
+    opened = await client.views_open(
+        trigger_id=inv.body["trigger_id"], view=loading_modal("Edit location")
+    )
+    async with deps.uow() as uow:
+        view = await locations.describe(uow, location)
+        all_teams = await locations.workspace_teams(uow, actor.workspace_id)
+    meta = ModalMeta(
+        location_id=view.id,
+        channel_id=inv.body.get("channel_id"),
+        response_url=inv.body.get("response_url"),
+    )
+    modal = location_modal(
+        form=form_from_view(view),
+        admin_teams=_admin_teams(actor),
+        all_teams=all_teams,
+        meta=meta,
+        saved=view,
+    )
+    await client.views_update(view_id=opened["view"]["id"], hash=opened["view"]["hash"], view=modal)
+
+
+async def location_list(inv: Invocation) -> None:
+    """Locations the caller's teams own or may use, optionally filtered."""
+    async with inv.request.deps.uow() as uow:
+        views = await locations.list_locations(uow, inv.actor, inv.raw_args)
+    if not views:
+        suffix = f" matching `{inv.raw_args}`" if inv.raw_args else ""
+        await inv.reply(f"No locations{suffix}.")
+        return
+    blocks: list[dict[str, Any]] = []
+    for view in views[:20]:
+        blocks += location_summary(view)
+    more = (
+        f"\n…and {len(views) - 20} more; narrow the list with a #tag or text."
+        if len(views) > 20
+        else ""
+    )
+    header = f"{len(views)} location{'s' if len(views) != 1 else ''}"
+    await inv.reply(header + more, blocks=[_header(header + more), *blocks])
+
+
+async def location_show(inv: Invocation) -> None:
+    """One location with its connection status."""
+    if not inv.raw_args:
+        raise InvalidInput(f"Usage: `{SHOW_USAGE}`")
+    async with inv.request.deps.uow() as uow:
+        view = await locations.visible_location(uow, inv.actor, inv.raw_args)
+    await inv.reply(f"{view.name}: {view.status.text}", blocks=location_summary(view))
+
+
+async def location_link(inv: Invocation) -> None:
+    """Send the admin the button that opens GoTo's consent page."""
+    if not inv.raw_args:
+        raise InvalidInput(f"Usage: `{LINK_USAGE}`")
+    deps = inv.request.deps
+    async with deps.uow() as uow:
+        location = await locations.find_location(uow, inv.actor, inv.raw_args)
+        assert location.id is not None
+        state = await linking.start_link(uow, inv.actor, location.id, now=utcnow())
+        await linking.remember_message(uow, state, response_url=inv.body.get("response_url"))
+        view = await locations.describe(uow, location)
+        await uow.commit()
+    text, blocks = link_message(view, deps.link_url(state))
+    await inv.reply(text, blocks=blocks)
+
+
+def _admin_teams(actor: Actor) -> list[Any]:
+    return sorted(
+        (t for t in actor.teams.values() if t.id is not None and actor.is_admin_of(t.id)),
+        key=lambda t: t.name.lower(),
+    )
+
+
+def _header(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": f"*{text}*"}}
+
+
+async def _save(deps: Deps, actor: Actor, meta: ModalMeta, form: LocationForm) -> LocationView:
+    async with deps.uow() as uow:
+        if meta.location_id is None:
+            location = await locations.create_location(uow, actor, form, sealer=deps.sealer)
+        else:
+            location = await locations.update_location(
+                uow, actor, meta.location_id, form, sealer=deps.sealer
+            )
+        view = await locations.describe(uow, location)
+        await uow.commit()
+    return view
+
+
+async def _send_link(
+    deps: Deps, client: AsyncWebClient, actor: Actor, view: LocationView, meta: ModalMeta, note: str
+) -> str:
+    """Post the link button privately to the admin; return the link URL."""
+    async with deps.uow() as uow:
+        state = await linking.start_link(uow, actor, view.id, now=utcnow())
+        await uow.commit()
+    url = deps.link_url(state)
+    text, blocks = link_message(view, url, saved_note=note)
+    # A DM can be updated after linking; the admin sees it only in their messages with the bot.
+    answer = await client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks)
+    async with deps.uow() as uow:
+        await linking.remember_message(
+            uow, state, channel=str(answer.get("channel")), ts=str(answer.get("ts"))
+        )
+        await uow.commit()
+    return url
+
+
+def register(app: AsyncApp, router: CommandRouter) -> None:
+    """Add the location subcommands and the modal's listeners."""
+    router.add(
+        Subcommand(
+            "location new",
+            "/vilt location new",
+            "create a location (classroom or GoTo)",
+            location_new,
+            team_admins,
+        )
+    )
+    router.add(
+        Subcommand(
+            "location edit",
+            EDIT_USAGE,
+            "change a location your team owns",
+            location_edit,
+            team_admins,
+        )
+    )
+    router.add(
+        Subcommand(
+            "location list", LIST_USAGE, "locations your teams can use", location_list, members
+        )
+    )
+    router.add(
+        Subcommand(
+            "location show",
+            SHOW_USAGE,
+            "one location and its GoTo connection",
+            location_show,
+            members,
+        )
+    )
+    router.add(
+        Subcommand(
+            "location link",
+            LINK_USAGE,
+            "link a location to a GoTo account",
+            location_link,
+            team_admins,
+        )
+    )
+
+    @app.action(KIND_ACTION)
+    async def kind_changed(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        request = Request.of(context)
+        view = body["view"]
+        meta = ModalMeta.load(view.get("private_metadata"))
+        form = form_from_state(view["state"]["values"])
+        modal = await _rebuild(request.deps, request.actor, form, meta)
+        await client.views_update(view_id=view["id"], hash=view["hash"], view=modal)
+
+    @app.action(LINK_IN_MODAL_ACTION)
+    async def link_from_modal(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        request = Request.of(context)
+        view = body["view"]
+        meta = ModalMeta.load(view.get("private_metadata"))
+        form = form_from_state(view["state"]["values"])
+        try:
+            saved = await _save(request.deps, request.actor, meta, form)
+        except FieldErrors as exc:
+            modal = await _rebuild(request.deps, request.actor, form, meta, problems=exc.errors)
+            await client.views_update(view_id=view["id"], hash=view["hash"], view=modal)
+            return
+        except DomainError as exc:
+            meta.notices = [f":warning: {exc.message}"]
+            modal = await _rebuild(request.deps, request.actor, form, meta)
+            await client.views_update(view_id=view["id"], hash=view["hash"], view=modal)
+            return
+        was_new = meta.location_id is None
+        meta.location_id = saved.id
+        note = (
+            f":floppy_disk: *{saved.name}* was saved with the current settings."
+            if was_new
+            else f":floppy_disk: Changes to *{saved.name}* were saved."
+        )
+        url = await _send_link(request.deps, client, request.actor, saved, meta, note)
+        meta.notices = [note + " Now click the button below to open GoTo."]
+        form.consumer_secret = ""
+        modal = await _rebuild(request.deps, request.actor, form, meta, saved=saved, link_url=url)
+        await client.views_update(view_id=view["id"], hash=view["hash"], view=modal)
+
+    @app.action(OPEN_CONSENT_ACTION)
+    async def consent_opened(ack: AsyncAck) -> None:
+        # The button is a link; the browser does the work.
+        await ack()
+
+    @app.view(CALLBACK_ID)
+    async def submitted(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        request = Request.of(context)
+        view = body["view"]
+        meta = ModalMeta.load(view.get("private_metadata"))
+        form = form_from_state(view["state"]["values"])
+        try:
+            saved = await _save(request.deps, request.actor, meta, form)
+        except FieldErrors as exc:
+            await ack(response_action="errors", errors=_visible_errors(exc.errors, view))
+            return
+        except DomainError as exc:
+            await ack(response_action="errors", errors={"name": exc.message[:150]})
+            return
+        await ack()
+        verb = "created" if meta.location_id is None else "saved"
+
+        async def follow_up() -> None:
+            note = f":white_check_mark: Location *{saved.name}* {verb}."
+            if saved.kind.is_goto and saved.status.state != "connected":
+                await _send_link(request.deps, client, request.actor, saved, meta, note)
+            else:
+                await client.chat_postMessage(
+                    channel=request.actor.user_id, text=note, blocks=[*location_summary(saved)]
+                )
+
+        await run_safely(_dm(client, request.actor.user_id), request.request_id, follow_up())
+
+
+def _dm(client: AsyncWebClient, user_id: str) -> Any:
+    async def reply(text: str) -> None:
+        await client.chat_postMessage(channel=user_id, text=text)
+
+    return reply
+
+
+def _visible_errors(errors: dict[str, str], view: dict[str, Any]) -> dict[str, str]:
+    """Errors for blocks the modal shows; others are folded onto the name field."""
+    shown = {b.get("block_id") for b in view.get("blocks", [])}
+    visible = {k: v for k, v in errors.items() if k in shown}
+    hidden = [v for k, v in errors.items() if k not in shown]
+    if hidden:
+        visible["name"] = "; ".join([visible.get("name", ""), *hidden]).strip("; ")
+    return visible
+
+
+async def _rebuild(
+    deps: Deps,
+    actor: Actor,
+    form: LocationForm,
+    meta: ModalMeta,
+    *,
+    saved: LocationView | None = None,
+    link_url: str | None = None,
+    problems: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    async with deps.uow() as uow:
+        all_teams = await locations.workspace_teams(uow, actor.workspace_id)
+        if saved is None and meta.location_id is not None:
+            try:
+                location = await locations.editable_location(uow, actor, meta.location_id)
+            except NotAllowed:
+                location = None
+            if location is not None:
+                saved = await locations.describe(uow, location)
+    return location_modal(
+        form=form,
+        admin_teams=_admin_teams(actor),
+        all_teams=all_teams,
+        meta=meta,
+        saved=saved,
+        link_url=link_url,
+        problems=problems,
+    )
