@@ -1,0 +1,137 @@
+"""Shared plumbing of the product clients: URLs, keys, JSON answers and paging."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from bot.goto.errors import NotFound, UnexpectedResponse
+from bot.goto.responses import json_body, raise_for_status
+from bot.goto.transport import GoToHttp
+
+Key = str | int
+
+# GoTo's maximum page size for the paged reporting lists.
+PAGE_SIZE = 200
+# Far above any real webinar; stops a server that keeps announcing more pages.
+MAX_PAGES = 500
+
+_DIGITS = re.compile(r"^\d{1,20}$")
+
+
+def clean_key(value: Key, kind: str) -> str:
+    """A GoTo key as a path segment; every key in the specs is an integer."""
+    text = str(value).strip()
+    if not _DIGITS.match(text):
+        # Not even a number (e.g. a pasted 9-digit ID with dashes or a URL): GoTo would 404.
+        raise NotFound(kind, text[:40] or "(empty)")
+    return text
+
+
+def same_email(a: str | None, b: str) -> bool:
+    """Whether two addresses are the same mailbox for matching purposes."""
+    return a is not None and a.strip().casefold() == b.strip().casefold()
+
+
+def _embedded_items(body: Mapping[str, Any], collection: str, what: str) -> list[Any]:
+    embedded = body.get("_embedded")
+    if embedded is None:
+        # HAL answers leave `_embedded` out entirely when the list is empty.
+        return []
+    if not isinstance(embedded, dict):
+        raise UnexpectedResponse(what, "_embedded")
+    items = embedded.get(collection)
+    if items is None:
+        # Tolerate another collection name: take the only list there is.
+        lists = [v for v in embedded.values() if isinstance(v, list)]
+        items = lists[0] if len(lists) == 1 else []
+    if not isinstance(items, list):
+        raise UnexpectedResponse(what, f"_embedded.{collection}")
+    return items
+
+
+def _total_pages(body: Mapping[str, Any]) -> tuple[int, int | None]:
+    page = body.get("page")
+    if not isinstance(page, dict):
+        return 1, None
+    total = page.get("totalPages")
+    size = page.get("size")
+    return (
+        total if isinstance(total, int) and total > 0 else 1,
+        size if isinstance(size, int) and size > 0 else None,
+    )
+
+
+class ProductClient:
+    """Common base of WebinarClient and TrainingClient."""
+
+    base_path = ""
+
+    def __init__(self, http: GoToHttp) -> None:
+        self._http = http
+        self.base_url = f"{http.api_url}{self.base_path}"
+
+    def _url(self, *segments: str) -> str:
+        """Absolute URL from already-cleaned path segments."""
+        return self.base_url + "".join("/" + quote(s, safe="") for s in segments)
+
+    async def _get_json(
+        self,
+        url: str,
+        what: str,
+        *,
+        kind: str,
+        key: str,
+        params: Mapping[str, str | int] | None = None,
+    ) -> Any:
+        """GET a JSON answer, mapping errors (404 → NotFound(kind, key))."""
+        response = await self._http.request("GET", url, params=params)
+        raise_for_status(response, what, kind=kind, key=key)
+        return json_body(response, what)
+
+    async def _request(self, method: str, url: str, *, json: Any = None) -> httpx.Response:
+        """Send any call through the shared session; the caller checks the status."""
+        return await self._http.request(method, url, json=json)
+
+    async def _get_all_pages(
+        self,
+        url: str,
+        what: str,
+        *,
+        collection: str,
+        kind: str,
+        key: str,
+        declared_paging: bool,
+    ) -> list[Any]:
+        """All items of a list that GoTo may answer as a plain array or as HAL pages.
+
+        `declared_paging` says whether the spec declares page/size for this path; where it
+        does not, the first request carries no paging parameters and pages are only
+        followed if GoTo answers in the paged shape anyway.
+        """
+        params: dict[str, str | int] | None = (
+            {"page": 0, "size": PAGE_SIZE} if declared_paging else None
+        )
+        body = await self._get_json(url, what, kind=kind, key=key, params=params)
+        if isinstance(body, list):
+            return body
+        if not isinstance(body, dict):
+            raise UnexpectedResponse(what)
+        items = _embedded_items(body, collection, what)
+        total_pages, size = _total_pages(body)
+        for number in range(1, min(total_pages, MAX_PAGES)):
+            page_params: dict[str, str | int] = {"page": number}
+            if declared_paging or size is not None:
+                page_params["size"] = PAGE_SIZE if declared_paging else (size or PAGE_SIZE)
+            body = await self._get_json(url, what, kind=kind, key=key, params=page_params)
+            if not isinstance(body, dict):
+                raise UnexpectedResponse(what)
+            page_items = _embedded_items(body, collection, what)
+            if not page_items:
+                break
+            items.extend(page_items)
+        return items

@@ -1,0 +1,112 @@
+"""One object per location bundling both GoTo product clients over one HTTP session."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from types import TracebackType
+
+import httpx
+
+from bot.goto.auth import DEFAULT_COORDINATOR, GoToAuth, RefreshCoordinator
+from bot.goto.base import Key
+from bot.goto.detect import detect_product, require_training, require_webinar
+from bot.goto.errors import Product
+from bot.goto.models import Training, Webinar
+from bot.goto.oauth import GoToOAuth
+from bot.goto.ratelimit import DEFAULT_LIMITERS, LimiterRegistry, Monotonic, RateLimit, Sleep
+from bot.goto.tokens import TokenSet, TokenStore, utcnow
+from bot.goto.training import TrainingClient
+from bot.goto.transport import (
+    DEFAULT_TIMEOUT,
+    Clock,
+    GoToHttp,
+    Jitter,
+    RetryPolicy,
+    full_jitter,
+)
+from bot.goto.webinar import WebinarClient
+
+
+class GoToClient:
+    """GoToWebinar and GoToTraining access for one location (`.webinar`, `.training`)."""
+
+    def __init__(self, http: GoToHttp) -> None:
+        self.http = http
+        self.webinar = WebinarClient(http)
+        self.training = TrainingClient(http)
+
+    @classmethod
+    def for_location(
+        cls,
+        *,
+        oauth: GoToOAuth,
+        client_id: str,
+        client_secret: str,
+        location_id: int,
+        tokens: TokenSet,
+        store: TokenStore,
+        rate_limit: RateLimit = RateLimit(),
+        retry: RetryPolicy = RetryPolicy(),
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        now: Clock = utcnow,
+        sleep: Sleep = asyncio.sleep,
+        monotonic: Monotonic = time.monotonic,
+        jitter: Jitter = full_jitter,
+        limiters: LimiterRegistry = DEFAULT_LIMITERS,
+        coordinator: RefreshCoordinator = DEFAULT_COORDINATOR,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> GoToClient:
+        """Build the auth flow and HTTP session of a location from its stored tokens."""
+        auth = GoToAuth(
+            oauth=oauth,
+            client_id=client_id,
+            client_secret=client_secret,
+            location_id=location_id,
+            tokens=tokens,
+            store=store,
+            now=now,
+            coordinator=coordinator,
+        )
+        http = GoToHttp(
+            auth,
+            consumer_key=client_id,
+            api_url=oauth.api_url,
+            rate_limit=rate_limit,
+            retry=retry,
+            timeout=timeout,
+            sleep=sleep,
+            monotonic=monotonic,
+            now=now,
+            jitter=jitter,
+            limiters=limiters,
+            transport=transport,
+        )
+        return cls(http)
+
+    async def detect_product(self, organizer_key: Key, key: Key) -> Product | None:
+        """Which product knows `key`: "webinar", "training" or None."""
+        return await detect_product(self.webinar, self.training, organizer_key, key)
+
+    async def require_webinar(self, organizer_key: Key, key: Key) -> Webinar:
+        """The webinar, or WrongProduct / NotFound."""
+        return await require_webinar(self.webinar, self.training, organizer_key, key)
+
+    async def require_training(self, organizer_key: Key, key: Key) -> Training:
+        """The training, or WrongProduct / NotFound."""
+        return await require_training(self.webinar, self.training, organizer_key, key)
+
+    async def aclose(self) -> None:
+        """Close the HTTP session."""
+        await self.http.aclose()
+
+    async def __aenter__(self) -> GoToClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,217 @@
+"""HTTP plumbing of the GoTo client: timeouts, rate limiting and bounded retries."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from bot.goto.errors import Unavailable
+from bot.goto.ratelimit import DEFAULT_LIMITERS, LimiterRegistry, Monotonic, RateLimit, Sleep
+from bot.goto.tokens import utcnow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.getgo.com"
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+Clock = Callable[[], datetime]
+Jitter = Callable[[float], float]
+QueryParams = Mapping[str, str | int]
+
+
+def full_jitter(ceiling: float) -> float:
+    """Uniform delay in [0, ceiling] ("full jitter"), so retrying clients spread out."""
+    return random.uniform(0.0, ceiling)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to retry: attempts, total time budget and back-off shape (seconds)."""
+
+    max_attempts: int = 5
+    total_seconds: float = 30.0
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+
+    def backoff_ceiling(self, attempt: int) -> float:
+        """Upper bound of the jittered delay after the given (1-based) failed attempt."""
+        return float(min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """Parse a Retry-After header (delta seconds or HTTP date) into seconds from `now`."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _is_retryable_status(status_code: int) -> bool:
+    return status_code == 429 or status_code >= 500
+
+
+class Retrier:
+    """Sends a request until it gets a usable answer or the retry budget runs out."""
+
+    def __init__(
+        self,
+        policy: RetryPolicy = RetryPolicy(),
+        *,
+        sleep: Sleep = asyncio.sleep,
+        monotonic: Monotonic = time.monotonic,
+        now: Clock = utcnow,
+        jitter: Jitter = full_jitter,
+    ) -> None:
+        self.policy = policy
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._now = now
+        self._jitter = jitter
+
+    async def send(
+        self,
+        client: httpx.AsyncClient,
+        build: Callable[[], httpx.Request],
+        *,
+        auth: httpx.Auth | None = None,
+    ) -> httpx.Response:
+        """Send `build()` with retries on 429, 5xx, timeouts and dropped connections.
+
+        Only used for idempotent calls: GET, DELETE and registrant POSTs (a repeated
+        registration answers 409, which the callers treat as success).
+        """
+        # The total budget is checked between attempts rather than enforced with a
+        # cancellation, because cancelling mid-refresh could lose a rotated refresh token.
+        started = self._monotonic()
+        reason = "no attempt made"
+        for attempt in range(1, self.policy.max_attempts + 1):
+            request = build()
+            retry_after: float | None = None
+            try:
+                if auth is None:
+                    response = await client.send(request)
+                else:
+                    response = await client.send(request, auth=auth)
+            except httpx.TimeoutException:
+                reason = "timed out"
+            except httpx.TransportError:
+                reason = "connection failed"
+            else:
+                if not _is_retryable_status(response.status_code):
+                    return response
+                reason = (
+                    "rate limited, HTTP 429"
+                    if response.status_code == 429
+                    else f"HTTP {response.status_code}"
+                )
+                retry_after = retry_after_seconds(response.headers.get("Retry-After"), self._now())
+            log.info(
+                "GoTo %s %s failed (%s), attempt %d/%d",
+                request.method,
+                request.url.path,
+                reason,
+                attempt,
+                self.policy.max_attempts,
+            )
+            if attempt == self.policy.max_attempts:
+                break
+            if retry_after is not None:
+                delay = retry_after
+            else:
+                delay = self._jitter(self.policy.backoff_ceiling(attempt))
+            elapsed = self._monotonic() - started
+            if elapsed + delay > self.policy.total_seconds:
+                reason = f"{reason}; gave up after {elapsed:.0f}s"
+                break
+            await self._sleep(delay)
+        raise Unavailable(reason)
+
+
+class GoToHttp:
+    """Authenticated, rate-limited, retrying HTTP session to the GoTo API for one location."""
+
+    def __init__(
+        self,
+        auth: httpx.Auth,
+        *,
+        consumer_key: str,
+        api_url: str = DEFAULT_API_URL,
+        rate_limit: RateLimit = RateLimit(),
+        retry: RetryPolicy = RetryPolicy(),
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        sleep: Sleep = asyncio.sleep,
+        monotonic: Monotonic = time.monotonic,
+        now: Clock = utcnow,
+        jitter: Jitter = full_jitter,
+        limiters: LimiterRegistry = DEFAULT_LIMITERS,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.api_url = api_url.rstrip("/")
+        self._auth = auth
+        self._timeout = timeout
+        self._sleep = sleep
+        self._bucket = limiters.get(consumer_key, rate_limit, monotonic)
+        self._retrier = Retrier(retry, sleep=sleep, monotonic=monotonic, now=now, jitter=jitter)
+        # The limiter runs as a request hook so that every request on the wire is counted,
+        # including the resend the auth flow makes after a token refresh.
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            timeout=timeout,
+            headers={"Accept": "application/json"},
+            event_hooks={"request": [self._throttle]},
+        )
+
+    async def _throttle(self, request: httpx.Request) -> None:
+        await self._bucket.acquire(self._sleep)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: QueryParams | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        """Send one API call with retries; the caller interprets 4xx answers."""
+
+        def build() -> httpx.Request:
+            return self._client.build_request(
+                method, url, params=params, json=json, timeout=self._timeout
+            )
+
+        return await self._retrier.send(self._client, build, auth=self._auth)
+
+    async def aclose(self) -> None:
+        """Close the underlying connection pool."""
+        await self._client.aclose()
+
+    async def __aenter__(self) -> GoToHttp:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
