@@ -1,0 +1,168 @@
+"""Shared pieces of the sandbox's HTTP side: GoTo's error bodies, the bearer guard, paging, URLs."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .state import AccessToken, Account, Api, Consumer, SandboxState
+
+# GoTo's API gateway answers every bad, expired or revoked bearer token with exactly this.
+INVALID_TOKEN_BODY = {"int_err_code": "InvalidToken", "msg": "Invalid token passed"}
+# GoTo documents the 429 but no body; this is API Gateway's stock throttling answer.
+TOO_MANY_REQUESTS_BODY = {"message": "Too Many Requests"}
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 200
+
+
+class ApiError(Exception):
+    """Raised inside a handler to answer with a GoTo-shaped error."""
+
+    def __init__(
+        self,
+        status: int,
+        body: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = body
+        self.headers = dict(headers or {})
+
+    def response(self) -> Response:
+        """The HTTP answer for this error."""
+        if self.body is None:
+            return Response(status_code=self.status, headers=self.headers)
+        return JSONResponse(dict(self.body), status_code=self.status, headers=self.headers)
+
+
+def goto_error(
+    state: SandboxState, status: int, code: str, description: str, **extra: Any
+) -> ApiError:
+    """An error in GoTo's product-API shape: {"errorCode", "description", "incident", ...}."""
+    body: dict[str, Any] = {
+        "errorCode": code,
+        "description": description,
+        "incident": state.incident(),
+    }
+    body.update(extra)
+    return ApiError(status, body)
+
+
+@dataclass
+class Caller:
+    """Who is calling: the consumer app and the GoTo account behind a bearer token."""
+
+    consumer: Consumer
+    account: Account
+    token: AccessToken
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer …` header."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def authenticate(
+    state: SandboxState, request: Request, *, invalid: ApiError | None = None
+) -> Caller:
+    """Check the bearer token and the per-consumer rate limit, GoTo's gateway order."""
+    token = bearer_token(request)
+    resolved = state.bearer(token) if token else None
+    if resolved is None:
+        raise invalid or ApiError(403, INVALID_TOKEN_BODY)
+    access, consumer, account = resolved
+    request.scope["sandbox.client_id"] = consumer.client_id
+    if not state.allow_request(consumer.client_id):
+        raise ApiError(429, TOO_MANY_REQUESTS_BODY)
+    return Caller(consumer, account, access)
+
+
+def authorize_product(
+    state: SandboxState, request: Request, api: Api, organizer_key: str
+) -> Caller:
+    """authenticate() plus: the app has this product, and the path is the caller's organizer."""
+    caller = authenticate(state, request)
+    label = "GoToWebinar" if api == "webinar" else "GoToTraining"
+    if not caller.consumer.serves(api):
+        raise goto_error(
+            state, 403, "AccessDenied", f"This OAuth client is not enabled for {label}."
+        )
+    if organizer_key != str(caller.account.organizer_key):
+        raise goto_error(
+            state,
+            403,
+            "AccessDenied",
+            "The access token does not grant access to this organizer's data.",
+        )
+    return caller
+
+
+def parse_key(value: str) -> int | None:
+    """A numeric GoTo key from a path segment, or None."""
+    return int(value) if value.isdigit() and len(value) <= 19 else None
+
+
+def paging(state: SandboxState, request: Request) -> tuple[int, int]:
+    """Read `page` (from 0) and `size` (default 20, at most 200) like GoTo's paged reports."""
+    try:
+        page = int(request.query_params.get("page", "0"))
+        size = int(request.query_params.get("size", str(DEFAULT_PAGE_SIZE)))
+    except ValueError:
+        raise goto_error(state, 400, "InvalidRequest", "page and size must be integers.") from None
+    if page < 0:
+        raise goto_error(state, 400, "InvalidRequest", "page must be 0 or more.")
+    if size < 1 or size > MAX_PAGE_SIZE:
+        raise goto_error(
+            state, 400, "InvalidRequest", f"size must be between 1 and {MAX_PAGE_SIZE}."
+        )
+    return page, size
+
+
+def paged(
+    state: SandboxState,
+    items: Sequence[Mapping[str, Any]],
+    embedded_name: str,
+    page: int,
+    size: int,
+) -> dict[str, Any]:
+    """GoTo's HAL-style page: {"_embedded": {name: [...]}, "page": {...}}."""
+    chunk = list(items[page * size : (page + 1) * size])
+    body: dict[str, Any] = {
+        "page": {
+            "size": size,
+            "totalElements": len(items),
+            "totalPages": math.ceil(len(items) / size),
+            "number": page,
+        }
+    }
+    # Spring HATEOAS (behind GoTo's reports) drops _embedded from empty pages; opt-in.
+    if chunk or not state.settings.omit_empty_embedded:
+        body["_embedded"] = {embedded_name: chunk}
+    return body
+
+
+def sandbox_path(request: Request, path: str) -> str:
+    """A path inside this sandbox (for links in its own pages), honouring a mount prefix."""
+    root: str = request.scope.get("root_path", "")
+    return root.rstrip("/") + path
+
+
+def sandbox_url(request: Request, path: str) -> str:
+    """An absolute URL inside this sandbox, correct when it is mounted under a prefix."""
+    return str(request.url.replace(path=sandbox_path(request, path), query=""))
+
+
+def json_body(data: Any, status: int = 200) -> JSONResponse:
+    """A JSON answer."""
+    return JSONResponse(data, status_code=status)
