@@ -1,0 +1,412 @@
+"""State and JSON shapes of the Slack stand-in: recorded calls, faults, workspaces, answers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.sandbox.slack_blockkit import with_generated_ids
+
+DEFAULT_APP_ID = "A0VILTBOT01"
+DEFAULT_BOT_NAME = "viltbot"
+DEFAULT_BOT_SCOPES = (
+    "app_mentions:read",
+    "channels:join",
+    "channels:read",
+    "chat:write",
+    "commands",
+    "files:write",
+    "groups:read",
+    "im:write",
+    "team:read",
+    "users:read",
+    "users:read.email",
+)
+
+
+@dataclass
+class RecordedCall:
+    """One request the stand-in received, with what it answered."""
+
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    time: float
+    team_id: str | None = None
+    http_method: str = "POST"
+    path: str = ""
+    status: int = 200
+    response: Any = None
+    fault: str | None = None
+    violations: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the answer was a success (HTTP 200 and, for JSON answers, ok=true)."""
+        if self.status != 200:
+            return False
+        return not isinstance(self.response, dict) or bool(self.response.get("ok", True))
+
+    @property
+    def error(self) -> str | None:
+        """The Slack error code answered, if any."""
+        if isinstance(self.response, dict) and not self.response.get("ok", True):
+            return str(self.response.get("error"))
+        return None
+
+    def summary(self) -> str:
+        """A one-line description for assertion messages."""
+        outcome = "ok" if self.ok else f"{self.status} {self.error or self.response!r}"
+        flags = f" [fault {self.fault}]" if self.fault else ""
+        args = json.dumps(self.args, default=repr)
+        if len(args) > 160:
+            args = args[:157] + "..."
+        return f"{self.method} team={self.team_id} -> {outcome}{flags} args={args}"
+
+
+@dataclass
+class Fault:
+    """An injected fault for a method; `remaining` counts down (None = forever)."""
+
+    method: str
+    status: int | None = None
+    error: str | None = None
+    retry_after: int = 2
+    delay: float | None = None
+    remaining: int | None = 1
+
+    def describe(self) -> str:
+        """Short text stored in RecordedCall.fault."""
+        parts = []
+        if self.status is not None:
+            parts.append(f"status={self.status}")
+        if self.error is not None:
+            parts.append(f"error={self.error}")
+        if self.delay is not None:
+            parts.append(f"delay={self.delay:g}")
+        return ",".join(parts)
+
+
+@dataclass
+class Workspace:
+    """A workspace where the bot is installed."""
+
+    team_id: str
+    name: str
+    bot_token: str
+    bot_user_id: str
+    bot_id: str
+    domain: str
+    app_id: str = DEFAULT_APP_ID
+    bot_name: str = DEFAULT_BOT_NAME
+    scopes: tuple[str, ...] = DEFAULT_BOT_SCOPES
+    enterprise_id: str | None = None
+
+
+@dataclass
+class Channel:
+    """A conversation in a workspace, as the bot sees it."""
+
+    id: str
+    team_id: str
+    name: str
+    is_private: bool = False
+    is_member: bool = True
+    is_archived: bool = False
+    is_im: bool = False
+    user: str | None = None
+    created: int = 1_700_000_000
+
+
+@dataclass
+class User:
+    """A member of a workspace's user directory."""
+
+    id: str
+    team_id: str
+    name: str
+    real_name: str
+    email: str | None
+    tz: str = "Europe/Oslo"
+    is_bot: bool = False
+    deleted: bool = False
+    is_admin: bool = False
+
+
+@dataclass
+class UploadedFile:
+    """A file uploaded with files.upload or the getUploadURLExternal / completeUploadExternal flow."""
+
+    id: str
+    team_id: str
+    filename: str
+    title: str
+    content: bytes = b""
+    length: int | None = None
+    uploaded: bool = False
+    completed: bool = False
+    channels: list[str] = field(default_factory=list)
+    initial_comment: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The content decoded as UTF-8."""
+        return self.content.decode("utf-8", errors="replace")
+
+
+@dataclass
+class OAuthCode:
+    """An OAuth code oauth.v2.access will exchange once for a workspace's installation."""
+
+    code: str
+    team_id: str
+    client_id: str | None
+    client_secret: str | None
+    redirect_uri: str | None
+    installer_user_id: str
+    user_scopes: tuple[str, ...]
+    used: bool = False
+
+
+@dataclass
+class TriggerInfo:
+    """Who a trigger_id belongs to, and whether it was used."""
+
+    team_id: str
+    user_id: str
+    view_id: str | None
+    created: float
+    used: bool = False
+
+
+@dataclass
+class ResponseTarget:
+    """The channel / message a response_url acts on."""
+
+    team_id: str
+    channel_id: str | None
+    message_ts: str | None
+    user_id: str | None
+
+
+class SlackError(Exception):
+    """Raise from a responder to answer {"ok": false, "error": error, **extra}."""
+
+    def __init__(self, error: str, **extra: Any) -> None:
+        super().__init__(error)
+        self.error = error
+        self.extra = extra
+
+
+Responder = Callable[[RecordedCall], dict[str, Any] | Awaitable[dict[str, Any]]]
+
+
+def channel_json(
+    channel: Channel, *, creator: str = "", num_members: int | None = None
+) -> dict[str, Any]:
+    """A conversation object as conversations.info returns it."""
+    if channel.is_im:
+        return {
+            "id": channel.id,
+            "created": channel.created,
+            "is_archived": False,
+            "is_im": True,
+            "is_org_shared": False,
+            "context_team_id": channel.team_id,
+            "updated": channel.created * 1000,
+            "user": channel.user,
+            "is_user_deleted": False,
+            "priority": 0,
+        }
+    data: dict[str, Any] = {
+        "id": channel.id,
+        "name": channel.name,
+        "is_channel": not channel.is_private,
+        "is_group": channel.is_private,
+        "is_im": False,
+        "is_mpim": False,
+        "is_private": channel.is_private,
+        "created": channel.created,
+        "is_archived": channel.is_archived,
+        "is_general": channel.name == "general",
+        "unlinked": 0,
+        "name_normalized": channel.name,
+        "is_shared": False,
+        "is_org_shared": False,
+        "is_pending_ext_shared": False,
+        "pending_shared": [],
+        "context_team_id": channel.team_id,
+        "updated": channel.created * 1000,
+        "parent_conversation": None,
+        "creator": creator,
+        "is_ext_shared": False,
+        "shared_team_ids": [channel.team_id],
+        "pending_connected_team_ids": [],
+        "is_member": channel.is_member,
+        "topic": {"value": "", "creator": "", "last_set": 0},
+        "purpose": {"value": "", "creator": "", "last_set": 0},
+        "previous_names": [],
+    }
+    if num_members is not None:
+        data["num_members"] = num_members
+    return data
+
+
+def user_json(user: User, workspace: Workspace | None) -> dict[str, Any]:
+    """A user object as users.info returns it."""
+    try:
+        offset = datetime.now(ZoneInfo(user.tz)).utcoffset()
+        tz_offset = int(offset.total_seconds()) if offset else 0
+        tz_label = datetime.now(ZoneInfo(user.tz)).tzname() or user.tz
+    except (ZoneInfoNotFoundError, ValueError):
+        tz_offset, tz_label = 0, user.tz
+    profile: dict[str, Any] = {
+        "real_name": user.real_name,
+        "real_name_normalized": user.real_name,
+        "display_name": user.name,
+        "display_name_normalized": user.name,
+        "first_name": user.real_name.split(" ")[0],
+        "last_name": " ".join(user.real_name.split(" ")[1:]),
+        "title": "",
+        "phone": "",
+        "status_text": "",
+        "status_emoji": "",
+        "avatar_hash": "g0000000000",
+        "image_48": "https://secure.gravatar.com/avatar/0.jpg?s=48",
+        "image_72": "https://secure.gravatar.com/avatar/0.jpg?s=72",
+        "team": user.team_id,
+    }
+    if user.email:
+        profile["email"] = user.email
+    if user.is_bot and workspace is not None:
+        profile["bot_id"] = workspace.bot_id
+        profile["api_app_id"] = workspace.app_id
+    return {
+        "id": user.id,
+        "team_id": user.team_id,
+        "name": user.name,
+        "deleted": user.deleted,
+        "color": "9f69e7",
+        "real_name": user.real_name,
+        "tz": user.tz,
+        "tz_label": tz_label,
+        "tz_offset": tz_offset,
+        "profile": profile,
+        "is_admin": user.is_admin,
+        "is_owner": False,
+        "is_primary_owner": False,
+        "is_restricted": False,
+        "is_ultra_restricted": False,
+        "is_bot": user.is_bot,
+        "is_app_user": False,
+        "updated": 1_700_000_000,
+        "is_email_confirmed": True,
+        "who_can_share_contact_card": "EVERYONE",
+    }
+
+
+def file_json(upload: UploadedFile, *, bot_user_id: str, created: int) -> dict[str, Any]:
+    """A file object as files.upload / files.completeUploadExternal return it."""
+    extension = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else "text"
+    return {
+        "id": upload.id,
+        "created": created,
+        "timestamp": created,
+        "name": upload.filename,
+        "title": upload.title,
+        "mimetype": "text/plain"
+        if extension in {"txt", "text", "csv"}
+        else "application/octet-stream",
+        "filetype": extension,
+        "pretty_type": extension.upper(),
+        "user": bot_user_id,
+        "user_team": upload.team_id,
+        "editable": False,
+        "size": len(upload.content),
+        "mode": "hosted",
+        "is_external": False,
+        "is_public": bool(upload.channels),
+        "public_url_shared": False,
+        "url_private": f"https://files.slack.com/files-pri/{upload.team_id}-{upload.id}/{upload.filename}",
+        "permalink": f"https://example.slack.com/files/{upload.id}/{upload.filename}",
+        "channels": list(upload.channels),
+        "groups": [],
+        "ims": [],
+        "comments_count": 0,
+    }
+
+
+def message_content(args: dict[str, Any]) -> dict[str, Any]:
+    """The content fields of a message (text, blocks with Slack-filled ids, attachments, metadata)."""
+    content: dict[str, Any] = {"text": args.get("text") or ""}
+    if args.get("blocks"):
+        content["blocks"] = with_generated_ids(list(args["blocks"]))
+    if args.get("attachments"):
+        content["attachments"] = args["attachments"]
+    if args.get("metadata"):
+        content["metadata"] = args["metadata"]
+    return content
+
+
+def bot_message(workspace: Workspace, args: dict[str, Any], ts: str) -> dict[str, Any]:
+    """A message posted by the bot, as chat.postMessage returns it."""
+    message: dict[str, Any] = {
+        "type": "message",
+        "user": workspace.bot_user_id,
+        "bot_id": workspace.bot_id,
+        "app_id": workspace.app_id,
+        "ts": ts,
+        "team": workspace.team_id,
+        "bot_profile": {
+            "id": workspace.bot_id,
+            "app_id": workspace.app_id,
+            "name": workspace.bot_name,
+            "icons": {"image_48": "https://a.slack-edge.com/80588/img/plugins/app/bot_48.png"},
+            "deleted": False,
+            "updated": 1_700_000_000,
+            "team_id": workspace.team_id,
+        },
+        **message_content(args),
+    }
+    if args.get("thread_ts"):
+        message["thread_ts"] = str(args["thread_ts"])
+        message["parent_user_id"] = workspace.bot_user_id
+    return message
+
+
+def view_json(
+    ws: Workspace,
+    view: dict[str, Any],
+    *,
+    view_id: str,
+    view_hash: str,
+    previous_view_id: str | None = None,
+    root_view_id: str | None = None,
+) -> dict[str, Any]:
+    """A view as Slack stores and returns it (id, hash, state, generated block_ids...)."""
+    default_title = {"type": "plain_text", "text": "View Title"} if view["type"] == "home" else None
+    return {
+        "id": view_id,
+        "team_id": ws.team_id,
+        "type": view["type"],
+        "blocks": with_generated_ids(list(view.get("blocks") or [])),
+        "private_metadata": view.get("private_metadata", ""),
+        "callback_id": view.get("callback_id", ""),
+        "state": {"values": {}},
+        "hash": view_hash,
+        "title": view.get("title", default_title),
+        "clear_on_close": bool(view.get("clear_on_close", False)),
+        "notify_on_close": bool(view.get("notify_on_close", False)),
+        "close": view.get("close"),
+        "submit": view.get("submit"),
+        "previous_view_id": previous_view_id,
+        "root_view_id": root_view_id or view_id,
+        "app_id": ws.app_id,
+        "external_id": view.get("external_id", ""),
+        "app_installed_team_id": ws.team_id,
+        "bot_id": ws.bot_id,
+    }
