@@ -74,7 +74,9 @@ def create_slack_app(
         )
     else:
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-        app = AsyncApp(signing_secret=signing_secret, client=client, token=token)
+        # Bolt takes the token from the client it is given.
+        client = deps.slack_clients.bare(token=token)
+        app = AsyncApp(signing_secret=signing_secret, client=client)
     app.middleware(actor_middleware(deps))
     commands.register(app, build_router(app))
 

@@ -29,9 +29,9 @@ class SlackClients:
         self._store = installation_store
         self._cache: dict[str, AsyncWebClient] = {}
 
-    def bare(self) -> AsyncWebClient:
-        """A client without a token (OAuth exchanges, Bolt's own client)."""
-        return AsyncWebClient(base_url=self.base_url, timeout=SLACK_TIMEOUT_SECONDS)
+    def bare(self, token: str | None = None) -> AsyncWebClient:
+        """A client for Bolt itself (no token in multi-workspace mode: Bolt adds it per request)."""
+        return AsyncWebClient(token=token, base_url=self.base_url, timeout=SLACK_TIMEOUT_SECONDS)
 
     async def for_workspace(self, workspace_id: str) -> AsyncWebClient:
         """The client for a workspace; raises WorkspaceNotInstalled when there is no token."""
