@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import and_, or_, update
@@ -99,10 +99,11 @@ class WebApiPoster:
         return str(answer.get("ts", ""))
 
 
-def _retry_after(headers: dict[str, str] | object) -> float:
+def _retry_after(headers: Mapping[str, Any] | None) -> float:
+    """Seconds Slack asked us to wait; aiohttp hands headers over as a case-insensitive mapping."""
     value = None
-    if isinstance(headers, dict):
-        value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if headers is not None:
+        value = next((v for k, v in headers.items() if str(k).lower() == "retry-after"), None)
     try:
         return max(1.0, float(value)) if value is not None else 30.0
     except (TypeError, ValueError):
