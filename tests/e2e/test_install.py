@@ -1,0 +1,82 @@
+"""Multi-workspace install: Slack OAuth stores an encrypted installation; the installer may create teams."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from bot.bootstrap import build_runtime
+from bot.sandbox.slack_api import SlackStandIn, run_standin_server
+from bot.server import create_web_app
+from tests.e2e.conftest import (
+    SIGNING_SECRET,
+    TRAINING,
+    WEB_API_SPEC,
+    WS,
+    seed_slack,
+    stack_settings,
+)
+from tests.harness.slack_client import SlackSender
+from tests.support.serving import serve_in_loop
+
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "slack-client-secret"
+INSTALLER = "U0INSTALL1"
+
+
+@pytest.fixture
+async def multi(database_url: str) -> AsyncIterator[tuple[SlackStandIn, str, object]]:
+    standin = SlackStandIn(WEB_API_SPEC)
+    seed_slack(standin)
+    standin.add_user(WS, INSTALLER, "installer", "it@acme.test")
+    async with run_standin_server(standin) as slack_url:
+        settings = stack_settings(
+            database_url,
+            slack_url,
+            "http://127.0.0.1:9",
+            SLACK_BOT_TOKEN="",
+            SLACK_CLIENT_ID=CLIENT_ID,
+            SLACK_CLIENT_SECRET=CLIENT_SECRET,
+        )
+        runtime = build_runtime(settings)
+        async with serve_in_loop(create_web_app(runtime, run_scheduler=False)) as base_url:
+            yield standin, base_url, runtime
+    assert standin.violations == []
+
+
+async def test_install_stores_encrypted_tokens_and_the_installer_runs_the_workspace(multi) -> None:
+    standin, base_url, runtime = multi
+    async with httpx.AsyncClient(base_url=base_url) as browser:
+        page = await browser.get("/slack/install")
+        assert page.status_code == 200
+        match = re.search(r'href="([^"]*oauth/v2/authorize[^"]*)"', page.text)
+        assert match, page.text[:500]
+        state = re.search(r"state=([^&\"]+)", match.group(1)).group(1)  # type: ignore[union-attr]
+        standin.register_oauth_code("code-123", WS, installer_user_id=INSTALLER)
+        # Bolt's state cookie is Secure; a browser on https would send it back like this.
+        cookie = page.headers["set-cookie"].split(";", 1)[0]
+        done = await browser.get(
+            "/slack/oauth_redirect",
+            params={"code": "code-123", "state": state},
+            headers={"Cookie": cookie},
+        )
+        assert done.status_code == 200, done.text
+    assert [c.method for c in standin.calls if c.method == "oauth.v2.access"] == ["oauth.v2.access"]
+    async with runtime.engine.connect() as conn:
+        stored = (await conn.execute(text("SELECT bot_token FROM slack_bots"))).scalar_one()
+    bot_token = standin.workspaces[WS].bot_token
+    assert bot_token not in stored and stored.startswith("enc:v1:")
+
+    async with SlackSender(base_url, SIGNING_SECRET, standin=standin) as slack:
+        response = await slack.slash(
+            f"team new Sales <#{TRAINING}|training>", user_id=INSTALLER, team_id=WS
+        )
+        assert response.status_code == 200
+        (reply,) = await standin.wait_for("response_url")
+    assert "Team *Sales* created" in reply.args["text"]
+    # Bolt called Slack with the installation's own token, decrypted.
+    assert {c.token for c in standin.calls_to("conversations.info")} == {bot_token}
