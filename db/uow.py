@@ -25,10 +25,9 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            await self.session.rollback()
-        finally:
-            await self.session.close()
+        # close() ends any transaction still open without committing it (a rollback), and
+        # leaves loaded objects readable instead of expiring them.
+        await self.session.close()
 
     async def commit(self) -> None:
         """Make the work durable."""

@@ -1,0 +1,170 @@
+"""Locations over Slack: the modal that changes as it is filled, validation, list, show, edit."""
+
+from __future__ import annotations
+
+import json
+
+from domain.models import Location, LocationTeam
+from tests.e2e.conftest import ANN, BEN, BOSS, Stack
+from tests.e2e.locations_flow import (
+    WEBINAR_SECRET,
+    admin_with_teams,
+    block_ids,
+    choose_kind,
+    create_goto_location,
+    open_modal,
+    submit,
+    webinar_values,
+)
+
+
+async def test_modal_opens_first_then_fills_with_semantic_block_ids(stack: Stack) -> None:
+    await admin_with_teams(stack)
+    view = await open_modal(stack)
+    (opened,) = stack.standin.calls_to("views.open")
+    assert "Loading" in json.dumps(opened.args["view"])
+    (update,) = stack.standin.calls_to("views.update")
+    assert update.args["view_id"] == opened.response["view"]["id"]
+    assert update.args["hash"] == opened.response["view"]["hash"]
+    assert block_ids(view)[:3] == ["name", "status", "kind"]
+    assert {
+        "max_learners",
+        "information_url",
+        "owner_team",
+        "team_availability",
+        "description",
+    } <= set(block_ids(view))
+    assert "consumer_key" not in block_ids(view)  # classroom until a GoTo kind is chosen
+
+
+async def test_choosing_a_goto_kind_reveals_key_secret_and_notifications_keeping_typed_values(
+    stack: Stack,
+) -> None:
+    await admin_with_teams(stack)
+    view = await open_modal(stack)
+    view = await choose_kind(stack, view, "gototraining", name="Training Room")
+    ids = block_ids(view)
+    assert {"consumer_key", "consumer_secret", "goto_notifications"} <= set(ids)
+    assert "Link with your GoToTraining account" in json.dumps(view)
+    name = next(b for b in view["blocks"] if b.get("block_id") == "name")
+    assert name["element"].get("initial_value") == "Training Room"
+    view = await choose_kind(stack, view, "classroom")
+    assert "consumer_key" not in block_ids(view)
+
+
+async def test_each_wrong_field_gets_its_own_error_and_nothing_is_saved(stack: Stack) -> None:
+    teams = await admin_with_teams(stack)
+    view = await choose_kind(stack, await open_modal(stack), "gotowebinar")
+    sales = [teams["Sales"]]
+    cases = [
+        ({"name": "   "}, "name", "Give the location a name"),
+        ({"max_learners": "abc"}, "max_learners", "whole number from 1 to 100,000"),
+        ({"max_learners": "0"}, "max_learners", "whole number from 1 to 100,000"),
+        ({"max_learners": "100001"}, "max_learners", "whole number from 1 to 100,000"),
+        ({"max_learners": "2.5"}, "max_learners", "whole number"),
+        ({"information_url": "ftp://files.example.com"}, "information_url", "http:// or https://"),
+        ({"information_url": "example.com/map"}, "information_url", "http:// or https://"),
+        ({"consumer_key": ""}, "consumer_key", "consumer key of your GoToWebinar app"),
+        ({"consumer_secret": ""}, "consumer_secret", "consumer secret of your GoToWebinar app"),
+        ({"team_availability": []}, "team_availability", "at least one team"),
+    ]
+    for override, field, message in cases:
+        answer = await submit(stack, view, webinar_values(sales, **override))
+        assert answer["response_action"] == "errors", (override, answer)
+        assert list(answer["errors"]) == [field], (override, answer)
+        assert message in answer["errors"][field]
+    assert await stack.count(Location) == 0
+
+
+async def test_name_is_unique_within_the_owner_team_only(stack: Stack) -> None:
+    teams = await admin_with_teams(stack)
+    classroom = {"kind": "classroom"}
+    view = await open_modal(stack)
+    assert await submit(stack, view, webinar_values([teams["Sales"]], **classroom)) == {}
+    view = await open_modal(stack)
+    answer = await submit(stack, view, webinar_values([teams["Sales"]], **classroom))
+    assert answer["errors"] == {"name": "Another location of the owner team has this name."}
+    view = await open_modal(stack)
+    other_owner = webinar_values([teams["Sales"]], owner_team=str(teams["Support"]), **classroom)
+    assert await submit(stack, view, other_owner) == {}
+    assert await stack.count(Location) == 2
+
+
+async def test_create_list_filter_and_show(stack: Stack) -> None:
+    teams = await admin_with_teams(stack)
+    link_url = await create_goto_location(stack, teams)
+    assert "/goto/oauth/start?state=" in link_url
+    (location,) = await stack.rows(Location)
+    assert (location.name, location.kind, location.max_learners) == (
+        "Webinar Room",
+        "gotowebinar",
+        25,
+    )
+    assert location.consumer_secret_enc and WEBINAR_SECRET not in location.consumer_secret_enc
+    assert [lt.team_id for lt in await stack.rows(LocationTeam)] == [teams["Sales"]]
+    dm = stack.standin.calls_to("chat.postMessage")[-1]
+    assert dm.args["channel"] == BOSS and "Link with your GoToWebinar account" in json.dumps(
+        dm.args
+    )
+
+    view = await open_modal(stack)
+    classroom = webinar_values(
+        [teams["Support"]],
+        name="Oslo Room 3",
+        kind="classroom",
+        description="Third floor #onsite",
+    )
+    assert await submit(stack, view, classroom) == {}
+
+    listing = await stack.command("location list")
+    assert "2 locations" in listing
+    assert "Webinar Room" in json.dumps(stack.standin.calls_to("response_url")[-1].args)
+    tagged = await stack.command("location list #onboarding")
+    blocks = json.dumps(stack.standin.calls_to("response_url")[-1].args)
+    assert "1 location" in tagged and "Webinar Room" in blocks and "Oslo Room" not in blocks
+    assert "No locations matching `#nothing`" in await stack.command("location list #nothing")
+    assert "1 location" in await stack.command("location list oslo")
+
+    shown = await stack.command("location show webinar room")
+    assert shown == "Webinar Room: not linked"
+    shown_blocks = json.dumps(stack.standin.calls_to("response_url")[-1].args)
+    assert "Owner: *Sales*" in shown_blocks and "Connection:" in shown_blocks
+    assert "no location called *Atlantis*" in await stack.command("location show Atlantis")
+
+
+async def test_edit_is_prefilled_keeps_a_blank_secret_and_is_for_the_owner_team_only(
+    stack: Stack,
+) -> None:
+    teams = await admin_with_teams(stack)
+    await create_goto_location(stack, teams)
+    view = await open_modal(stack, "location edit Webinar Room")
+    secret_block = next(b for b in view["blocks"] if b.get("block_id") == "consumer_secret")
+    assert secret_block["optional"] is True and "initial_value" not in secret_block["element"]
+    assert "saved" in json.dumps(secret_block)
+    (before,) = await stack.rows(Location)
+    values = webinar_values([teams["Sales"], teams["Support"]], consumer_secret="", max_learners="")
+    assert await submit(stack, view, values) == {}
+    (after,) = await stack.rows(Location)
+    assert after.consumer_secret_enc == before.consumer_secret_enc
+    assert after.max_learners is None
+    assert sorted(lt.team_id for lt in await stack.rows(LocationTeam)) == sorted(teams.values())
+
+    # Ann administers Support only: she may not edit a Sales location and is told who owns it.
+    await stack.command("team use Support")
+    await stack.command(f"team add <@{ANN}> admin")
+    reply = await stack.command("location edit Webinar Room", user=ANN)
+    assert "Only admins of team *Sales*" in reply
+    await stack.command(f"team add <@{BEN}> learner")
+    assert "is for team admins" in await stack.command("location new", user=BEN)
+
+
+async def test_secrets_never_reach_slack(stack: Stack) -> None:
+    teams = await admin_with_teams(stack)
+    await create_goto_location(stack, teams)
+    await open_modal(stack, "location edit Webinar Room")
+    await stack.command("location show Webinar Room")
+    await stack.command("location list")
+    # Every Web API call and response_url post the bot made, including modals it sent back.
+    sent_by_bot = json.dumps([c.args for c in stack.standin.calls])
+    assert "Webinar Room" in sent_by_bot
+    assert WEBINAR_SECRET not in sent_by_bot
