@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from domain.models import Location, LocationTeam
 from tests.e2e.conftest import ANN, BEN, BOSS, Stack
@@ -56,7 +57,7 @@ async def test_each_wrong_field_gets_its_own_error_and_nothing_is_saved(stack: S
     teams = await admin_with_teams(stack)
     view = await choose_kind(stack, await open_modal(stack), "gotowebinar")
     sales = [teams["Sales"]]
-    cases = [
+    cases: list[tuple[dict[str, Any], str, str]] = [
         ({"name": "   "}, "name", "Give the location a name"),
         ({"max_learners": "abc"}, "max_learners", "whole number from 1 to 100,000"),
         ({"max_learners": "0"}, "max_learners", "whole number from 1 to 100,000"),
