@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.crypto import SecretBox
 from bot.goto.oauth import GoToOAuth
+from bot.goto_connections import GoToConnections
 from bot.goto_linker import OAuthLinker
 from bot.jobs.deliver_notices import deliver_notices_job
 from bot.scheduler import add_interval_job, create_scheduler
@@ -86,6 +87,7 @@ def build_runtime(settings: Settings) -> Runtime:
         directory=WebApiDirectory(clients),
         sealer=box,
         goto_linker=OAuthLinker(oauth),
+        goto=GoToConnections(oauth, factory, box, rate_limit=settings.goto_rate_limit),
     )
     slack_app = create_slack_app(deps, installation_store=store, engine=engine)
     outbox = Outbox(

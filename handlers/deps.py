@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.goto_connections import GoToConnections
 from bot.settings import Settings
 from bot.slack.clients import SlackClients
 from db.uow import SqlUnitOfWork
@@ -22,6 +23,7 @@ class Deps:
     directory: SlackDirectory
     sealer: SecretSealer
     goto_linker: GoToLinker
+    goto: GoToConnections
 
     def link_url(self, state: str) -> str:
         """Where the link button sends the browser (our own start page)."""

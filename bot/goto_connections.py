@@ -1,0 +1,87 @@
+"""GoTo clients for linked locations, and the TokenStore that keeps refreshed tokens encrypted."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.goto.client import GoToClient
+from bot.goto.oauth import GoToOAuth
+from bot.goto.ratelimit import RateLimit
+from bot.goto.tokens import TokenSet
+from db.uow import SqlUnitOfWork
+from domain.errors import InvalidInput
+from domain.models import Location
+from domain.ports import SecretSealer
+from domain.services.connections import store_refreshed_tokens
+
+
+class LocationTokenStore:
+    """TokenStore port: new tokens go to the location's row, encrypted."""
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession], sealer: SecretSealer) -> None:
+        self._factory = factory
+        self._sealer = sealer
+
+    async def save(self, location_id: int, tokens: TokenSet) -> None:
+        """Persist a location's fresh tokens."""
+        async with SqlUnitOfWork(self._factory) as uow:
+            await store_refreshed_tokens(
+                uow,
+                location_id,
+                sealer=self._sealer,
+                access_token=tokens.access_token.get_secret_value(),
+                refresh_token=tokens.refresh_token.get_secret_value(),
+                access_expires_at=tokens.access_expires_at,
+                connection_expires_at=tokens.connection_expires_at,
+            )
+            await uow.commit()
+
+
+class GoToConnections:
+    """Builds a GoTo client for a linked location from its stored, encrypted tokens."""
+
+    def __init__(
+        self,
+        oauth: GoToOAuth,
+        factory: async_sessionmaker[AsyncSession],
+        sealer: SecretSealer,
+        *,
+        rate_limit: float = 10.0,
+    ) -> None:
+        self._oauth = oauth
+        self._sealer = sealer
+        self._store = LocationTokenStore(factory, sealer)
+        self._rate = RateLimit(rate_limit)
+
+    def client_for(self, location: Location) -> GoToClient:
+        """A client that refreshes (once at a time) and stores new tokens by itself."""
+        if (
+            location.id is None
+            or not location.consumer_key
+            or not location.consumer_secret_enc
+            or not location.goto_organizer_key
+            or not location.access_token_enc
+            or not location.refresh_token_enc
+            or location.access_expires_at is None
+        ):
+            raise InvalidInput(
+                f"*{location.name}* is not linked to a GoTo account: `/vilt location link {location.name}`."
+            )
+        tokens = TokenSet(
+            access_token=self._sealer.decrypt(location.access_token_enc),  # type: ignore[arg-type]
+            refresh_token=self._sealer.decrypt(location.refresh_token_enc),  # type: ignore[arg-type]
+            access_expires_at=location.access_expires_at,
+            connection_expires_at=location.connection_expires_at,
+            organizer_key=location.goto_organizer_key,
+            account_key=location.goto_account_key,
+            email=location.goto_email,
+        )
+        return GoToClient.for_location(
+            oauth=self._oauth,
+            client_id=location.consumer_key,
+            client_secret=self._sealer.decrypt(location.consumer_secret_enc),
+            location_id=location.id,
+            tokens=tokens,
+            store=self._store,
+            rate_limit=self._rate,
+        )
