@@ -18,6 +18,7 @@ async def linked_location(stack: Stack) -> Location:
     async with httpx.AsyncClient(timeout=10) as http:
         await consent(http, await create_goto_location(stack, teams), account="bob@example.com")
     (location,) = await stack.rows(Location)
+    assert isinstance(location, Location)
     return location
 
 
