@@ -13,7 +13,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.errors import DomainError
-from handlers import commands, help, locations, teams
+from handlers import commands, help, home, locations, teams
 from handlers.commands import CommandRouter
 from handlers.context import actor_middleware
 from handlers.deps import Deps
@@ -79,6 +79,10 @@ def create_slack_app(
         app = AsyncApp(signing_secret=signing_secret, client=client)
     app.middleware(actor_middleware(deps))
     commands.register(app, build_router(app))
+    home.register(app)
+    if settings.multi_workspace:
+        # Forget a workspace's tokens when it uninstalls the app or revokes them.
+        app.enable_token_revocation_listeners()
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], context: Any) -> BoltResponse | None:

@@ -409,7 +409,7 @@ def location_summary(view: LocationView) -> list[dict[str, Any]]:
         f"Owner: *{view.owner_team}* · Available to: {', '.join(view.teams) or '—'}",
     ]
     if view.kind.is_goto:
-        lines.append(f"Connection: {_status_icon(view.status.state)} {view.status.text}")
+        lines.append(f"Connection: {status_icon(view.status.state)} {view.status.text}")
         lines.append(
             "GoTo notifications: "
             + (
@@ -428,7 +428,8 @@ def location_summary(view: LocationView) -> list[dict[str, Any]]:
     return [b.to_dict() for b in blocks] + [DividerBlock().to_dict()]
 
 
-def _status_icon(state: str) -> str:
+def status_icon(state: str) -> str:
+    """An emoji for a connection state."""
     return {
         "connected": ":large_green_circle:",
         "expired": ":red_circle:",

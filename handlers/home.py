@@ -1,0 +1,105 @@
+"""App Home: the active team, its locations with their GoTo connection, and what to do next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+from slack_sdk.web.async_client import AsyncWebClient
+
+from domain.actor import Actor
+from domain.services import locations
+from domain.services.locations import LocationView
+from handlers.context import Request
+from handlers.location_views import status_icon
+
+HOME_LOCATIONS = 15
+
+
+def home_view(actor: Actor, views: list[LocationView]) -> dict[str, Any]:
+    """The Home tab for one user."""
+    blocks: list[Block] = [HeaderBlock(text="viltbot")]
+    team = actor.active_team
+    if team is None and not actor.teams:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text="You are not in any team yet. Ask a team admin to add you with "
+                    f"`/vilt team add <@{actor.user_id}> learner`."
+                )
+            )
+        )
+    elif team is None:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text="Choose your active team: `/vilt team use <name>`.")
+            )
+        )
+    else:
+        role = actor.active_role.value if actor.active_role else "member"
+        others = len(actor.teams) - 1
+        more = (
+            f" · {others} other team{'s' if others != 1 else ''}: `/vilt team use <name>`"
+            if others
+            else ""
+        )
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"Active team: *{team.name}* (you are {role}) · reports go to <#{team.channel_id}>{more}"
+                )
+            )
+        )
+    if views:
+        blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text="*Locations*"))]
+        for view in views[:HOME_LOCATIONS]:
+            line = f"*{view.name}* · {view.kind.label}"
+            if view.kind.is_goto:
+                line += f"\n{status_icon(view.status.state)} {view.status.text}"
+            if not view.active:
+                line += " · _inactive_"
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=line)))
+        if len(views) > HOME_LOCATIONS:
+            blocks.append(
+                ContextBlock(
+                    elements=[
+                        MarkdownTextObject(
+                            text=f"…and {len(views) - HOME_LOCATIONS} more: `/vilt location list`"
+                        )
+                    ]
+                )
+            )
+    blocks += [
+        DividerBlock(),
+        ContextBlock(
+            elements=[MarkdownTextObject(text="Type `/vilt help` for everything you can do.")]
+        ),
+    ]
+    return View(type="home", blocks=blocks).to_dict()
+
+
+def register(app: AsyncApp) -> None:
+    """Publish the Home tab whenever a user opens it."""
+
+    @app.event("app_home_opened")
+    async def home_opened(
+        event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        if event.get("tab") not in (None, "home"):
+            return
+        request = Request.of(context)
+        async with request.deps.uow() as uow:
+            views = await locations.list_locations(uow, request.actor)
+        await client.views_publish(
+            user_id=request.actor.user_id, view=home_view(request.actor, views)
+        )
