@@ -92,7 +92,13 @@ def parse_identity(body: Any) -> Identity:
     name: dict[str, Any] = raw_name if isinstance(raw_name, dict) else {}
     # The account key sits in a vendor extension ("urn:...") in the SCIM shape.
     extensions = [v for k, v in body.items() if k.startswith("urn:") and isinstance(v, dict)]
-    account_key = _first_str(body.get("accountKey"), *(e.get("accountKey") for e in extensions))
+    # GoTo's SCIM record lists the user's accounts as [{"value": accountKey, "display": …}].
+    raw_accounts = body.get("accounts")
+    accounts = raw_accounts if isinstance(raw_accounts, list) else []
+    listed = [a.get("value") for a in accounts if isinstance(a, dict)]
+    account_key = _first_str(
+        body.get("accountKey"), *(e.get("accountKey") for e in extensions), *listed
+    )
     return Identity(
         organizer_key=organizer_key,
         account_key=account_key,

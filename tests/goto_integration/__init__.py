@@ -1,0 +1,1 @@
+"""The GoTo client against the GoTo sandbox over real loopback HTTP."""
