@@ -101,6 +101,27 @@ class RegistrationNeedsFields(GoToError):
         self.fields = list(fields)
 
 
+class RegistrationRefused(GoToError):
+    """GoTo refused a registration for a reason other than missing fields (e.g. the event is full)."""
+
+    def __init__(self, event_key: str, reason: str | None) -> None:
+        said = f": {reason.rstrip('.')}." if reason else " (it gave no reason)."
+        super().__init__(f"GoTo refused the registration for {event_key}{said}", status_code=400)
+        self.event_key = event_key
+        self.reason = reason
+
+
+class RegistrationPending(GoToError):
+    """GoTo has the registration but cannot show it yet (GoToTraining lags up to two hours)."""
+
+    def __init__(self, registrant_key: str) -> None:
+        super().__init__(
+            "GoTo has the registration but has not published its join link yet; "
+            "this can take up to two hours."
+        )
+        self.registrant_key = registrant_key
+
+
 class Unavailable(GoToError):
     """GoTo could not be reached in time: outage, a 429 storm, timeouts or dropped connections."""
 

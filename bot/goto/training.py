@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.goto.base import Key, ProductClient, clean_key, same_email
-from bot.goto.errors import GoToError
+from bot.goto.errors import GoToError, NotFound, RegistrationPending
 from bot.goto.models import (
     Registrant,
     RegistrantSummary,
@@ -73,7 +73,11 @@ class TrainingClient(ProductClient):
                         "but the registration could not be found."
                     )
                 registrant_key = match.registrant_key
-            existing = await self.get_registrant(organizer_key, key, str(registrant_key))
+            try:
+                existing = await self.get_registrant(organizer_key, key, str(registrant_key))
+            except NotFound as exc:
+                # GoToTraining publishes new registrants with a delay of up to two hours.
+                raise RegistrationPending(str(registrant_key)) from exc
             return existing.model_copy(update={"duplicate": True})
         raise_for_status(response, what, kind="training", key=key)
         raise GoToError(f"GoTo answered {what} with HTTP {response.status_code}.")

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.goto.base import Key, ProductClient, clean_key, same_email
-from bot.goto.errors import GoToError, RegistrationNeedsFields
+from bot.goto.errors import GoToError, RegistrationNeedsFields, RegistrationRefused
 from bot.goto.models import (
     Poll,
     PollAnswer,
@@ -91,7 +91,7 @@ class WebinarClient(ProductClient):
                 organizer_key, key, email, json_or_none(response)
             )
         if response.status_code == 400:
-            raise await self._missing_fields(organizer_key, key, body)
+            raise await self._missing_fields(organizer_key, key, body, json_or_none(response))
         raise_for_status(response, what, kind="webinar", key=key)
         raise GoToError(f"GoTo answered {what} with HTTP {response.status_code}.")
 
@@ -115,7 +115,7 @@ class WebinarClient(ProductClient):
         return full.model_copy(update={"duplicate": True})
 
     async def _missing_fields(
-        self, organizer_key: Key, webinar_key: str, sent: Mapping[str, Any]
+        self, organizer_key: Key, webinar_key: str, sent: Mapping[str, Any], answer: Any
     ) -> GoToError:
         form = await self.registration_fields(organizer_key, webinar_key)
         answered = {
@@ -126,10 +126,7 @@ class WebinarClient(ProductClient):
             q.question for q in form.questions if q.required and q.question_key not in answered
         ]
         if not missing:
-            return GoToError(
-                f"GoTo rejected the registration for webinar {webinar_key} (HTTP 400).",
-                status_code=400,
-            )
+            return RegistrationRefused(webinar_key, _reason(answer))
         return RegistrationNeedsFields(missing)
 
     async def list_registrants(
@@ -278,3 +275,14 @@ def answered_polls(polls: list[Poll], answers: list[PollAnswer]) -> set[str]:
     """Question keys of the session's polls that the attendee answered."""
     asked = {question_key(p.question) for p in polls}
     return {question_key(a.question) for a in answers if a.answers} & asked
+
+
+def _reason(answer: Any) -> str | None:
+    """GoTo's own words for a refusal (its error bodies use several field names)."""
+    if not isinstance(answer, dict):
+        return None
+    for name in ("description", "msg", "message", "errorMessage"):
+        value = answer.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:200]
+    return None

@@ -6,8 +6,14 @@ from datetime import timedelta
 
 import pytest
 
-from bot.goto import GoToClient, NotFound
-from tests.goto_integration.conftest import TRAINING_APP, TRUDY, Sandbox
+from bot.goto import GoToClient, NotFound, RegistrationPending
+from tests.goto_integration.conftest import (
+    TRAINING_APP,
+    TRUDY,
+    Sandbox,
+    StartSandbox,
+    scenario_with,
+)
 
 EXCEL = "2234500001"
 CANCELLED = "2234500002"
@@ -149,3 +155,26 @@ async def test_the_training_app_sees_a_webinar_key_as_not_found(trudy: GoToClien
     with pytest.raises(NotFound):
         await trudy.require_training(TRUDY, "1234500002")
     assert (await trudy.require_training(TRUDY, EXCEL)).name == "Excel Foundations"
+
+
+async def test_a_repeated_registration_during_gotos_lag_says_the_link_is_pending(
+    start_sandbox: StartSandbox,
+) -> None:
+    lagging = await start_sandbox(scenario_with(training_registrant_lag_seconds=7200))
+    client = await lagging.client(
+        await lagging.connect(TRAINING_APP, "trudy@example.com"), app=TRAINING_APP
+    )
+    created = await client.training.register(
+        TRUDY, EXCEL, first_name="Pat", last_name="Lee", email="pat@example.org"
+    )
+    with pytest.raises(RegistrationPending) as caught:
+        await client.training.register(
+            TRUDY, EXCEL, first_name="Pat", last_name="Lee", email="pat@example.org"
+        )
+    assert caught.value.registrant_key == created.registrant_key
+    assert "up to two hours" in str(caught.value)
+    await lagging.advance(7201)
+    again = await client.training.register(
+        TRUDY, EXCEL, first_name="Pat", last_name="Lee", email="pat@example.org"
+    )
+    assert again.duplicate and again.join_url == created.join_url

@@ -12,6 +12,7 @@ from bot.goto import (
     GoToError,
     NotFound,
     RegistrationNeedsFields,
+    RegistrationRefused,
     WrongProduct,
 )
 from tests.goto_integration.conftest import (
@@ -152,13 +153,15 @@ async def test_registration_limit_reached_is_a_plain_400_goto_error(
             ALICE, SMALL, first_name="Cy", last_name="X", email="cy@example.org"
         )
 
-    # The sandbox answers 400 RegistrationLimitReached (its own guess of GoTo's code). The
-    # client reads any 400 as "maybe required fields", checks the form, finds none missing
-    # and raises a generic GoToError: not RegistrationNeedsFields, and the limit is not named.
+    # A 400 may mean missing fields: the client checks the form, finds none missing and
+    # passes on GoTo's own reason for refusing.
     error = caught.value
-    assert type(error) is GoToError
+    assert isinstance(error, RegistrationRefused)
     assert error.status_code == 400
-    assert str(error) == f"GoTo rejected the registration for webinar {SMALL} (HTTP 400)."
+    assert str(error) == (
+        f"GoTo refused the registration for {SMALL}: "
+        "The webinar has reached its registration limit."
+    )
     calls = [(r["method"], r["path"], r["status"]) for r in await sandbox.requests(mark)]
     assert calls == [
         ("POST", f"{G2W}/{SMALL}/registrants", 400),
