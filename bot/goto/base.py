@@ -10,6 +10,7 @@ from urllib.parse import quote
 import httpx
 
 from bot.goto.errors import NotFound, UnexpectedResponse
+from bot.goto.models import Registrant, RegistrantSummary, parse, parse_list
 from bot.goto.responses import json_body, raise_for_status
 from bot.goto.transport import GoToHttp
 
@@ -67,9 +68,11 @@ def _total_pages(body: Mapping[str, Any]) -> tuple[int, int | None]:
 
 
 class ProductClient:
-    """Common base of WebinarClient and TrainingClient."""
+    """Common base of WebinarClient and TrainingClient: URLs, paging and registrants."""
 
     base_path = ""
+    event_kind = ""  # "webinar" or "training": the word in messages and NotFound
+    event_segment = ""  # "webinars" or "trainings": the word in paths
 
     def __init__(self, http: GoToHttp) -> None:
         self._http = http
@@ -78,6 +81,61 @@ class ProductClient:
     def _url(self, *segments: str) -> str:
         """Absolute URL from already-cleaned path segments."""
         return self.base_url + "".join("/" + quote(s, safe="") for s in segments)
+
+    def _event_url(self, organizer_key: Key, event_key: Key, *rest: str) -> str:
+        """URL of a webinar or training of an organizer, and below it."""
+        return self._url(
+            "organizers",
+            clean_key(organizer_key, "organizer"),
+            self.event_segment,
+            clean_key(event_key, self.event_kind),
+            *rest,
+        )
+
+    async def list_registrants(self, organizer_key: Key, event_key: Key) -> list[RegistrantSummary]:
+        """All registrants (GoToTraining's copy can lag by up to two hours)."""
+        key = clean_key(event_key, self.event_kind)
+        body = await self._get_json(
+            self._event_url(organizer_key, key, "registrants"),
+            f"the registrants of {self.event_kind} {key}",
+            kind=self.event_kind,
+            key=key,
+        )
+        return parse_list(RegistrantSummary, body, "registrant list")
+
+    async def find_registrant(
+        self, organizer_key: Key, event_key: Key, email: str
+    ) -> RegistrantSummary | None:
+        """The registrant with this email (case-insensitive), if any."""
+        registrants = await self.list_registrants(organizer_key, event_key)
+        return next((r for r in registrants if same_email(r.email, email)), None)
+
+    async def get_registrant(
+        self, organizer_key: Key, event_key: Key, registrant_key: Key
+    ) -> Registrant:
+        """One registrant with join URL and status."""
+        rkey = clean_key(registrant_key, "registrant")
+        body = await self._get_json(
+            self._event_url(organizer_key, event_key, "registrants", rkey),
+            f"registrant {rkey}",
+            kind="registrant",
+            key=rkey,
+        )
+        return parse(Registrant, body, "registrant")
+
+    async def delete_registrant(
+        self, organizer_key: Key, event_key: Key, registrant_key: Key
+    ) -> bool:
+        """Cancel a registration; False when GoTo no longer knows it (already gone)."""
+        rkey = clean_key(registrant_key, "registrant")
+        response = await self._request(
+            "DELETE", self._event_url(organizer_key, event_key, "registrants", rkey)
+        )
+        if response.status_code == 404:
+            # A retried DELETE whose first attempt went through also lands here.
+            return False
+        raise_for_status(response, f"registrant {rkey}", kind="registrant", key=rkey)
+        return True
 
     async def _get_json(
         self,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from bot.goto.base import Key, ProductClient, clean_key, same_email
+from bot.goto.base import Key, ProductClient, clean_key
 from bot.goto.errors import GoToError, NotFound, RegistrationPending
 from bot.goto.models import (
     Registrant,
-    RegistrantSummary,
     Training,
     TrainingAttendee,
     TrainingSession,
@@ -20,21 +19,14 @@ class TrainingClient(ProductClient):
     """The GoToTraining calls the bot needs (base `{api_url}/G2T/rest`)."""
 
     base_path = "/G2T/rest"
-
-    def _training_url(self, organizer_key: Key, training_key: Key, *rest: str) -> str:
-        return self._url(
-            "organizers",
-            clean_key(organizer_key, "organizer"),
-            "trainings",
-            clean_key(training_key, "training"),
-            *rest,
-        )
+    event_kind = "training"
+    event_segment = "trainings"
 
     async def get_training(self, organizer_key: Key, training_key: Key) -> Training:
         """A training; NotFound when the key is wrong or the training was deleted."""
         key = clean_key(training_key, "training")
         body = await self._get_json(
-            self._training_url(organizer_key, key), f"training {key}", kind="training", key=key
+            self._event_url(organizer_key, key), f"training {key}", kind="training", key=key
         )
         return parse(Training, body, "training")
 
@@ -51,7 +43,7 @@ class TrainingClient(ProductClient):
         key = clean_key(training_key, "training")
         response = await self._request(
             "POST",
-            self._training_url(organizer_key, key, "registrants"),
+            self._event_url(organizer_key, key, "registrants"),
             json={"email": email, "givenName": first_name, "surname": last_name},
         )
         what = f"a registration for training {key}"
@@ -81,53 +73,6 @@ class TrainingClient(ProductClient):
             return existing.model_copy(update={"duplicate": True})
         raise_for_status(response, what, kind="training", key=key)
         raise GoToError(f"GoTo answered {what} with HTTP {response.status_code}.")
-
-    async def list_registrants(
-        self, organizer_key: Key, training_key: Key
-    ) -> list[RegistrantSummary]:
-        """All registrants of a training (GoTo's copy can lag by up to two hours)."""
-        key = clean_key(training_key, "training")
-        body = await self._get_json(
-            self._training_url(organizer_key, key, "registrants"),
-            f"the registrants of training {key}",
-            kind="training",
-            key=key,
-        )
-        return parse_list(RegistrantSummary, body, "registrant list")
-
-    async def find_registrant(
-        self, organizer_key: Key, training_key: Key, email: str
-    ) -> RegistrantSummary | None:
-        """The registrant with this email (case-insensitive), if any."""
-        registrants = await self.list_registrants(organizer_key, training_key)
-        return next((r for r in registrants if same_email(r.email, email)), None)
-
-    async def get_registrant(
-        self, organizer_key: Key, training_key: Key, registrant_key: Key
-    ) -> Registrant:
-        """One registrant with join URL and status."""
-        rkey = clean_key(registrant_key, "registrant")
-        body = await self._get_json(
-            self._training_url(organizer_key, training_key, "registrants", rkey),
-            f"registrant {rkey}",
-            kind="registrant",
-            key=rkey,
-        )
-        return parse(Registrant, body, "registrant")
-
-    async def delete_registrant(
-        self, organizer_key: Key, training_key: Key, registrant_key: Key
-    ) -> bool:
-        """Cancel a registration; False when GoTo no longer knows it (already gone)."""
-        rkey = clean_key(registrant_key, "registrant")
-        response = await self._request(
-            "DELETE", self._training_url(organizer_key, training_key, "registrants", rkey)
-        )
-        if response.status_code == 404:
-            # A retried DELETE whose first attempt went through also lands here.
-            return False
-        raise_for_status(response, f"registrant {rkey}", kind="registrant", key=rkey)
-        return True
 
     async def sessions(self, organizer_key: Key, training_key: Key) -> list[TrainingSession]:
         """Completed sessions of a training (reports API)."""

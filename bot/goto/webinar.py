@@ -6,13 +6,12 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from bot.goto.base import Key, ProductClient, clean_key, same_email
+from bot.goto.base import Key, ProductClient, clean_key
 from bot.goto.errors import GoToError, RegistrationNeedsFields, RegistrationRefused
 from bot.goto.models import (
     Poll,
     PollAnswer,
     Registrant,
-    RegistrantSummary,
     RegistrationFields,
     SessionPerformance,
     Webinar,
@@ -30,21 +29,14 @@ class WebinarClient(ProductClient):
     """The GoToWebinar calls the bot needs (base `{api_url}/G2W/rest/v2`)."""
 
     base_path = "/G2W/rest/v2"
-
-    def _webinar_url(self, organizer_key: Key, webinar_key: Key, *rest: str) -> str:
-        return self._url(
-            "organizers",
-            clean_key(organizer_key, "organizer"),
-            "webinars",
-            clean_key(webinar_key, "webinar"),
-            *rest,
-        )
+    event_kind = "webinar"
+    event_segment = "webinars"
 
     async def get_webinar(self, organizer_key: Key, webinar_key: Key) -> Webinar:
         """A webinar; NotFound when the key is wrong or the webinar was cancelled."""
         key = clean_key(webinar_key, "webinar")
         body = await self._get_json(
-            self._webinar_url(organizer_key, key), f"webinar {key}", kind="webinar", key=key
+            self._event_url(organizer_key, key), f"webinar {key}", kind="webinar", key=key
         )
         return parse(Webinar, body, "webinar")
 
@@ -52,7 +44,7 @@ class WebinarClient(ProductClient):
         """Standard fields and custom questions of the registration form, with `required`."""
         key = clean_key(webinar_key, "webinar")
         body = await self._get_json(
-            self._webinar_url(organizer_key, key, "registrants", "fields"),
+            self._event_url(organizer_key, key, "registrants", "fields"),
             f"the registration form of webinar {key}",
             kind="webinar",
             key=key,
@@ -78,7 +70,7 @@ class WebinarClient(ProductClient):
         body: dict[str, Any] = dict(extra_fields or {})
         body.update({"firstName": first_name, "lastName": last_name, "email": email})
         response = await self._request(
-            "POST", self._webinar_url(organizer_key, key, "registrants"), json=body
+            "POST", self._event_url(organizer_key, key, "registrants"), json=body
         )
         what = f"a registration for webinar {key}"
         if response.status_code in (200, 201):
@@ -129,58 +121,11 @@ class WebinarClient(ProductClient):
             return RegistrationRefused(webinar_key, _reason(answer))
         return RegistrationNeedsFields(missing)
 
-    async def list_registrants(
-        self, organizer_key: Key, webinar_key: Key
-    ) -> list[RegistrantSummary]:
-        """All registrants of a webinar (key, email, status, join URL)."""
-        key = clean_key(webinar_key, "webinar")
-        body = await self._get_json(
-            self._webinar_url(organizer_key, key, "registrants"),
-            f"the registrants of webinar {key}",
-            kind="webinar",
-            key=key,
-        )
-        return parse_list(RegistrantSummary, body, "registrant list")
-
-    async def find_registrant(
-        self, organizer_key: Key, webinar_key: Key, email: str
-    ) -> RegistrantSummary | None:
-        """The registrant with this email (case-insensitive), if any."""
-        registrants = await self.list_registrants(organizer_key, webinar_key)
-        return next((r for r in registrants if same_email(r.email, email)), None)
-
-    async def get_registrant(
-        self, organizer_key: Key, webinar_key: Key, registrant_key: Key
-    ) -> Registrant:
-        """One registrant with join URL and status."""
-        rkey = clean_key(registrant_key, "registrant")
-        body = await self._get_json(
-            self._webinar_url(organizer_key, webinar_key, "registrants", rkey),
-            f"registrant {rkey}",
-            kind="registrant",
-            key=rkey,
-        )
-        return parse(Registrant, body, "registrant")
-
-    async def delete_registrant(
-        self, organizer_key: Key, webinar_key: Key, registrant_key: Key
-    ) -> bool:
-        """Cancel a registration; False when GoTo no longer knows it (already gone)."""
-        rkey = clean_key(registrant_key, "registrant")
-        response = await self._request(
-            "DELETE", self._webinar_url(organizer_key, webinar_key, "registrants", rkey)
-        )
-        if response.status_code == 404:
-            # A retried DELETE whose first attempt went through also lands here.
-            return False
-        raise_for_status(response, f"registrant {rkey}", kind="registrant", key=rkey)
-        return True
-
     async def sessions(self, organizer_key: Key, webinar_key: Key) -> list[WebinarSession]:
         """Past sessions of a webinar, all pages."""
         key = clean_key(webinar_key, "webinar")
         items = await self._get_all_pages(
-            self._webinar_url(organizer_key, key, "sessions"),
+            self._event_url(organizer_key, key, "sessions"),
             f"the sessions of webinar {key}",
             collection="sessionInfoResources",
             kind="webinar",
@@ -195,7 +140,7 @@ class WebinarClient(ProductClient):
         """Attendees of all sessions of a webinar, all pages."""
         key = clean_key(webinar_key, "webinar")
         items = await self._get_all_pages(
-            self._webinar_url(organizer_key, key, "attendees"),
+            self._event_url(organizer_key, key, "attendees"),
             f"the attendees of webinar {key}",
             collection="attendeeParticipationResponses",
             kind="webinar",
@@ -210,7 +155,7 @@ class WebinarClient(ProductClient):
         """Attendees of one session with attendance time (all pages if GoTo pages it)."""
         skey = clean_key(session_key, "webinar session")
         items = await self._get_all_pages(
-            self._webinar_url(organizer_key, webinar_key, "sessions", skey, "attendees"),
+            self._event_url(organizer_key, webinar_key, "sessions", skey, "attendees"),
             f"the attendees of webinar session {skey}",
             collection="attendeeParticipationResponses",
             kind="webinar session",
@@ -225,7 +170,7 @@ class WebinarClient(ProductClient):
         """Polls of a session with their collated responses."""
         skey = clean_key(session_key, "webinar session")
         body = await self._get_json(
-            self._webinar_url(organizer_key, webinar_key, "sessions", skey, "polls"),
+            self._event_url(organizer_key, webinar_key, "sessions", skey, "polls"),
             f"the polls of webinar session {skey}",
             kind="webinar session",
             key=skey,
@@ -242,7 +187,7 @@ class WebinarClient(ProductClient):
         """
         skey = clean_key(session_key, "webinar session")
         body = await self._get_json(
-            self._webinar_url(organizer_key, webinar_key, "sessions", skey, "performance"),
+            self._event_url(organizer_key, webinar_key, "sessions", skey, "performance"),
             f"the performance of webinar session {skey}",
             kind="webinar session",
             key=skey,
@@ -256,7 +201,7 @@ class WebinarClient(ProductClient):
         skey = clean_key(session_key, "webinar session")
         rkey = clean_key(registrant_key, "attendee")
         body = await self._get_json(
-            self._webinar_url(
+            self._event_url(
                 organizer_key, webinar_key, "sessions", skey, "attendees", rkey, "polls"
             ),
             f"the poll answers of attendee {rkey}",
