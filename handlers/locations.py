@@ -232,10 +232,7 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         await ack()
-        request = Request.of(context)
-        view = body["view"]
-        meta = ModalMeta.load(view.get("private_metadata"))
-        form = form_from_state(view["state"]["values"])
+        request, view, meta, form = _modal_input(body, context)
         modal = await _rebuild(request.deps, request.actor, form, meta)
         await client.views_update(view_id=view["id"], hash=view["hash"], view=modal)
 
@@ -244,10 +241,7 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         await ack()
-        request = Request.of(context)
-        view = body["view"]
-        meta = ModalMeta.load(view.get("private_metadata"))
-        form = form_from_state(view["state"]["values"])
+        request, view, meta, form = _modal_input(body, context)
         try:
             saved = await _save(request.deps, request.actor, meta, form)
         except FieldErrors as exc:
@@ -281,10 +275,7 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
     async def submitted(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
-        request = Request.of(context)
-        view = body["view"]
-        meta = ModalMeta.load(view.get("private_metadata"))
-        form = form_from_state(view["state"]["values"])
+        request, view, meta, form = _modal_input(body, context)
         try:
             saved = await _save(request.deps, request.actor, meta, form)
         except FieldErrors as exc:
@@ -306,6 +297,19 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
                 )
 
         await run_safely(_dm(client, request.actor.user_id), request.request_id, follow_up())
+
+
+def _modal_input(
+    body: dict[str, Any], context: AsyncBoltContext
+) -> tuple[Request, dict[str, Any], ModalMeta, LocationForm]:
+    """Who acts, the open view, its metadata and what the form holds now."""
+    view = body["view"]
+    return (
+        Request.of(context),
+        view,
+        ModalMeta.load(view.get("private_metadata")),
+        form_from_state(view["state"]["values"]),
+    )
 
 
 def _dm(client: AsyncWebClient, user_id: str) -> Any:
