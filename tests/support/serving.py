@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
@@ -12,9 +13,15 @@ import uvicorn
 
 @contextlib.asynccontextmanager
 async def serve_in_loop(
-    app: Any, *, lifespan: Literal["auto", "on", "off"] = "on"
+    app: Any,
+    *,
+    lifespan: Literal["auto", "on", "off"] = "on",
+    sock: socket.socket | None = None,
 ) -> AsyncIterator[str]:
-    """Yield the base URL (`http://127.0.0.1:N`) while uvicorn serves `app`."""
+    """Yield the base URL (`http://127.0.0.1:N`) while uvicorn serves `app`.
+
+    Pass a bound `sock` when the app must know its port before it is served.
+    """
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -25,7 +32,7 @@ async def serve_in_loop(
         timeout_graceful_shutdown=2,
     )
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[sock] if sock is not None else None))
     while not server.started:
         if task.done():
             raise RuntimeError(f"server did not start: {task.exception()!r}")

@@ -1,0 +1,66 @@
+"""The real sandbox runtime (`viltbot serve --sandbox`) served on loopback, on a temp SQLite."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from bot.bootstrap import Runtime, build_runtime
+from bot.sandbox.console import SandboxConsole
+from bot.sandbox.mode import sandbox_routes, sandbox_settings
+from bot.server import create_web_app
+from bot.settings import Settings
+from tests.support import databases
+from tests.support.serving import serve_in_loop
+
+
+@dataclass
+class Sandbox:
+    """A served sandbox: its URL, runtime and console."""
+
+    url: str
+    runtime: Runtime
+    console: SandboxConsole
+
+
+@pytest.fixture(scope="session")
+def sandbox_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating once keeps the folder fast)."""
+    return databases.sqlite_template(tmp_path_factory.mktemp("sandbox-db"))
+
+
+@pytest.fixture
+async def sandbox(sandbox_template: Path, tmp_path: Path) -> AsyncIterator[Sandbox]:
+    """The app as `viltbot serve --sandbox` builds it, scheduler included."""
+    database_url = databases.sqlite_copy(sandbox_template, tmp_path)
+    with socket.socket() as sock:
+        # Bound first: the sandbox's URLs (SLACK_API_URL, PUBLIC_URL...) carry the port.
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        base = Settings(
+            _env_file=None,
+            database_url=database_url,
+            secret_key=SecretStr("sandbox-console-tests"),
+            admins="",
+        )
+        settings = sandbox_settings(base, port)
+        runtime = build_runtime(settings)
+        app = create_web_app(runtime, run_scheduler=True, extra_routes=sandbox_routes(runtime))
+        console = runtime.extras["sandbox_console"]
+        assert isinstance(console, SandboxConsole)
+        async with serve_in_loop(app, sock=sock) as url:
+            assert url == settings.public_url
+            yield Sandbox(url=url, runtime=runtime, console=console)
+
+
+@pytest.fixture
+async def http(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the sandbox that follows the console's redirects."""
+    async with httpx.AsyncClient(base_url=sandbox.url, follow_redirects=True, timeout=10) as c:
+        yield c
