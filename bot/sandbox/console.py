@@ -413,6 +413,8 @@ class SandboxConsole:
         partial = request.query_params.get("partial") == "1"
         # Notes are shown once, by a full page load (not by the background refresh).
         notes = [] if partial else self._notes.pop(person.id, [])
+        if not partial:
+            await self._open_home(person)
         nonce = secrets.token_urlsafe(16)
         html_text = self._render(person, channel, notes, nonce)
         return Response(
@@ -834,13 +836,21 @@ class SandboxConsole:
 
     # ------------------------------------------------------------------ plumbing
 
-    async def _send(self, body: str) -> httpx.Response:
+    async def _open_home(self, person: Person) -> None:
+        """Tell the bot this person is looking at its Home tab, as Slack does on every visit."""
+        before = len(self.standin.calls)
+        event = self.requests.app_home_opened(person.id, SANDBOX_TEAM)
+        envelope = self.requests.event_callback(event, SANDBOX_TEAM)
+        await self._send(json.dumps(envelope), content_type="application/json")
+        await self._settle(before, lambda c: c.method == "views.publish", first=1.0)
+
+    async def _send(self, body: str, *, content_type: str = FORM_CONTENT_TYPE) -> httpx.Response:
         """POST a signed body to the app's /slack/events, as Slack does (3 s to answer)."""
         async with httpx.AsyncClient(timeout=ACK_SECONDS + 7) as client:
             started = time.monotonic()
             try:
                 response = await post_signed(
-                    client, self.events_url, self._signing_secret, body, FORM_CONTENT_TYPE
+                    client, self.events_url, self._signing_secret, body, content_type
                 )
             except httpx.HTTPError as exc:
                 return httpx.Response(599, text=type(exc).__name__)

@@ -85,3 +85,13 @@ async def test_team_new_confirms_in_the_feed_and_the_notice_reaches_training(
     page = visible(await send(http, LEA, "help"))
     assert "viltbot commands you can use:" in page
     assert "Team Sales created" not in page
+
+
+async def test_the_home_tab_is_published_when_the_page_opens(
+    sandbox: Sandbox, http: httpx.AsyncClient
+) -> None:
+    newcomer = visible((await http.get("/sandbox", params={"user": LEA})).text)
+    assert "You are not in any team yet" in newcomer
+    await send(http, SANDBOX_ADMIN, f"team new Sales <#{TRAINING}|training>")
+    admin = visible((await http.get("/sandbox", params={"user": SANDBOX_ADMIN})).text)
+    assert "Active team: Sales (you are admin)" in admin
