@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import sys
 
+from bot.logs import configure_logging
 from bot.settings import MissingSettings, Settings
 
 log = logging.getLogger("viltbot")
@@ -45,10 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     goto.add_argument("--host", default="127.0.0.1")
     goto.add_argument("--scenario", default=None, help="scenario YAML (default: the built-in demo)")
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging()
     if args.command is None:
         parser.print_help()
         return 0
@@ -125,7 +122,8 @@ def _run_web(settings: Settings, host: str, port: int, *, jobs: bool) -> None:
     if settings.socket_mode:
         asyncio.run(_socket_mode(runtime, app, host, port))
         return
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    # log_config=None keeps our logging set-up (and its access-log redaction).
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, log_config=None)
 
 
 async def _socket_mode(runtime: object, app: object, host: str, port: int) -> None:
