@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from domain.actor import Actor
 from domain.errors import DomainError, FieldErrors, InvalidInput, NotAllowed
@@ -164,21 +165,44 @@ async def _save(deps: Deps, actor: Actor, meta: ModalMeta, form: LocationForm) -
     return view
 
 
+async def _tell_privately(
+    client: AsyncWebClient,
+    actor: Actor,
+    meta: ModalMeta,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+) -> dict[str, str | None]:
+    """Answer the admin only: ephemeral through the command's response_url, else a DM.
+
+    Returns where the message went, so that it can be replaced later.
+    """
+    if meta.response_url:
+        answer = await AsyncWebhookClient(meta.response_url, timeout=10).send(
+            text=text, blocks=blocks, response_type="ephemeral"
+        )
+        if answer.status_code == 200:
+            return {"response_url": meta.response_url}
+        log.info("response_url refused the message (HTTP %s); sending a DM", answer.status_code)
+    posted = await client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks)
+    return {"channel": str(posted.get("channel")), "ts": str(posted.get("ts"))}
+
+
 async def _send_link(
     deps: Deps, client: AsyncWebClient, actor: Actor, view: LocationView, meta: ModalMeta, note: str
 ) -> str:
-    """Post the link button privately to the admin; return the link URL."""
+    """Show the admin the link button privately; return the link URL.
+
+    The button goes out as an ephemeral message through the response_url of the command that
+    opened the modal (replaced once linked); without one it goes to the admin's DM.
+    """
     async with deps.uow() as uow:
         state = await linking.start_link(uow, actor, view.id, now=utcnow())
         await uow.commit()
     url = deps.link_url(state)
     text, blocks = link_message(view, url, saved_note=note)
-    # A DM can be updated after linking; the admin sees it only in their messages with the bot.
-    answer = await client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks)
+    where = await _tell_privately(client, actor, meta, text, blocks)
     async with deps.uow() as uow:
-        await linking.remember_message(
-            uow, state, channel=str(answer.get("channel")), ts=str(answer.get("ts"))
-        )
+        await linking.remember_message(uow, state, **where)
         await uow.commit()
     return url
 
@@ -292,11 +316,12 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
             if saved.kind.is_goto and saved.status.state != "connected":
                 await _send_link(request.deps, client, request.actor, saved, meta, note)
             else:
-                await client.chat_postMessage(
-                    channel=request.actor.user_id, text=note, blocks=[*location_summary(saved)]
-                )
+                await _tell_privately(client, request.actor, meta, note, location_summary(saved))
 
-        await run_safely(_dm(client, request.actor.user_id), request.request_id, follow_up())
+        async def reply(text: str) -> None:
+            await _tell_privately(client, request.actor, meta, text)
+
+        await run_safely(reply, request.request_id, follow_up())
 
 
 def _modal_input(
@@ -310,13 +335,6 @@ def _modal_input(
         ModalMeta.load(view.get("private_metadata")),
         form_from_state(view["state"]["values"]),
     )
-
-
-def _dm(client: AsyncWebClient, user_id: str) -> Any:
-    async def reply(text: str) -> None:
-        await client.chat_postMessage(channel=user_id, text=text)
-
-    return reply
 
 
 def _visible_errors(errors: dict[str, str], view: dict[str, Any]) -> dict[str, str]:

@@ -101,9 +101,11 @@ async def create_goto_location(
     view = await open_modal(stack)
     view = await choose_kind(stack, view, kind)
     values = webinar_values([teams["Sales"]], kind=kind, **overrides)
-    before = len(stack.standin.calls_to("chat.postMessage"))
+    before = len(stack.standin.calls_to("response_url"))
     assert await submit(stack, view, values) == {}
-    calls = await stack.standin.wait_for("chat.postMessage", count=before + 1)
+    # The link button comes as an ephemeral reply to the command that opened the modal.
+    calls = await stack.standin.wait_for("response_url", count=before + 1)
+    assert calls[before].args["response_type"] == "ephemeral"
     return link_url_in(calls[before].args["blocks"])
 
 

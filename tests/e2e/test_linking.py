@@ -57,13 +57,10 @@ async def test_allow_links_the_location_updates_slack_and_tells_the_team(
     )
     assert me.status_code == 200 and me.json()["userName"] == "bob@example.com"
 
-    (update_call,) = stack.standin.calls_to("chat.update")
-    dm = stack.standin.calls_to("chat.postMessage")[-1]
-    assert (
-        update_call.args["channel"] == dm.response["channel"]
-        and update_call.args["ts"] == dm.response["ts"]
-    )
-    assert "is linked to the GoToWebinar account bob@example.com" in update_call.args["text"]
+    # The ephemeral message that carried the button is replaced with the outcome.
+    replaced = stack.standin.calls_to("response_url")[-1]
+    assert replaced.args["replace_original"] is True
+    assert "is linked to the GoToWebinar account bob@example.com" in replaced.args["text"]
 
     shown = await stack.command("location show Webinar Room")
     assert shown.startswith(

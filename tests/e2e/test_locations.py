@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from domain.models import Location, LocationTeam
-from tests.e2e.conftest import ANN, BEN, BOSS, Stack
+from tests.e2e.conftest import ANN, BEN, Stack
 from tests.e2e.locations_flow import (
     WEBINAR_SECRET,
     admin_with_teams,
@@ -103,10 +103,9 @@ async def test_create_list_filter_and_show(stack: Stack) -> None:
     )
     assert location.consumer_secret_enc and WEBINAR_SECRET not in location.consumer_secret_enc
     assert [lt.team_id for lt in await stack.rows(LocationTeam)] == [teams["Sales"]]
-    dm = stack.standin.calls_to("chat.postMessage")[-1]
-    assert dm.args["channel"] == BOSS and "Link with your GoToWebinar account" in json.dumps(
-        dm.args
-    )
+    reply = stack.standin.calls_to("response_url")[-1]
+    assert reply.args["response_type"] == "ephemeral"
+    assert "Link with your GoToWebinar account" in json.dumps(reply.args)
 
     view = await open_modal(stack)
     classroom = webinar_values(
