@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
+import pytest
+
 from domain.models import Location, LocationTeam
-from tests.e2e.conftest import ANN, BEN, Stack
+from domain.services import locations
+from tests.e2e.conftest import ANN, BEN, BOSS, WS, Stack
 from tests.e2e.locations_flow import (
     WEBINAR_SECRET,
     admin_with_teams,
@@ -168,3 +172,22 @@ async def test_secrets_never_reach_slack(stack: Stack) -> None:
     sent_by_bot = json.dumps([c.args for c in stack.standin.calls])
     assert "Webinar Room" in sent_by_bot
     assert WEBINAR_SECRET not in sent_by_bot
+
+
+async def test_the_modal_opens_in_time_even_when_the_database_is_slow(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await admin_with_teams(stack)
+    real = locations.workspace_teams
+
+    async def slow(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(3.5)  # longer than a trigger_id lives
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(locations, "workspace_teams", slow)
+    response = await stack.slack.slash("location new", user_id=BOSS, team_id=WS)
+    assert response.status_code == 200
+    (opened,) = await stack.standin.wait_for("views.open")
+    assert opened.ok, opened.response  # the stand-in refuses trigger ids older than 3 s
+    (update,) = await stack.standin.wait_for("views.update", timeout=8)
+    assert update.ok and "team_availability" in json.dumps(update.args["view"])
