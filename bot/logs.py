@@ -24,3 +24,5 @@ def configure_logging() -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("uvicorn.access").addFilter(RedactQueryStrings())
+    # httpx logs every request URL at INFO; Slack's response_url is itself a credential.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
