@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -39,6 +40,8 @@ class Runtime:
     box: SecretBox
     scheduler: AsyncIOScheduler | None = None
     extras: dict[str, object] = field(default_factory=dict)
+    # Run first on close, e.g. to stop Socket Mode before the database goes away.
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def start_scheduler(self) -> AsyncIOScheduler:
         """Start the jobs in the running event loop."""
@@ -54,7 +57,9 @@ class Runtime:
         return scheduler
 
     async def close(self) -> None:
-        """Stop the jobs and release connections."""
+        """Stop taking work (closers, jobs), then release connections."""
+        for closer in self.closers:
+            await closer()
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await self.engine.dispose()

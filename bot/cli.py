@@ -120,29 +120,12 @@ def _run_web(settings: Settings, host: str, port: int, *, jobs: bool) -> None:
         print(f"viltbot sandbox: open http://{host}:{port}/sandbox in a browser", flush=True)
     app = create_web_app(runtime, run_scheduler=jobs, extra_routes=extra)
     if settings.socket_mode:
-        asyncio.run(_socket_mode(runtime, app, host, port))
+        from bot.socket_mode import run_socket_mode
+
+        asyncio.run(run_socket_mode(runtime, app, host, port))
         return
     # log_config=None keeps our logging set-up (and its access-log redaction).
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, log_config=None)
-
-
-async def _socket_mode(runtime: object, app: object, host: str, port: int) -> None:
-    import uvicorn
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-    from bot.bootstrap import Runtime
-
-    assert isinstance(runtime, Runtime)
-    token = runtime.settings.slack_app_token
-    assert token is not None
-    handler = AsyncSocketModeHandler(runtime.slack_app, token.get_secret_value())
-    # Socket Mode carries Slack's traffic; HTTP still serves health and the GoTo OAuth pages.
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))  # type: ignore[arg-type]
-    await handler.connect_async()  # type: ignore[no-untyped-call]
-    try:
-        await server.serve()
-    finally:
-        await handler.close_async()  # type: ignore[no-untyped-call]
 
 
 async def _worker(settings: Settings) -> None:

@@ -46,10 +46,10 @@ def create_web_app(
         )
         return JSONResponse({"ok": healthy, **checks}, status_code=200 if healthy else 503)
 
-    routes: list[BaseRoute] = [
-        Route("/slack/events", slack_events, methods=["POST"]),
-        Route("/healthz", healthz, methods=["GET"]),
-    ]
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    if not runtime.settings.socket_mode:
+        # Over Socket Mode Slack's traffic arrives on the WebSocket; no signed endpoint is open.
+        routes.append(Route("/slack/events", slack_events, methods=["POST"]))
     if runtime.settings.multi_workspace:
         routes += [
             Route("/slack/install", slack_events, methods=["GET"]),

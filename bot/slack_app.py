@@ -76,7 +76,12 @@ def create_slack_app(
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         # Bolt takes the token from the client it is given.
         client = deps.slack_clients.bare(token=token)
-        app = AsyncApp(signing_secret=signing_secret, client=client)
+        app = AsyncApp(
+            signing_secret=signing_secret,
+            client=client,
+            # Socket Mode envelopes are not signed, and no HTTP endpoint for Slack is served then.
+            request_verification_enabled=not settings.socket_mode,
+        )
     app.middleware(actor_middleware(deps))
     commands.register(app, build_router(app))
     home.register(app)

@@ -65,3 +65,10 @@ def test_secrets_do_not_show_in_the_settings_repr() -> None:
 def test_database_urls_work_as_written(given: str, async_form: str, sync_form: str) -> None:
     assert async_url(given) == async_form
     assert sync_url(given) == sync_form
+
+
+def test_socket_mode_needs_no_signing_secret() -> None:
+    settings = make(
+        SLACK_APP_TOKEN="xapp-1-A1-2-abc", SLACK_BOT_TOKEN="xoxb-1", VILTBOT_SECRET_KEY="k"
+    )
+    assert settings.socket_mode and settings.missing() == []
