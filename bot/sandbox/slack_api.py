@@ -425,6 +425,34 @@ class SlackStandIn:
                 return self._views[view_id]
         return None
 
+    def apply_view_ack(
+        self, view_id: str, response_action: str, view: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Apply a view_submission ack's `response_action: update | push` as Slack does; return it."""
+        current = self._views[view_id]
+        workspace = self.workspaces[current["team_id"]]
+        if response_action == "update":
+            stored = self._view_json(
+                workspace,
+                view,
+                view_id=view_id,
+                previous_view_id=current["previous_view_id"],
+                root_view_id=current["root_view_id"],
+            )
+            self._views[view_id] = stored
+            return stored
+        if response_action == "push":
+            stored = self._view_json(
+                workspace,
+                view,
+                previous_view_id=view_id,
+                root_view_id=current["root_view_id"],
+            )
+            self._views[stored["id"]] = stored
+            self._view_users[stored["id"]] = self._view_users.get(view_id)
+            return stored
+        raise ValueError(f"not a view-changing response_action: {response_action!r}")
+
     def workspace_for_token(self, token: str) -> Workspace | None:
         """The workspace a bot token belongs to."""
         return next((w for w in self.workspaces.values() if w.bot_token == token), None)

@@ -142,11 +142,7 @@ class SlackSender:
             response_url=response_url,
         )
         self.last_payload = dict(parse_qsl(body, keep_blank_values=True))
-        started = time.monotonic()
-        response = await self.post(body, FORM_CONTENT_TYPE, forge=forge, stale=stale)
-        if not (forge or stale):
-            self._check_ack("slash command", response, started)
-        return response
+        return await self._send("slash command", body, FORM_CONTENT_TYPE, forge=forge, stale=stale)
 
     async def block_action(
         self,
@@ -184,13 +180,14 @@ class SlackSender:
             state_values=state_values,
         )
         self.last_payload = payload
-        started = time.monotonic()
-        response = await self.post(
-            payload_form(payload), FORM_CONTENT_TYPE, forge=forge, stale=stale
+        return await self._send(
+            "block_actions",
+            payload_form(payload),
+            FORM_CONTENT_TYPE,
+            forge=forge,
+            stale=stale,
+            expect_body=False,
         )
-        if not (forge or stale):
-            self._check_ack("block_actions", response, started, expect_body=False)
-        return response
 
     async def view_submission(
         self,
@@ -220,13 +217,14 @@ class SlackSender:
             check_required=check_required,
         )
         self.last_payload = payload
-        started = time.monotonic()
-        response = await self.post(
-            payload_form(payload), FORM_CONTENT_TYPE, forge=forge, stale=stale
+        return await self._send(
+            "view_submission",
+            payload_form(payload),
+            FORM_CONTENT_TYPE,
+            forge=forge,
+            stale=stale,
+            view=payload["view"],
         )
-        if not (forge or stale):
-            self._check_ack("view_submission", response, started, view=payload["view"])
-        return response
 
     async def view_closed(
         self, view: dict[str, Any], *, user_id: str, team_id: str, is_cleared: bool = False
@@ -260,20 +258,20 @@ class SlackSender:
             event, team_id, event_id=event_id, event_time=event_time, bot_user_id=bot_user_id
         )
         self.last_payload = envelope
-        body = json.dumps(envelope, separators=(",", ":"))
-        started = time.monotonic()
         retry = (
             {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
             if retry_num is not None
             else None
         )
-        response = await self.post(
-            body, "application/json", forge=forge, stale=stale, headers=retry
+        return await self._send(
+            f"event {envelope['event'].get('type')}",
+            json.dumps(envelope, separators=(",", ":")),
+            "application/json",
+            forge=forge,
+            stale=stale,
+            headers=retry,
+            expect_body=False,
         )
-        if not (forge or stale):
-            kind = envelope["event"].get("type")
-            self._check_ack(f"event {kind}", response, started, expect_body=False)
-        return response
 
     async def app_home_opened(
         self,
@@ -303,6 +301,25 @@ class SlackSender:
         return await self.post(body, "application/json")
 
     # ------------------------------------------------------------------ helpers
+
+    async def _send(
+        self,
+        what: str,
+        body: str,
+        content_type: str,
+        *,
+        forge: bool,
+        stale: bool,
+        headers: dict[str, str] | None = None,
+        expect_body: bool = True,
+        view: dict[str, Any] | None = None,
+    ) -> httpx.Response:
+        """POST as Slack does and, unless forged or stale, hold the ack to Slack's rules."""
+        started = time.monotonic()
+        response = await self.post(body, content_type, forge=forge, stale=stale, headers=headers)
+        if not (forge or stale):
+            self._check_ack(what, response, started, expect_body=expect_body, view=view)
+        return response
 
     def _check_ack(
         self,

@@ -35,6 +35,14 @@ async def actor_for(factory, user_id: str, workspace: str = WS):
     return actor
 
 
+async def create_sales(factory, directory: FakeDirectory) -> None:
+    """BOSS creates the team "Sales", reporting to #training."""
+    boss = await actor_for(factory, BOSS)
+    async with SqlUnitOfWork(factory) as uow:
+        await teams.create_team(uow, boss, name="Sales", channel_id="C0TRAIN001", slack=directory)
+        await uow.commit()
+
+
 async def count(factory, model) -> int:
     async with factory() as session:
         return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
@@ -61,10 +69,7 @@ async def test_create_team_makes_creator_admin_and_queues_channel_notice(
 async def test_duplicate_name_unusable_channel_and_non_admin_change_nothing(
     factory: async_sessionmaker[AsyncSession], directory: FakeDirectory
 ) -> None:
-    boss = await actor_for(factory, BOSS)
-    async with SqlUnitOfWork(factory) as uow:
-        await teams.create_team(uow, boss, name="Sales", channel_id="C0TRAIN001", slack=directory)
-        await uow.commit()
+    await create_sales(factory, directory)
     boss = await actor_for(factory, BOSS)
     with pytest.raises(Conflict, match="already exists"):
         async with SqlUnitOfWork(factory) as uow:
@@ -85,10 +90,7 @@ async def test_duplicate_name_unusable_channel_and_non_admin_change_nothing(
 async def test_roles_are_managed_by_team_admins_and_the_last_admin_stays(
     factory: async_sessionmaker[AsyncSession], directory: FakeDirectory
 ) -> None:
-    boss = await actor_for(factory, BOSS)
-    async with SqlUnitOfWork(factory) as uow:
-        await teams.create_team(uow, boss, name="Sales", channel_id="C0TRAIN001", slack=directory)
-        await uow.commit()
+    await create_sales(factory, directory)
     boss = await actor_for(factory, BOSS)
     async with SqlUnitOfWork(factory) as uow:
         _, added = await teams.add_member(
@@ -120,10 +122,7 @@ async def test_roles_are_managed_by_team_admins_and_the_last_admin_stays(
 async def test_nothing_crosses_workspaces(
     factory: async_sessionmaker[AsyncSession], directory: FakeDirectory
 ) -> None:
-    boss = await actor_for(factory, BOSS)
-    async with SqlUnitOfWork(factory) as uow:
-        await teams.create_team(uow, boss, name="Sales", channel_id="C0TRAIN001", slack=directory)
-        await uow.commit()
+    await create_sales(factory, directory)
     stranger = await actor_for(factory, BOSS, workspace=OTHER_WS)
     assert stranger.teams == {}
     async with SqlUnitOfWork(factory) as uow:

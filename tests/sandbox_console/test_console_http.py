@@ -8,7 +8,8 @@ import time
 
 import httpx
 
-from bot.sandbox.console import GENERAL, TRAINING, SandboxConsole
+from bot.sandbox.console import SandboxConsole
+from bot.sandbox.console_workspace import GENERAL, TRAINING, slack_escape
 from bot.sandbox.mode import SANDBOX_ADMIN, SANDBOX_BOT_TOKEN
 from tests.sandbox_console.conftest import Sandbox
 
@@ -49,12 +50,12 @@ async def test_the_page_renders_people_command_box_and_what_to_try(
 
 async def test_typed_channels_and_people_become_slack_escapes(sandbox: Sandbox) -> None:
     console: SandboxConsole = sandbox.console
-    assert console.slack_escape("team new Sales #training") == (
+    assert slack_escape(console.standin, "team new Sales #training") == (
         f"team new Sales <#{TRAINING}|training>"
     )
-    assert console.slack_escape("team add @Lea learner") == f"team add <@{LEA}> learner"
+    assert slack_escape(console.standin, "team add @Lea learner") == f"team add <@{LEA}> learner"
     # Already escaped links stay; other angle brackets and ampersands are escaped like Slack does.
-    assert console.slack_escape(f"x <#{TRAINING}|training> a<b & @nobody #nowhere") == (
+    assert slack_escape(console.standin, f"x <#{TRAINING}|training> a<b & @nobody #nowhere") == (
         f"x <#{TRAINING}|training> a&lt;b &amp; @nobody #nowhere"
     )
 

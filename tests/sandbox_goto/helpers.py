@@ -30,6 +30,21 @@ def query(location: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
 
 
+async def consent_page(
+    client: httpx.AsyncClient,
+    client_id: str,
+    *,
+    response_type: str = "code",
+    redirect_uri: str | None = REDIRECT,
+    **params: str,
+) -> httpx.Response:
+    """GET /oauth/authorize as the app sends the browser there (no redirect_uri when None)."""
+    query = {"client_id": client_id, "response_type": response_type}
+    if redirect_uri is not None:
+        query["redirect_uri"] = redirect_uri
+    return await client.get("/oauth/authorize", params={**query, **params})
+
+
 async def authorize(
     client: httpx.AsyncClient,
     client_id: str,
@@ -40,15 +55,7 @@ async def authorize(
     decision: str = "allow",
 ) -> httpx.Response:
     """Open the consent page, then press Allow (or Deny) as `email`; returns the 302."""
-    page = await client.get(
-        "/oauth/authorize",
-        params={
-            "client_id": client_id,
-            "response_type": "code",
-            "redirect_uri": redirect_uri,
-            "state": state,
-        },
-    )
+    page = await consent_page(client, client_id, redirect_uri=redirect_uri, state=state)
     assert page.status_code == 200, page.text
     return await client.post(
         "/oauth/authorize",

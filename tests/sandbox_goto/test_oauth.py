@@ -22,6 +22,7 @@ from .helpers import (
     authorize,
     bearer,
     connect,
+    consent_page,
     exchange,
     get_code,
     query,
@@ -33,15 +34,7 @@ WEBINAR_URL = f"{G2W}/organizers/{ALICE}/webinars/{POLL_WEBINAR}"
 
 
 async def test_consent_page_names_the_app_and_offers_accounts(client: httpx.AsyncClient) -> None:
-    page = await client.get(
-        "/oauth/authorize",
-        params={
-            "client_id": "demo-webinar-app",
-            "response_type": "code",
-            "redirect_uri": REDIRECT,
-            "state": "s1",
-        },
-    )
+    page = await consent_page(client, "demo-webinar-app", state="s1")
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     html = page.text
@@ -56,45 +49,24 @@ async def test_consent_page_names_the_app_and_offers_accounts(client: httpx.Asyn
 
 
 async def test_login_hint_preselects_the_account(client: httpx.AsyncClient) -> None:
-    page = await client.get(
-        "/oauth/authorize",
-        params={
-            "client_id": "demo-webinar-app",
-            "response_type": "code",
-            "redirect_uri": REDIRECT,
-            "login_hint": "Bob@Example.com",
-        },
-    )
+    page = await consent_page(client, "demo-webinar-app", login_hint="Bob@Example.com")
     assert '<option value="bob@example.com" selected>' in page.text
 
 
 async def test_unknown_client_gets_an_error_page(client: httpx.AsyncClient) -> None:
-    page = await client.get(
-        "/oauth/authorize",
-        params={"client_id": "nope", "response_type": "code", "redirect_uri": REDIRECT},
-    )
+    page = await consent_page(client, "nope")
     assert page.status_code == 400
     assert "text/html" in page.headers["content-type"]
     assert "invalid_client" in page.text
 
 
 async def test_missing_redirect_uri_gets_an_error_page(client: httpx.AsyncClient) -> None:
-    page = await client.get(
-        "/oauth/authorize", params={"client_id": "demo-webinar-app", "response_type": "code"}
-    )
+    page = await consent_page(client, "demo-webinar-app", redirect_uri=None)
     assert page.status_code == 400
 
 
 async def test_unsupported_response_type_is_redirected_back(client: httpx.AsyncClient) -> None:
-    response = await client.get(
-        "/oauth/authorize",
-        params={
-            "client_id": "demo-webinar-app",
-            "response_type": "token",
-            "redirect_uri": REDIRECT,
-            "state": "s2",
-        },
-    )
+    response = await consent_page(client, "demo-webinar-app", response_type="token", state="s2")
     assert response.status_code == 302
     assert query(response.headers["location"]) == {
         "error": "unsupported_response_type",
@@ -394,14 +366,7 @@ async def test_registered_redirect_uris_are_enforced() -> None:
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app), base_url="http://sandbox.test"
     ) as c:
-        bad = await c.get(
-            "/oauth/authorize",
-            params={
-                "client_id": "demo-webinar-app",
-                "response_type": "code",
-                "redirect_uri": "https://evil.example.com/cb",
-            },
-        )
+        bad = await consent_page(c, "demo-webinar-app", redirect_uri="https://evil.example.com/cb")
         assert bad.status_code == 400
         code = await get_code(c, "demo-webinar-app", "alice@example.com")
         assert (await exchange(c, WEBINAR_APP, code)).status_code == 200

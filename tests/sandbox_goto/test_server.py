@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .helpers import ALICE, G2W, POLL_WEBINAR, REDIRECT, query
+from .helpers import ALICE, G2W, POLL_WEBINAR, REDIRECT, consent_page, query
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,15 +53,7 @@ def server() -> Iterator[str]:
 
 async def test_standalone_server_over_real_http(server: str) -> None:
     async with httpx.AsyncClient(base_url=server) as client:
-        page = await client.get(
-            "/oauth/authorize",
-            params={
-                "client_id": "demo-webinar-app",
-                "response_type": "code",
-                "redirect_uri": REDIRECT,
-                "state": "live",
-            },
-        )
+        page = await consent_page(client, "demo-webinar-app", state="live")
         assert 'action="/oauth/authorize"' in page.text
         decision = await client.post(
             "/oauth/authorize",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,8 @@ TOO_MANY_REQUESTS_BODY = {"message": "Too Many Requests"}
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 200
+# What both products take for an email address when registering.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class ApiError(Exception):
@@ -106,6 +109,28 @@ def authorize_product(
             "The access token does not grant access to this organizer's data.",
         )
     return caller
+
+
+async def registration_body(
+    state: SandboxState, request: Request, required: Sequence[str]
+) -> dict[str, Any]:
+    """A registration's JSON object, with each `required` field a non-blank string (else 400)."""
+    try:
+        body = await request.json()
+    except ValueError:
+        raise goto_error(
+            state, 400, "InvalidRequest", "The request body is not valid JSON."
+        ) from None
+    if not isinstance(body, dict):
+        raise goto_error(state, 400, "InvalidRequest", "The request body must be an object.")
+    missing = [
+        name for name in required if not isinstance(body.get(name), str) or not body[name].strip()
+    ]
+    if missing:
+        raise goto_error(
+            state, 400, "InvalidRequest", "Missing required fields: " + ", ".join(missing)
+        )
+    return body
 
 
 def parse_key(value: str) -> int | None:

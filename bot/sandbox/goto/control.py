@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from .scenario import AttendeeSpec, Scenario, resolve_time
-from .state import Event, Fault, SandboxError, SandboxState, Session, Webinar, iso
+from .state import Event, Fault, Registrant, SandboxError, SandboxState, Session, Webinar, iso
 
 PREFIX = "/_sandbox"
 M = TypeVar("M", bound=BaseModel)
@@ -343,23 +343,32 @@ class ControlApi:
 
     async def join(self, request: Request) -> Response:
         """GET /_sandbox/join/…: what a registrant's join link opens; joins a live session."""
-        try:
-            event = self._event(request)
-        except ControlError as err:
-            return HTMLResponse(str(err.detail), status_code=404)
-        raw = request.path_params["registrantKey"]
-        registrant = event.registrants.get(int(raw)) if raw.isdigit() else None
-        if registrant is None:
-            return HTMLResponse("Unknown registration.", status_code=404)
+        found = self._registration(request)
+        if isinstance(found, Response):
+            return found
+        event, registrant = found
         session = self.state.join_now(event, registrant)
-        title = event.subject if isinstance(event, Webinar) else event.name
         html = self.templates.get_template("join.html").render(
-            title=title, name=registrant.first_name, joined=session is not None
+            title=_title(event), name=registrant.first_name, joined=session is not None
         )
         return HTMLResponse(html)
 
     async def confirmation(self, request: Request) -> Response:
         """GET /_sandbox/confirmation/…: a GoToTraining registration's confirmation page."""
+        found = self._registration(request)
+        if isinstance(found, Response):
+            return found
+        event, registrant = found
+        return HTMLResponse(
+            self.templates.get_template("join.html").render(
+                title=f"You are registered for {_title(event)}",
+                name=registrant.first_name,
+                joined=False,
+            )
+        )
+
+    def _registration(self, request: Request) -> tuple[Event, Registrant] | Response:
+        """The event and registration a link names, or the 404 page a browser gets instead."""
         try:
             event = self._event(request)
         except ControlError as err:
@@ -368,12 +377,11 @@ class ControlApi:
         registrant = event.registrants.get(int(raw)) if raw.isdigit() else None
         if registrant is None:
             return HTMLResponse("Unknown registration.", status_code=404)
-        title = event.subject if isinstance(event, Webinar) else event.name
-        return HTMLResponse(
-            self.templates.get_template("join.html").render(
-                title=f"You are registered for {title}", name=registrant.first_name, joined=False
-            )
-        )
+        return event, registrant
+
+
+def _title(event: Event) -> str:
+    return event.subject if isinstance(event, Webinar) else event.name
 
 
 def _after(session: Session, minutes: float) -> datetime:

@@ -126,8 +126,24 @@ class Registrant:
     visible_from: datetime | None = None
 
 
+class _Registrations:
+    """What webinars and trainings look up alike in their registrations and sessions."""
+
+    registrants: dict[int, Registrant]
+    sessions: list[Session]
+
+    def live_session(self) -> Session | None:
+        """The session currently in progress, if any."""
+        return next((s for s in self.sessions if s.end is None), None)
+
+    def registrant_by_email(self, email: str) -> Registrant | None:
+        """Find a registration by (case-insensitive) email."""
+        wanted = email.strip().lower()
+        return next((r for r in self.registrants.values() if r.email.lower() == wanted), None)
+
+
 @dataclass
-class Webinar:
+class Webinar(_Registrations):
     """A GoToWebinar webinar with its registrations and sessions."""
 
     webinar_key: int
@@ -146,22 +162,13 @@ class Webinar:
     registrants: dict[int, Registrant] = field(default_factory=dict)
     sessions: list[Session] = field(default_factory=list)
 
-    def live_session(self) -> Session | None:
-        """The session currently in progress, if any."""
-        return next((s for s in self.sessions if s.end is None), None)
-
-    def registrant_by_email(self, email: str) -> Registrant | None:
-        """Find a registration by (case-insensitive) email."""
-        wanted = email.strip().lower()
-        return next((r for r in self.registrants.values() if r.email.lower() == wanted), None)
-
     def poll(self, question: str) -> PollSpec | None:
         """Find a poll by its question text (GoTo polls have no key)."""
         return next((p for p in self.polls if p.question == question), None)
 
 
 @dataclass
-class Training:
+class Training(_Registrations):
     """A GoToTraining training with its registrations and sessions."""
 
     training_key: int
@@ -174,15 +181,6 @@ class Training:
     cancelled: bool
     registrants: dict[int, Registrant] = field(default_factory=dict)
     sessions: list[Session] = field(default_factory=list)
-
-    def live_session(self) -> Session | None:
-        """The session currently in progress, if any."""
-        return next((s for s in self.sessions if s.end is None), None)
-
-    def registrant_by_email(self, email: str) -> Registrant | None:
-        """Find a registration by (case-insensitive) email."""
-        wanted = email.strip().lower()
-        return next((r for r in self.registrants.values() if r.email.lower() == wanted), None)
 
     def poll(self, question: str) -> PollSpec | None:
         """GoToTraining has no polls."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
@@ -10,11 +9,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .common import Caller, authorize_product, goto_error, json_body, parse_key, sandbox_url
+from .common import (
+    EMAIL,
+    Caller,
+    authorize_product,
+    goto_error,
+    json_body,
+    parse_key,
+    registration_body,
+    sandbox_url,
+)
 from .state import Registrant, SandboxState, Session, Training, iso
 
 PREFIX = "/G2T/rest"
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class TrainingApi:
@@ -163,25 +170,9 @@ class TrainingApi:
         """POST …/registrants: 201 {joinUrl, confirmationUrl, registrantKey}; 409 duplicate."""
         training = self._training(request)
         state = self.state
-        try:
-            body = await request.json()
-        except ValueError:
-            raise goto_error(
-                state, 400, "InvalidRequest", "The request body is not valid JSON."
-            ) from None
-        if not isinstance(body, dict):
-            raise goto_error(state, 400, "InvalidRequest", "The request body must be an object.")
-        missing = [
-            name
-            for name in ("email", "givenName", "surname")
-            if not isinstance(body.get(name), str) or not body[name].strip()
-        ]
-        if missing:
-            raise goto_error(
-                state, 400, "InvalidRequest", "Missing required fields: " + ", ".join(missing)
-            )
+        body = await registration_body(state, request, ("email", "givenName", "surname"))
         email = body["email"].strip()
-        if not _EMAIL.match(email):
+        if not EMAIL.match(email):
             raise goto_error(state, 400, "InvalidEmail", "The email address is not valid.")
         existing = training.registrant_by_email(email)
         if existing is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .common import (
+    EMAIL,
     Caller,
     authorize_product,
     goto_error,
@@ -18,6 +18,7 @@ from .common import (
     paged,
     paging,
     parse_key,
+    registration_body,
     sandbox_url,
 )
 from .scenario import STANDARD_FIELDS
@@ -25,7 +26,6 @@ from .state import Registrant, SandboxState, Session, Webinar, iso
 
 PREFIX = "/G2W/rest/v2"
 BASIC_ACCEPT = "application/vnd.citrix.g2wapi-v1.1+json"
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class WebinarApi:
@@ -261,27 +261,11 @@ class WebinarApi:
         """POST …/registrants: 201, 400 (missing/required fields, limit), 409 duplicate."""
         _, webinar = self._webinar(request)
         state = self.state
-        try:
-            body = await request.json()
-        except ValueError:
-            raise goto_error(
-                state, 400, "InvalidRequest", "The request body is not valid JSON."
-            ) from None
-        if not isinstance(body, dict):
-            raise goto_error(state, 400, "InvalidRequest", "The request body must be an object.")
+        body = await registration_body(state, request, ("firstName", "lastName", "email"))
         # The v1.1 media type registers with the three basic fields only and ignores the rest.
         basic = BASIC_ACCEPT in request.headers.get("accept", "")
-        missing_basic = [
-            name
-            for name in ("firstName", "lastName", "email")
-            if not isinstance(body.get(name), str) or not body[name].strip()
-        ]
-        if missing_basic:
-            raise goto_error(
-                state, 400, "InvalidRequest", "Missing required fields: " + ", ".join(missing_basic)
-            )
         email = body["email"].strip()
-        if not _EMAIL.match(email):
+        if not EMAIL.match(email):
             raise goto_error(state, 400, "InvalidRequest", "The email address is not valid.")
         existing = webinar.registrant_by_email(email)
         if existing is not None:

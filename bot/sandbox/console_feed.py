@@ -1,0 +1,195 @@
+"""What the console shows a person: their conversations, and the messages only they see.
+
+Channel messages and DMs are the Slack stand-in's; what only one person sees (a command's ack,
+answers to a response_url the console minted, chat.postEphemeral) the feed assembles from the
+stand-in's recorded calls, applying replace_original / delete_original as Slack's client does.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.sandbox.console_workspace import label
+from bot.sandbox.mode import SANDBOX_TEAM
+from bot.sandbox.slack_api import RESPONSE_URL, RecordedCall, SlackStandIn
+
+
+@dataclass
+class FeedItem:
+    """One message as the chosen person sees it."""
+
+    ref: str  # what a click on it refers to: "m:<channel>:<ts>", "e<n>" / "a<n>" (ephemeral)
+    text: str
+    blocks: list[Any]
+    where: str
+    channel_id: str | None
+    author: str = "viltbot"
+    ephemeral: bool = False
+    attachments: list[Any] = field(default_factory=list)
+    files: list[Any] = field(default_factory=list)
+    in_thread: bool = False
+
+
+@dataclass
+class Conversation:
+    """A channel or DM with its messages, oldest first."""
+
+    id: str
+    label: str
+    messages: list[FeedItem]
+
+
+@dataclass
+class _Target:
+    # Who a response_url minted by the console belongs to, and the ephemeral it came from.
+    user_id: str
+    channel_id: str | None
+    source: str | None
+
+
+@dataclass
+class _Ack:
+    # An answer Slack shows the person directly: a command's ack body, or Slack's own error.
+    time: float
+    user_id: str
+    channel_id: str
+    body: dict[str, Any]
+    author: str
+
+
+class Feed:
+    """Each person's view of the sandbox workspace, built from the stand-in and the acks."""
+
+    def __init__(self, standin: SlackStandIn) -> None:
+        self.standin = standin
+        self._urls: dict[str, _Target] = {}
+        self._acks: list[_Ack] = []
+
+    def add_ack(self, user_id: str, channel_id: str, body: dict[str, Any], author: str) -> None:
+        """Show the person an answer only they see, from now."""
+        self._acks.append(_Ack(time.time(), user_id, channel_id, body, author))
+
+    def mint_url(
+        self, user_id: str, channel_id: str | None, message_ts: str | None, source: str | None
+    ) -> str:
+        """A response_url for the person; answers to it replace `source` (an ephemeral's ref)."""
+        url = self.standin.new_response_url(
+            SANDBOX_TEAM, channel_id=channel_id, message_ts=message_ts, user_id=user_id
+        )
+        self._urls[url.rsplit("/response_url/", 1)[-1]] = _Target(user_id, channel_id, source)
+        return url
+
+    def ephemerals(self, user_id: str) -> list[FeedItem]:
+        """Messages only this person sees: acks, response_url answers, chat.postEphemeral."""
+        events: list[tuple[float, str, Any]] = [
+            (ack.time, f"a{i}", ack) for i, ack in enumerate(self._acks) if ack.user_id == user_id
+        ]
+        for index, call in enumerate(self.standin.calls):
+            if call.method in {RESPONSE_URL, "chat.postEphemeral"}:
+                events.append((call.time, f"e{index}", call))
+        events.sort(key=lambda event: event[0])
+        items: dict[str, FeedItem] = {}
+        for _, ref, event in events:
+            if isinstance(event, _Ack):
+                items[ref] = self._ephemeral_item(ref, event.body, event.channel_id, event.author)
+            elif event.method == "chat.postEphemeral":
+                args = event.args
+                if event.ok and args.get("user") == user_id:
+                    channel_id = str(args.get("channel") or "")
+                    items[ref] = self._ephemeral_item(ref, args, channel_id)
+            else:
+                self._apply_response_call(items, ref, event, user_id)
+        return list(items.values())
+
+    def _apply_response_call(
+        self, items: dict[str, FeedItem], ref: str, call: RecordedCall, user_id: str
+    ) -> None:
+        target = self._urls.get(call.path.rsplit("/response_url/", 1)[-1])
+        if target is None or target.user_id != user_id:
+            return
+        if not call.ok:
+            problems = "; ".join(call.violations) or str(call.response)
+            items[ref] = self._ephemeral_item(
+                ref,
+                {"text": f"Slack refused what viltbot posted to a response_url: {problems}"},
+                target.channel_id,
+                "Slackbot",
+            )
+            return
+        body = call.args
+        source = target.source
+        if body.get("delete_original"):
+            if source is not None:
+                items.pop(source, None)
+            return
+        if body.get("replace_original"):
+            if source is not None and source in items:
+                old = items[source]
+                items[source] = self._ephemeral_item(source, body, old.channel_id)
+            # A channel message's replacement is applied by the stand-in itself.
+            return
+        if body.get("response_type") == "in_channel":
+            return  # the stand-in posted it in the channel, where everyone sees it
+        items[ref] = self._ephemeral_item(ref, body, target.channel_id)
+
+    def _ephemeral_item(
+        self, ref: str, body: dict[str, Any], channel_id: str | None, author: str = "viltbot"
+    ) -> FeedItem:
+        where = label(self.standin, "#" + channel_id) if channel_id else None
+        return FeedItem(
+            ref=ref,
+            text=str(body.get("text") or ""),
+            blocks=as_list(body.get("blocks")),
+            attachments=as_list(body.get("attachments")),
+            where=where or "a DM",
+            channel_id=channel_id,
+            author=author,
+            ephemeral=True,
+        )
+
+    def conversations(self, user_id: str) -> list[Conversation]:
+        """The person's DM with the bot first, then every channel with messages."""
+        found: list[Conversation] = []
+        for channel in self.standin.channels.values():
+            if channel.team_id != SANDBOX_TEAM or (channel.is_im and channel.user != user_id):
+                continue
+            messages = self.standin.messages(channel.id, SANDBOX_TEAM)
+            if not messages:
+                continue
+            where = "Direct messages with viltbot" if channel.is_im else "#" + channel.name
+            items = [
+                FeedItem(
+                    ref=f"m:{channel.id}:{m['ts']}",
+                    text=str(m.get("text") or ""),
+                    blocks=as_list(m.get("blocks")),
+                    attachments=as_list(m.get("attachments")),
+                    files=as_list(m.get("files")),
+                    where=where,
+                    channel_id=channel.id,
+                    in_thread=bool(m.get("thread_ts")) and m.get("thread_ts") != m.get("ts"),
+                )
+                for m in messages
+            ]
+            conversation = Conversation(channel.id, where, items)
+            if channel.is_im:
+                found.insert(0, conversation)
+            else:
+                found.append(conversation)
+        return found
+
+    def find(self, user_id: str, ref: str) -> FeedItem | None:
+        """The message `ref` names, as this person sees it."""
+        if ref.startswith("m:"):
+            for conversation in self.conversations(user_id):
+                for item in conversation.messages:
+                    if item.ref == ref:
+                        return item
+            return None
+        return next((item for item in self.ephemerals(user_id) if item.ref == ref), None)
+
+
+def as_list(value: Any) -> list[Any]:
+    """A copy of `value` when it is a list, else []."""
+    return list(value) if isinstance(value, list) else []

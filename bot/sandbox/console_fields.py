@@ -1,0 +1,191 @@
+"""The interactive elements of a message or modal as the console's form fields, and back.
+
+The page names each element by its [block_id, action_id], fills it with what was entered (or its
+initial value), and a posted form is read back into the view state Slack would send.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from bot.sandbox.console_workspace import PEOPLE, channels
+from bot.sandbox.slack_api import SlackStandIn
+from bot.sandbox.slack_blockkit import interactive_elements
+from bot.sandbox.slack_requests import element_state, empty_state, state_key
+
+REQUIRED = "Please complete this required field."
+STATELESS = frozenset({"button", "overflow", "workflow_button"})
+MULTI_KEYS = frozenset(
+    {"selected_options", "selected_users", "selected_conversations", "selected_channels"}
+)
+
+Draft = tuple[str, str | list[str]]  # (element type, what the person entered)
+
+
+class Fields:
+    """How the page names, fills and labels the interactive elements of a message or view."""
+
+    def __init__(
+        self,
+        standin: SlackStandIn,
+        drafts: dict[tuple[str, str], Draft] | None = None,
+        errors: dict[str, str] | None = None,
+    ) -> None:
+        self._standin = standin
+        self._drafts = drafts or {}
+        self._errors = errors or {}
+
+    @staticmethod
+    def name(block: dict[str, Any], element: dict[str, Any]) -> str:
+        """The form field name: the JSON pair [block_id, action_id]."""
+        return json.dumps([str(block.get("block_id", "")), str(element.get("action_id", ""))])
+
+    def dom_id(self, block: dict[str, Any], element: dict[str, Any]) -> str:
+        """A stable HTML id for the element (labels point at it)."""
+        return "f-" + hashlib.sha1(self.name(block, element).encode()).hexdigest()[:12]
+
+    def _draft(self, block: dict[str, Any], element: dict[str, Any]) -> str | list[str] | None:
+        key = (str(block.get("block_id", "")), str(element.get("action_id", "")))
+        draft = self._drafts.get(key)
+        # Slack keeps what was entered across views.update only while the element stays the same.
+        if draft is None or draft[0] != element.get("type"):
+            return None
+        return draft[1]
+
+    def text(self, block: dict[str, Any], element: dict[str, Any]) -> str:
+        """The current text of a text, number, date or time input."""
+        draft = self._draft(block, element)
+        if isinstance(draft, str):
+            return draft
+        for key in ("initial_value", "initial_date", "initial_time"):
+            if element.get(key) is not None:
+                return str(element[key])
+        return ""
+
+    def chosen(self, block: dict[str, Any], element: dict[str, Any]) -> list[str]:
+        """The values currently picked in a select, checkbox or radio group."""
+        draft = self._draft(block, element)
+        if draft is not None:
+            return [draft] if isinstance(draft, str) else list(draft)
+        for key in ("initial_option", "initial_options"):
+            initial = element.get(key)
+            if isinstance(initial, dict):
+                return [str(initial.get("value"))]
+            if isinstance(initial, list):
+                return [str(o.get("value")) for o in initial if isinstance(o, dict)]
+        for key in ("initial_user", "initial_conversation", "initial_channel"):
+            if element.get(key):
+                return [str(element[key])]
+        for key in ("initial_users", "initial_conversations", "initial_channels"):
+            if isinstance(element.get(key), list):
+                return [str(v) for v in element[key]]
+        return []
+
+    def option_groups(self, element: dict[str, Any]) -> list[tuple[str | None, list[Any]]]:
+        """Options to offer, grouped: (group label or None, [option objects])."""
+        kind = str(element.get("type", ""))
+        if kind.endswith("users_select"):
+            return [(None, [_plain_option(p.real_name, p.id) for p in PEOPLE])]
+        if kind.endswith(("conversations_select", "channels_select")):
+            return [(None, [_plain_option("#" + c.name, c.id) for c in channels(self._standin)])]
+        groups: list[tuple[str | None, list[Any]]] = []
+        if element.get("options"):
+            groups.append((None, list(element["options"])))
+        for group in element.get("option_groups") or []:
+            label = (group.get("label") or {}).get("text")
+            groups.append((str(label) if label else None, list(group.get("options") or [])))
+        return groups
+
+    @staticmethod
+    def dispatches(block: dict[str, Any], element: dict[str, Any]) -> bool:
+        """Whether changing the element sends block_actions (outside inputs, or dispatch_action)."""
+        return block.get("type") != "input" or bool(block.get("dispatch_action"))
+
+    def error(self, block: dict[str, Any]) -> str:
+        """The error shown under an input block ("" when none)."""
+        return self._errors.get(str(block.get("block_id", "")), "")
+
+    @staticmethod
+    def confirm_text(confirm: dict[str, Any]) -> str:
+        """The question a confirm dialog asks, as plain text."""
+        parts = [(confirm.get("title") or {}).get("text"), (confirm.get("text") or {}).get("text")]
+        return "\n\n".join(str(p) for p in parts if p)
+
+
+def read_fields(
+    blocks: list[Any], form: FormData, *, check_required: bool = False
+) -> tuple[dict[str, Any], dict[tuple[str, str], Draft], dict[str, str]]:
+    """State values, drafts and missing required inputs from the posted form."""
+    present = set(form.getlist("present"))
+    state_values: dict[str, Any] = {}
+    drafts: dict[tuple[str, str], Draft] = {}
+    missing: dict[str, str] = {}
+    for block, element in interactive_elements(blocks):
+        key = state_key(element)
+        kind = str(element.get("type", ""))
+        name = Fields.name(block, element)
+        block_id, action_id = json.loads(name)
+        if kind == "overflow":
+            # Not part of view.state, but its pick is the action's value.
+            drafts[(block_id, action_id)] = (kind, form_text(form, name))
+            continue
+        if kind in STATELESS or key is None:
+            continue
+        if name not in present:
+            continue  # not shown on the page: Slack keeps its initial value
+        raw: str | list[str]
+        if key in MULTI_KEYS:
+            raw = [v for v in form.getlist(name) if isinstance(v, str) and v]
+        else:
+            raw = form_text(form, name)
+        drafts[(block_id, action_id)] = (kind, raw)
+        entry = empty_state(element)
+        if raw:
+            # A value that is not among the view's options any more counts as empty.
+            with contextlib.suppress(ValueError):
+                entry = element_state(element, raw)
+        state_values.setdefault(block_id, {})[action_id] = entry
+        filled = any(v not in (None, [], "") for k, v in entry.items() if k != "type")
+        required = block.get("type") == "input" and not block.get("optional")
+        if check_required and required and not filled:
+            missing[block_id] = REQUIRED
+    return state_values, drafts, missing
+
+
+def acted(
+    blocks: list[Any], block_id: str, action_id: str, drafts: dict[tuple[str, str], Draft]
+) -> tuple[Any, dict[str, Any] | None]:
+    """The value of the element acted on (None for buttons) and a state override when emptied."""
+    for block, element in interactive_elements(blocks):
+        if block.get("block_id") == block_id and element.get("action_id") == action_id:
+            if element.get("type") in STATELESS and element.get("type") != "overflow":
+                return None, None
+            draft = drafts.get((block_id, action_id))
+            raw = draft[1] if draft else None
+            if not raw:
+                return None, empty_state(element)
+            return raw, None
+    raise LookupError("That button or menu is not there any more.")
+
+
+def field_pair(raw: str) -> tuple[str, str]:
+    """[block_id, action_id] from a field name."""
+    data = json.loads(raw)
+    if not (isinstance(data, list) and len(data) == 2 and all(isinstance(x, str) for x in data)):
+        raise ValueError(raw)
+    return data[0], data[1]
+
+
+def form_text(form: FormData, key: str) -> str:
+    """A posted text field ("" when absent or a file)."""
+    value = form.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _plain_option(text: str, value: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": text}, "value": value}
