@@ -88,7 +88,11 @@ UPLOAD_URL = "upload_url"
 """Pseudo-method name under which file bytes POSTed to upload URLs are recorded."""
 
 # Methods Slack answers without a token (client credentials or nothing).
-TOKENLESS_METHODS = frozenset({"oauth.v2.access", "oauth.access", "api.test"})
+# Methods that belong to no workspace: OAuth exchanges, api.test, and apps.connections.open, whose
+# app-level (xapp-) token the responder that simulates Socket Mode checks itself.
+TOKENLESS_METHODS = frozenset(
+    {"oauth.v2.access", "oauth.access", "api.test", "apps.connections.open"}
+)
 # Methods whose `blocks` are a message's blocks (50 at most).
 MESSAGE_METHODS = frozenset(
     {

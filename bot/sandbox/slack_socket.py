@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import json
 import time
 import uuid
@@ -32,7 +31,6 @@ from starlette.websockets import WebSocket, WebSocketState
 
 from bot.sandbox import slack_api
 from bot.sandbox.slack_api import DEFAULT_APP_ID, RecordedCall, SlackError, SlackStandIn
-from bot.sandbox.slack_spec import MethodSpec
 
 __all__ = [
     "ACK_DEADLINE_SECONDS",
@@ -106,7 +104,6 @@ class SlackSocketStandIn:
 
     def install(self, standin: SlackStandIn) -> None:
         """Answer apps.connections.open on the Web API stand-in (call before the bot connects)."""
-        _admit_app_token_method(standin)
         standin.on(CONNECTIONS_OPEN, self._connections_open)
 
     def _connections_open(self, call: RecordedCall) -> dict[str, Any]:
@@ -295,21 +292,6 @@ class SlackSocketStandIn:
             if websocket.application_state == WebSocketState.CONNECTED:
                 with contextlib.suppress(RuntimeError):
                     await websocket.close(code=GOING_AWAY)
-
-
-def _admit_app_token_method(standin: SlackStandIn) -> None:
-    """Let the Web API stand-in route apps.connections.open, which its bot-token world lacks."""
-    # Slack's 2020 spec predates Socket Mode (2021): add the method to this stand-in's copy only,
-    # so the shared (cached) spec and other stand-ins stay strict.
-    if standin.spec is not None and not standin.spec.knows(CONNECTIONS_OPEN):
-        spec = copy.copy(standin.spec)
-        spec.methods = {**spec.methods, CONNECTIONS_OPEN: MethodSpec(CONNECTIONS_OPEN)}
-        standin.spec = spec
-    # The stand-in maps every token to a workspace's bot token; an app-level token belongs to no
-    # workspace. Skipping that lookup for this one method leaves the xapp- check to the responder,
-    # and every other method still refuses an app token (invalid_auth), as Slack does.
-    if CONNECTIONS_OPEN not in slack_api.TOKENLESS_METHODS:
-        slack_api.TOKENLESS_METHODS = slack_api.TOKENLESS_METHODS | {CONNECTIONS_OPEN}
 
 
 @contextlib.asynccontextmanager

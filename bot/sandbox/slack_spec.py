@@ -23,6 +23,8 @@ EXTRA_METHODS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset({"files", "channel_id", "channels", "initial_comment", "thread_ts", "blocks"}),
         frozenset({"files"}),
     ),
+    # Socket Mode (2021): opens the WebSocket; takes the app-level (xapp-) token, no arguments.
+    "apps.connections.open": (frozenset(), frozenset()),
 }
 
 # Arguments newer than the spec, per method.
