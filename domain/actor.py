@@ -18,6 +18,8 @@ class Actor:
     teams: dict[int, Team] = field(default_factory=dict)
     roles: dict[int, Role] = field(default_factory=dict)
     active_team_id: int | None = None
+    # viltbot's workspace admins (first admins and the installing user): whom a newcomer asks.
+    workspace_admins: tuple[str, ...] = ()
 
     @property
     def active_team(self) -> Team | None:
@@ -31,6 +33,18 @@ class Actor:
         """The user's role in the active team."""
         team = self.active_team
         return self.roles.get(team.id) if team is not None and team.id is not None else None
+
+    @property
+    def join_hint(self) -> str:
+        """What someone in no team is told: who can add them, and with which command."""
+        who = "a team admin"
+        if self.workspace_admins:
+            mentions = ", ".join(f"<@{u}>" for u in self.workspace_admins)
+            who += f" or a viltbot admin ({mentions})"
+        return (
+            f"You are not in any viltbot team yet. Ask {who} to add you with "
+            f"`/vilt team add <@{self.user_id}> learner`."
+        )
 
     @property
     def may_create_teams(self) -> bool:
@@ -51,10 +65,7 @@ class Actor:
         if team is not None:
             return team
         if not self.teams:
-            raise NotFound(
-                "You are not in any viltbot team yet. Ask a team admin to add you with "
-                f"`/vilt team add <@{self.user_id}> learner`."
-            )
+            raise NotFound(self.join_hint)
         names = ", ".join(sorted(t.name for t in self.teams.values()))
         raise NotFound(f"Choose your active team first: `/vilt team use <name>` (yours: {names}).")
 

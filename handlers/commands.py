@@ -91,10 +91,7 @@ def help_text(router: CommandRouter, actor: Actor, *, intro: str | None = None) 
     for command in router.visible_to(actor):
         lines.append(f"• `{command.usage}` — {command.summary}")
     if not actor.teams and not actor.is_workspace_admin:
-        lines.append(
-            "\nYou are not in any team yet: ask a team admin to add you "
-            f"(`/vilt team add <@{actor.user_id}> learner`)."
-        )
+        lines.append("\n" + actor.join_hint)
     return "\n".join(lines)
 
 

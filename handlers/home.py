@@ -31,14 +31,7 @@ def home_view(actor: Actor, views: list[LocationView]) -> dict[str, Any]:
     blocks: list[Block] = [HeaderBlock(text="viltbot")]
     team = actor.active_team
     if team is None and not actor.teams:
-        blocks.append(
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text="You are not in any team yet. Ask a team admin to add you with "
-                    f"`/vilt team add <@{actor.user_id}> learner`."
-                )
-            )
-        )
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=actor.join_hint)))
     elif team is None:
         blocks.append(
             SectionBlock(

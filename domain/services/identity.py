@@ -30,6 +30,9 @@ async def resolve_actor(
 ) -> Actor:
     """Load the user's teams, roles and active team within one workspace."""
     workspace = await ensure_workspace(uow, workspace_id)
+    admins = set(first_admins) | (
+        {workspace.installer_user_id} if workspace.installer_user_id else set()
+    )
     rows = (
         await uow.session.execute(
             select(Membership, Team)
@@ -40,7 +43,8 @@ async def resolve_actor(
     actor = Actor(
         workspace_id=workspace_id,
         user_id=user_id,
-        is_workspace_admin=user_id in set(first_admins) or user_id == workspace.installer_user_id,
+        is_workspace_admin=user_id in admins,
+        workspace_admins=tuple(sorted(admins)),
     )
     for membership, team in rows:
         assert team.id is not None

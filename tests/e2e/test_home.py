@@ -29,4 +29,4 @@ async def test_home_lists_locations_with_connection_status(stack: Stack) -> None
 async def test_home_tells_a_newcomer_how_to_join(stack: Stack) -> None:
     await stack.slack.app_home_opened(BEN, WS)
     (publish,) = await stack.standin.wait_for("views.publish")
-    assert "You are not in any team yet" in json.dumps(publish.args["view"])
+    assert "You are not in any viltbot team yet" in json.dumps(publish.args["view"])

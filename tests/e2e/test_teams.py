@@ -26,7 +26,10 @@ async def test_help_lists_only_what_the_caller_may_use(stack: Stack) -> None:
     newcomer = await stack.command("help", user=BEN)
     assert "• `/vilt help`" in newcomer
     assert "• `/vilt team new" not in newcomer and "• `/vilt team add" not in newcomer
-    assert f"ask a team admin to add you (`/vilt team add <@{BEN}> learner`)" in newcomer
+    assert (
+        f"Ask a team admin or a viltbot admin (<@{BOSS}>) to add you with "
+        f"`/vilt team add <@{BEN}> learner`."
+    ) in newcomer
 
 
 async def test_admin_builds_a_team_and_everyone_sees_the_result(stack: Stack) -> None:

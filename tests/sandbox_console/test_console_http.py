@@ -92,7 +92,7 @@ async def test_the_home_tab_is_published_when_the_page_opens(
     sandbox: Sandbox, http: httpx.AsyncClient
 ) -> None:
     newcomer = visible((await http.get("/sandbox", params={"user": LEA})).text)
-    assert "You are not in any team yet" in newcomer
+    assert "You are not in any viltbot team yet" in newcomer
     await send(http, SANDBOX_ADMIN, f"team new Sales <#{TRAINING}|training>")
     admin = visible((await http.get("/sandbox", params={"user": SANDBOX_ADMIN})).text)
     assert "Active team: Sales (you are admin)" in admin
