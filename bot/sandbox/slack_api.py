@@ -19,7 +19,7 @@ import random
 import re
 import string
 import time
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.sandbox.serving import serve_in_loop
 from bot.sandbox.slack_blockkit import (
     MESSAGE_TEXT_MAX,
     check_blocks,
@@ -1206,47 +1207,19 @@ async def _read_request(
     return args, token, client, problems
 
 
-class _InLoopServer(uvicorn.Server):
-    """uvicorn.Server that leaves signal handling to the host (pytest, the bot)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        yield
-
-
 @contextlib.asynccontextmanager
 async def run_standin_server(
     standin: SlackStandIn, port: int = 0, host: str = "127.0.0.1"
 ) -> AsyncIterator[str]:
     """Serve the stand-in in the current event loop; yields the base URL ("http://127.0.0.1:N/api/")."""
-    config = uvicorn.Config(
-        standin.app,
-        host=host,
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        http="h11",
-        ws="none",
-        timeout_graceful_shutdown=2,
-    )
-    server = _InLoopServer(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            exc = task.exception() if not task.cancelled() else None
-            raise RuntimeError(f"Slack stand-in did not start on {host}:{port}: {exc!r}")
-        await asyncio.sleep(0.005)
-    bound_port = server.servers[0].sockets[0].getsockname()[1]
-    base_url = f"http://{host}:{bound_port}/api/"
-    standin.base_url = base_url
-    try:
-        yield base_url
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError, SystemExit):
-            await task
-        standin.base_url = None
+    async with serve_in_loop(
+        standin.app, host=host, port=port, lifespan="off", name="Slack stand-in"
+    ) as root:
+        standin.base_url = f"{root}/api/"
+        try:
+            yield standin.base_url
+        finally:
+            standin.base_url = None
 
 
 def seed_demo(standin: SlackStandIn) -> Workspace:

@@ -24,12 +24,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketState
 
-from bot.sandbox import slack_api
+from bot.sandbox.serving import serve_in_loop
 from bot.sandbox.slack_api import DEFAULT_APP_ID, RecordedCall, SlackError, SlackStandIn
 
 __all__ = [
@@ -299,32 +298,18 @@ async def run_socket_standin(
     socket_standin: SlackSocketStandIn, port: int = 0, host: str = "127.0.0.1"
 ) -> AsyncIterator[str]:
     """Serve the WebSocket side in the current event loop; yields its root ("ws://127.0.0.1:N")."""
-    config = uvicorn.Config(
+    async with serve_in_loop(
         socket_standin.app,
         host=host,
         port=port,
-        log_level="warning",
-        access_log=False,
         lifespan="off",
-        http="h11",
         # Named, not "auto": fail loudly when the `websockets` package is missing.
         ws="websockets-sansio",
-        timeout_graceful_shutdown=2,
-    )
-    server = slack_api._InLoopServer(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            exc = task.exception() if not task.cancelled() else None
-            raise RuntimeError(f"Socket Mode stand-in did not start on {host}:{port}: {exc!r}")
-        await asyncio.sleep(0.005)
-    bound_port = server.servers[0].sockets[0].getsockname()[1]
-    socket_standin.base_url = f"ws://{host}:{bound_port}"
-    try:
-        yield socket_standin.base_url
-    finally:
-        await socket_standin.close_links()
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError, SystemExit):
-            await task
-        socket_standin.base_url = None
+        name="Socket Mode stand-in",
+    ) as root:
+        socket_standin.base_url = "ws://" + root.removeprefix("http://")
+        try:
+            yield socket_standin.base_url
+        finally:
+            await socket_standin.close_links()
+            socket_standin.base_url = None

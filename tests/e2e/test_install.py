@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.bootstrap import build_runtime
+from bot.sandbox.serving import serve_in_loop
 from bot.sandbox.slack_api import SlackStandIn, run_standin_server
 from bot.server import create_web_app
 from tests.e2e.conftest import (
@@ -21,7 +22,6 @@ from tests.e2e.conftest import (
     stack_settings,
 )
 from tests.harness.slack_client import SlackSender
-from tests.support.serving import serve_in_loop
 
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "slack-client-secret"

@@ -28,7 +28,7 @@ from bot.goto import (
 )
 from bot.sandbox.goto import SandboxClock, SandboxState, Scenario, create_goto_sandbox
 from bot.sandbox.goto import default_scenario as load_default_scenario
-from tests.support.serving import serve_in_loop
+from bot.sandbox.serving import serve_in_loop
 
 REDIRECT = "https://bot.example.com/goto/callback"
 WEBINAR_APP = ("demo-webinar-app", "demo-webinar-secret")

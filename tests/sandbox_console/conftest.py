@@ -14,10 +14,10 @@ from pydantic import SecretStr
 from bot.bootstrap import Runtime, build_runtime
 from bot.sandbox.console import SandboxConsole
 from bot.sandbox.mode import sandbox_routes, sandbox_settings
+from bot.sandbox.serving import serve_in_loop
 from bot.server import create_web_app
 from bot.settings import Settings
 from tests.support import databases
-from tests.support.serving import serve_in_loop
 
 
 @dataclass
