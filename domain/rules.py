@@ -13,7 +13,8 @@ LOCATION_NAME_MAX = 100
 # GoTo refresh tokens last about 30 days: that is how long a link stays connected.
 CONNECTION_LIFETIME = timedelta(days=30)
 MAX_LEARNERS_LIMIT = 100_000
-TAG_RE = re.compile(r"(?<![\w&])#([\w][\w-]{0,49})")
+# A tag starts a word: not inside a URL fragment (/#x), an HTML entity (&#39;) or "##".
+TAG_RE = re.compile(r"(?<![\w&/#])#([\w][\w-]{0,49})")
 
 
 def tags_in(text: str) -> list[str]:

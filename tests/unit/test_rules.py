@@ -1,0 +1,129 @@
+"""Pure rules: location validation, #tags, connection status."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from domain.models import LocationKind
+from domain.rules import LocationForm, connection_status, tags_in, validate_location
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def form(**changes: object) -> LocationForm:
+    base = LocationForm(
+        name="Room",
+        kind="gotowebinar",
+        owner_team_id=1,
+        team_ids=[1],
+        consumer_key="k",
+        consumer_secret="s",
+    )
+    for key, value in changes.items():
+        setattr(base, key, value)
+    return base
+
+
+def errors_of(f: LocationForm, *, saved_secret: bool = False) -> dict[str, str]:
+    _, errors = validate_location(
+        f, admin_team_ids={1}, workspace_team_ids={1, 2}, has_saved_secret=saved_secret
+    )
+    return errors
+
+
+def test_a_good_form_is_cleaned() -> None:
+    clean, errors = validate_location(
+        form(name="  Big   Room ", max_learners="1,000", information_url=" https://x.test/map "),
+        admin_team_ids={1},
+        workspace_team_ids={1, 2},
+    )
+    assert errors == {}
+    assert clean is not None
+    assert (clean.name, clean.max_learners, clean.information_url) == (
+        "Big Room",
+        1000,
+        "https://x.test/map",
+    )
+    assert clean.kind is LocationKind.GOTOWEBINAR
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"name": "x" * 101}, "name"),
+        ({"kind": "zoom"}, "kind"),
+        ({"max_learners": "-1"}, "max_learners"),
+        ({"max_learners": "100001"}, "max_learners"),
+        ({"information_url": "javascript:alert(1)"}, "information_url"),
+        ({"information_url": "https://"}, "information_url"),
+        ({"owner_team_id": 2}, "owner_team"),  # a team the caller does not administer
+        ({"team_ids": [3]}, "team_availability"),  # a team that does not exist
+        ({"consumer_key": "has space"}, "consumer_key"),
+        ({"consumer_secret": ""}, "consumer_secret"),
+    ],
+)
+def test_each_wrong_field_is_named(changes: dict[str, object], field: str) -> None:
+    assert list(errors_of(form(**changes))) == [field]
+
+
+def test_the_secret_may_stay_blank_when_one_is_saved_and_classrooms_need_none() -> None:
+    assert errors_of(form(consumer_secret=""), saved_secret=True) == {}
+    clean, errors = validate_location(
+        form(kind="classroom", consumer_key="", consumer_secret="", goto_notifications=True),
+        admin_team_ids={1},
+        workspace_team_ids={1},
+    )
+    assert errors == {} and clean is not None
+    assert (clean.consumer_key, clean.consumer_secret, clean.goto_notifications) == (
+        None,
+        None,
+        False,
+    )
+
+
+def test_tags_are_found_once_lower_cased_and_not_in_urls_or_entities() -> None:
+    text = "Demos #Onboarding and #sales-101, again #onboarding; see https://x.test/#anchor &#39;"
+    assert tags_in(text) == ["onboarding", "sales-101"]
+
+
+@pytest.mark.parametrize(
+    ("expires", "error", "state", "text"),
+    [
+        (None, None, "not_linked", "not linked"),
+        (
+            NOW + timedelta(days=29, hours=1),
+            None,
+            "connected",
+            "connected as a@b.c until 2026-12-26 (29 days left)",
+        ),
+        (
+            NOW + timedelta(hours=5),
+            None,
+            "connected",
+            "connected as a@b.c until 2026-11-27 (0 days left)",
+        ),
+        (NOW - timedelta(seconds=1), None, "expired", "expired"),
+        (NOW + timedelta(days=3), "refresh refused", "failed", "failed: refresh refused"),
+    ],
+)
+def test_connection_status_lines(
+    expires: datetime | None, error: str | None, state: str, text: str
+) -> None:
+    status = connection_status(
+        kind=LocationKind.GOTOWEBINAR,
+        linked_email="a@b.c",
+        expires_at=expires,
+        error=error,
+        now=NOW,
+    )
+    assert (status.state, status.text) == (state, text)
+
+
+def test_classrooms_have_no_connection() -> None:
+    status = connection_status(
+        kind=LocationKind.CLASSROOM, linked_email=None, expires_at=None, error=None, now=NOW
+    )
+    assert status.state == "not_applicable"
