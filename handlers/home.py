@@ -19,14 +19,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from domain.actor import Actor
 from domain.services import locations
-from domain.services.locations import LocationView
+from domain.services.locations import LocationPage
 from handlers.context import Request
 from handlers.location_views import status_icon
 
 HOME_LOCATIONS = 15
 
 
-def home_view(actor: Actor, views: list[LocationView]) -> dict[str, Any]:
+def home_view(actor: Actor, page: LocationPage) -> dict[str, Any]:
     """The Home tab for one user."""
     blocks: list[Block] = [HeaderBlock(text="viltbot")]
     team = actor.active_team
@@ -53,21 +53,21 @@ def home_view(actor: Actor, views: list[LocationView]) -> dict[str, Any]:
                 )
             )
         )
-    if views:
+    if page.views:
         blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text="*Locations*"))]
-        for view in views[:HOME_LOCATIONS]:
+        for view in page.views:
             line = f"*{view.name}* · {view.kind.label}"
             if view.kind.is_goto:
                 line += f"\n{status_icon(view.status.state)} {view.status.text}"
             if not view.active:
                 line += " · _inactive_"
             blocks.append(SectionBlock(text=MarkdownTextObject(text=line)))
-        if len(views) > HOME_LOCATIONS:
+        if page.total > len(page.views):
             blocks.append(
                 ContextBlock(
                     elements=[
                         MarkdownTextObject(
-                            text=f"…and {len(views) - HOME_LOCATIONS} more: `/vilt location list`"
+                            text=f"…and {page.total - len(page.views)} more: `/vilt location list`"
                         )
                     ]
                 )
@@ -92,7 +92,7 @@ def register(app: AsyncApp) -> None:
             return
         request = Request.of(context)
         async with request.deps.uow() as uow:
-            views = await locations.list_locations(uow, request.actor)
+            page = await locations.list_locations(uow, request.actor, limit=HOME_LOCATIONS)
         await client.views_publish(
-            user_id=request.actor.user_id, view=home_view(request.actor, views)
+            user_id=request.actor.user_id, view=home_view(request.actor, page)
         )

@@ -41,6 +41,8 @@ EDIT_USAGE = "/vilt location edit <name>"
 SHOW_USAGE = "/vilt location show <name>"
 LINK_USAGE = "/vilt location link <name>"
 LIST_USAGE = "/vilt location list [#tag|text]"
+# A section and a divider each: 20 locations and a header stay under Slack's 50 blocks.
+LIST_PAGE = 20
 
 
 async def location_new(inv: Invocation) -> None:
@@ -99,20 +101,20 @@ async def location_edit(inv: Invocation) -> None:
 async def location_list(inv: Invocation) -> None:
     """Locations the caller's teams own or may use, optionally filtered."""
     async with inv.request.deps.uow() as uow:
-        views = await locations.list_locations(uow, inv.actor, inv.raw_args)
-    if not views:
+        page = await locations.list_locations(uow, inv.actor, inv.raw_args, limit=LIST_PAGE)
+    if not page.views:
         suffix = f" matching `{inv.raw_args}`" if inv.raw_args else ""
         await inv.reply(f"No locations{suffix}.")
         return
     blocks: list[dict[str, Any]] = []
-    for view in views[:20]:
+    for view in page.views:
         blocks += location_summary(view)
     more = (
-        f"\n…and {len(views) - 20} more; narrow the list with a #tag or text."
-        if len(views) > 20
+        f"\n…and {page.total - len(page.views)} more; narrow the list with a #tag or text."
+        if page.total > len(page.views)
         else ""
     )
-    header = f"{len(views)} location{'s' if len(views) != 1 else ''}"
+    header = f"{page.total} location{'s' if page.total != 1 else ''}"
     await inv.reply(header + more, blocks=[_header(header + more), *blocks])
 
 

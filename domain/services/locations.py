@@ -175,11 +175,21 @@ async def find_location(uow: UnitOfWork, actor: Actor, name: str) -> Location:
     )
 
 
-async def list_locations(uow: UnitOfWork, actor: Actor, query: str = "") -> list[LocationView]:
+@dataclass(frozen=True)
+class LocationPage:
+    """The first `limit` matching locations, described, and how many matched in all."""
+
+    views: list[LocationView]
+    total: int
+
+
+async def list_locations(
+    uow: UnitOfWork, actor: Actor, query: str = "", *, limit: int = 20
+) -> LocationPage:
     """Locations owned by or available to the actor's teams, filtered by `#tag` or text."""
     visible = await _visible_ids(uow, actor)
     if not visible:
-        return []
+        return LocationPage([], 0)
     rows = (
         (
             await uow.session.execute(
@@ -191,15 +201,19 @@ async def list_locations(uow: UnitOfWork, actor: Actor, query: str = "") -> list
         .scalars()
         .all()
     )
-    views = [await describe(uow, location) for location in rows]
-    query = query.strip()
+    matching = [location for location in rows if _matches(location, query.strip())]
+    # Only the shown page is described: describing reads teams for every location.
+    return LocationPage([await describe(uow, loc) for loc in matching[:limit]], len(matching))
+
+
+def _matches(location: Location, query: str) -> bool:
     if not query:
-        return views
+        return True
     if query.startswith("#"):
         wanted = {tag.lower() for tag in (q.lstrip("#") for q in query.split()) if tag}
-        return [v for v in views if wanted <= set(v.tags)]
+        return wanted <= set(tags_in(location.description))
     needle = query.lower()
-    return [v for v in views if needle in v.name.lower() or needle in v.description.lower()]
+    return needle in location.name.lower() or needle in location.description.lower()
 
 
 async def visible_location(uow: UnitOfWork, actor: Actor, name: str) -> LocationView:

@@ -191,3 +191,32 @@ async def test_the_modal_opens_in_time_even_when_the_database_is_slow(
     assert opened.ok, opened.response  # the stand-in refuses trigger ids older than 3 s
     (update,) = await stack.standin.wait_for("views.update", timeout=8)
     assert update.ok and "team_availability" in json.dumps(update.args["view"])
+
+
+async def test_long_lists_show_a_page_and_say_how_many_more(stack: Stack) -> None:
+    from db.uow import SqlUnitOfWork
+    from domain.rules import LocationForm
+    from domain.services.identity import resolve_actor
+
+    teams = await admin_with_teams(stack)
+    async with SqlUnitOfWork(stack.runtime.factory) as uow:
+        actor = await resolve_actor(uow, WS, BOSS, first_admins=[BOSS])
+        for i in range(23):
+            form = LocationForm(
+                name=f"Room {i:02}",
+                kind="classroom",
+                owner_team_id=teams["Sales"],
+                team_ids=[teams["Sales"]],
+                description="#big" if i % 2 else "",
+            )
+            await locations.create_location(uow, actor, form, sealer=stack.runtime.box)
+        await uow.commit()
+    reply = await stack.command("location list")
+    assert reply == "23 locations\n…and 3 more; narrow the list with a #tag or text."
+    blocks = stack.standin.calls_to("response_url")[-1].args["blocks"]
+    assert (
+        len(blocks) == 41
+        and "Room 19" in json.dumps(blocks)
+        and "Room 20" not in json.dumps(blocks)
+    )
+    assert await stack.command("location list #big") == "11 locations"
