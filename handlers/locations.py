@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -50,9 +51,7 @@ async def location_new(inv: Invocation) -> None:
     actor = inv.actor
     team = actor.require_admin_of_active()
     client = inv.client
-    opened = await client.views_open(
-        trigger_id=inv.body["trigger_id"], view=loading_modal("New location")
-    )
+    opened = await _open_modal(client, inv.body["trigger_id"], "New location")
     deps = inv.request.deps
     async with deps.uow() as uow:
         all_teams = await locations.workspace_teams(uow, actor.workspace_id)
@@ -77,9 +76,7 @@ async def location_edit(inv: Invocation) -> None:
         assert location.id is not None
         await locations.editable_location(uow, actor, location.id)
     client = inv.client
-    opened = await client.views_open(
-        trigger_id=inv.body["trigger_id"], view=loading_modal("Edit location")
-    )
+    opened = await _open_modal(client, inv.body["trigger_id"], "Edit location")
     async with deps.uow() as uow:
         view = await locations.describe(uow, location)
         all_teams = await locations.workspace_teams(uow, actor.workspace_id)
@@ -141,6 +138,18 @@ async def location_link(inv: Invocation) -> None:
         await uow.commit()
     text, blocks = link_message(view, deps.link_url(state))
     await inv.reply(text, blocks=blocks)
+
+
+async def _open_modal(client: AsyncWebClient, trigger_id: str, title: str) -> Any:
+    """Open the loading modal at once; a trigger_id lives only 3 seconds."""
+    try:
+        return await client.views_open(trigger_id=trigger_id, view=loading_modal(title))
+    except SlackApiError as exc:
+        if exc.response.get("error") in {"expired_trigger_id", "invalid_trigger_id"}:
+            raise DomainError(
+                "Slack took too long to open the form. Run the command again."
+            ) from exc
+        raise
 
 
 def _admin_teams(actor: Actor) -> list[Any]:

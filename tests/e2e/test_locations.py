@@ -220,3 +220,11 @@ async def test_long_lists_show_a_page_and_say_how_many_more(stack: Stack) -> Non
         and "Room 20" not in json.dumps(blocks)
     )
     assert await stack.command("location list #big") == "11 locations"
+
+
+async def test_an_expired_trigger_gets_a_clear_answer(stack: Stack) -> None:
+    await admin_with_teams(stack)
+    stack.standin.inject("views.open", error="expired_trigger_id")
+    reply = await stack.command("location new")
+    assert reply == ":warning: Slack took too long to open the form. Run the command again."
+    assert stack.standin.calls_to("views.update") == []
