@@ -35,20 +35,6 @@ LINK_IN_MODAL_ACTION = "link_from_modal"
 OPEN_CONSENT_ACTION = "open_goto_consent"
 VALUE = "value"  # the action_id of every input; block_ids carry the field names
 
-FIELDS = (
-    "name",
-    "status",
-    "kind",
-    "max_learners",
-    "information_url",
-    "owner_team",
-    "team_availability",
-    "description",
-    "consumer_key",
-    "consumer_secret",
-    "goto_notifications",
-)
-
 SAVE_BEFORE_LINK = (
     "Linking requires your location to be saved. If you proceed, your location is saved "
     "using the current settings."
@@ -60,13 +46,12 @@ class ModalMeta:
     """What the modal carries between Slack round trips (no secrets)."""
 
     location_id: int | None = None
-    channel_id: str | None = None
     response_url: str | None = None
     notices: list[str] = field(default_factory=list)
 
     def dump(self) -> str:
         """Serialise for private_metadata (3,000 characters at most)."""
-        data = {"l": self.location_id, "c": self.channel_id, "r": self.response_url}
+        data = {"l": self.location_id, "r": self.response_url}
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
@@ -75,7 +60,7 @@ class ModalMeta:
         if not raw:
             return cls()
         data = json.loads(raw)
-        return cls(location_id=data.get("l"), channel_id=data.get("c"), response_url=data.get("r"))
+        return cls(location_id=data.get("l"), response_url=data.get("r"))
 
 
 def loading_modal(title: str = "Location") -> dict[str, Any]:

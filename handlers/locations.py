@@ -55,9 +55,7 @@ async def location_new(inv: Invocation) -> None:
     deps = inv.request.deps
     async with deps.uow() as uow:
         all_teams = await locations.workspace_teams(uow, actor.workspace_id)
-    meta = ModalMeta(
-        channel_id=inv.body.get("channel_id"), response_url=inv.body.get("response_url")
-    )
+    meta = ModalMeta(response_url=inv.body.get("response_url"))
     form = LocationForm(owner_team_id=team.id, team_ids=[team.id] if team.id else [])
     view = location_modal(
         form=form, admin_teams=_admin_teams(actor), all_teams=all_teams, meta=meta
@@ -82,7 +80,6 @@ async def location_edit(inv: Invocation) -> None:
         all_teams = await locations.workspace_teams(uow, actor.workspace_id)
     meta = ModalMeta(
         location_id=view.id,
-        channel_id=inv.body.get("channel_id"),
         response_url=inv.body.get("response_url"),
     )
     modal = location_modal(

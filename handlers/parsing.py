@@ -12,11 +12,6 @@ RAW_CHANNEL_RE = re.compile(r"^[CG][A-Z0-9]{8,}$")
 RAW_USER_RE = re.compile(r"^[UW][A-Z0-9]{8,}$")
 
 
-def split_words(text: str) -> list[str]:
-    """Split on whitespace, keeping Slack's <...> escapes whole."""
-    return text.split()
-
-
 def parse_channel(token: str, usage: str) -> str:
     """A channel id from `<#C123|name>` (or a raw id)."""
     match = CHANNEL_RE.match(token)

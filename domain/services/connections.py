@@ -1,4 +1,4 @@
-"""A location's GoTo connection after linking: refreshed tokens, failures."""
+"""A location's GoTo connection after linking: refreshed tokens."""
 
 from __future__ import annotations
 
@@ -33,12 +33,3 @@ async def store_refreshed_tokens(
     location.updated_at = utcnow()
     await uow.session.flush()
     return location
-
-
-async def mark_connection_failed(uow: UnitOfWork, location_id: int, reason: str) -> None:
-    """Record why a connection stopped working, for the status line and warnings."""
-    location = await uow.session.get(Location, location_id)
-    if location is not None:
-        location.connection_error = reason[:500]
-        location.updated_at = utcnow()
-        await uow.session.flush()
