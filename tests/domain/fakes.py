@@ -1,0 +1,68 @@
+"""Hand-written fakes of the ports the domain services call, recording what happened."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from domain.errors import LinkFailed
+from domain.ports import LinkedAccount
+from domain.rules import CONNECTION_LIFETIME
+
+
+class FakeSealer:
+    """A reversible stand-in for encryption: stored values never contain the plaintext."""
+
+    PREFIX = "sealed:"
+
+    def encrypt(self, plaintext: str) -> str:
+        return self.PREFIX + base64.b64encode(plaintext.encode()).decode()[::-1]
+
+    def decrypt(self, stored: str) -> str:
+        if not stored.startswith(self.PREFIX):
+            raise ValueError("not sealed by FakeSealer")
+        return base64.b64decode(stored[len(self.PREFIX) :][::-1]).decode()
+
+
+@dataclass
+class FakeLinker:
+    """GoTo's OAuth: each known code belongs to one GoTo account."""
+
+    accounts: dict[str, LinkedAccount] = field(default_factory=dict)
+    exchanges: list[dict[str, str]] = field(default_factory=list)
+
+    def add_account(
+        self, code: str, *, organizer_key: str, email: str, now: datetime, token: str = "1"
+    ) -> LinkedAccount:
+        """Make `code` sign in to that account; tokens are unique per call."""
+        account = LinkedAccount(
+            organizer_key=organizer_key,
+            account_key=f"acct-{organizer_key}",
+            email=email,
+            access_token=f"access-{organizer_key}-{token}",
+            refresh_token=f"refresh-{organizer_key}-{token}",
+            access_expires_at=now + timedelta(hours=1),
+            connection_expires_at=now + CONNECTION_LIFETIME,
+        )
+        self.accounts[code] = account
+        return account
+
+    def authorize_url(self, *, consumer_key: str, redirect_uri: str, state: str) -> str:
+        return (
+            f"https://goto.test/oauth/authorize?client_id={consumer_key}"
+            f"&redirect_uri={redirect_uri}&state={state}"
+        )
+
+    async def exchange_code(
+        self, *, consumer_key: str, consumer_secret: str, code: str, redirect_uri: str
+    ) -> LinkedAccount:
+        self.exchanges.append(
+            {"consumer_key": consumer_key, "consumer_secret": consumer_secret, "code": code}
+        )
+        if code not in self.accounts:
+            raise LinkFailed(
+                "code_used",
+                "GoTo says this sign-in was already used or has expired. Nothing was changed.",
+            )
+        return self.accounts[code]

@@ -1,0 +1,299 @@
+"""Finding locations: `#tag` and text search, visibility by team (rule 6), look-up by name."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.models import LocationKind, Team
+from domain.services import locations
+from tests.domain.conftest import BOSS, CONSUMER_SECRET, NOW, World
+
+ADA = "U0ADA00001"  # admin of Alpha (and of Beta where a test says so)
+BEN = "U0BEN00001"  # admin of Beta
+LEO = "U0LEO00001"  # a learner
+NED = "U0NED00001"  # in no team
+
+
+async def names_found(world: World, user_id: str, query: str = "") -> list[str]:
+    actor = await world.actor(user_id)
+    async with world.uow() as uow:
+        page = await locations.list_locations(uow, actor, query)
+    return [view.name for view in page.views]
+
+
+async def alpha_with(world: World, **descriptions: str) -> Team:
+    """Team Alpha (admin ADA) owning one location per keyword argument: name=description."""
+    alpha = await world.make_team("Alpha", admins=[ADA])
+    for name, description in descriptions.items():
+        await world.make_location(
+            ADA, alpha, name.replace("_", " "), kind="classroom", description=description
+        )
+    return alpha
+
+
+# --- #tag search ---------------------------------------------------------------------------
+
+
+async def test_a_search_for_two_tags_finds_only_locations_with_both(world: World) -> None:
+    await alpha_with(
+        world,
+        Both_tags="Python for #python people, #advanced level",
+        Python_only="Intro: #python",
+        Advanced_only="#advanced everything",
+    )
+    assert await names_found(world, ADA, "#python #advanced") == ["Both tags"]
+
+
+async def test_a_tag_search_ignores_case_and_extra_spaces(world: World) -> None:
+    await alpha_with(world, Lab="Hands-on #Python")
+    assert await names_found(world, ADA, "  #PYTHON  ") == ["Lab"]
+
+
+async def test_a_tag_search_does_not_match_a_tag_that_only_starts_the_same(
+    world: World,
+) -> None:
+    await alpha_with(world, Lab="#python3 only")
+    assert await names_found(world, ADA, "#python") == []
+
+
+async def test_a_hash_in_a_url_fragment_is_not_a_tag(world: World) -> None:
+    await alpha_with(world, Lab="Slides: https://wiki.acme.test/rooms/#python")
+    assert await names_found(world, ADA, "#python") == []
+    # The words are still there for a text search.
+    assert await names_found(world, ADA, "python") == ["Lab"]
+
+
+async def test_a_tag_search_is_not_a_text_search(world: World) -> None:
+    await alpha_with(world, Python_Lab="no tags here")
+    assert await names_found(world, ADA, "#python") == []
+
+
+# --- text search ---------------------------------------------------------------------------
+
+
+async def test_text_search_matches_name_or_description_ignoring_case(world: World) -> None:
+    await alpha_with(
+        world,
+        Webinar_Room="",
+        Studio="Good for WEBINAR demos",
+        Classroom_1="Second floor",
+    )
+    assert await names_found(world, ADA, "webinar") == ["Studio", "Webinar Room"]
+
+
+async def test_text_search_with_no_match_finds_nothing(world: World) -> None:
+    await alpha_with(world, Studio="Second floor")
+    actor = await world.actor(ADA)
+    async with world.uow() as uow:
+        page = await locations.list_locations(uow, actor, "basement")
+    assert (page.views, page.total) == ([], 0)
+
+
+async def test_no_query_lists_every_location_by_name_and_counts_beyond_the_page(
+    world: World,
+) -> None:
+    await alpha_with(world, c_room="", A_room="", b_room="")
+    actor = await world.actor(ADA)
+    async with world.uow() as uow:
+        page = await locations.list_locations(uow, actor, "", limit=2)
+    assert [v.name for v in page.views] == ["A room", "b room"]
+    assert page.total == 3
+
+
+# --- who sees what (rule 6: team availability) ---------------------------------------------
+
+
+async def test_members_of_available_teams_see_a_location_and_others_do_not(
+    world: World,
+) -> None:
+    alpha = await world.make_team("Alpha", admins=[ADA])
+    beta = await world.make_team("Beta", learners=[LEO])
+    await world.make_team("Gamma", learners=["U0GAMMA001"])
+    await world.make_location(ADA, alpha, "Shared Room", available_to=[alpha, beta])
+    await world.make_location(ADA, alpha, "Alpha Room", available_to=[alpha])
+
+    assert await names_found(world, LEO) == ["Shared Room"]
+    assert await names_found(world, "U0GAMMA001") == []
+    assert await names_found(world, NED) == []
+
+
+async def test_the_owner_team_sees_its_location_even_when_not_in_its_availability(
+    world: World,
+) -> None:
+    alpha = await world.make_team("Alpha", admins=[ADA])
+    beta = await world.make_team("Beta", learners=[LEO])
+    await world.make_location(ADA, alpha, "For Beta", available_to=[beta])
+    assert await names_found(world, ADA) == ["For Beta"]
+
+
+async def test_a_viltbot_workspace_admin_sees_every_location_of_the_workspace(
+    world: World,
+) -> None:
+    alpha = await world.make_team("Alpha", admins=[ADA])
+    beta = await world.make_team("Beta", admins=[BEN])
+    await world.make_location(ADA, alpha, "Alpha Room")
+    await world.make_location(BEN, beta, "Beta Room")
+    assert await names_found(world, BOSS) == ["Alpha Room", "Beta Room"]
+
+
+async def test_show_describes_a_location_to_a_member_of_an_available_team(
+    world: World,
+) -> None:
+    alpha = await world.make_team("Alpha", admins=[ADA])
+    beta = await world.make_team("Beta", learners=[LEO])
+    await world.make_location(
+        ADA, alpha, "Shared Room", available_to=[beta, alpha], description="#python room"
+    )
+    actor = await world.actor(LEO)
+    async with world.uow() as uow:
+        view = await locations.visible_location(uow, actor, "shared room")
+    assert (view.name, view.owner_team, view.teams, view.tags) == (
+        "Shared Room",
+        "Alpha",
+        ["Alpha", "Beta"],
+        ["python"],
+    )
+
+
+async def test_show_refuses_a_location_not_available_to_the_users_teams(world: World) -> None:
+    alpha = await world.make_team("Alpha", admins=[ADA])
+    await world.make_team("Gamma", learners=[LEO])
+    await world.make_location(ADA, alpha, "Alpha Room")
+    actor = await world.actor(LEO)
+    async with world.uow() as uow:
+        with pytest.raises(NotFound) as caught:
+            await locations.visible_location(uow, actor, "Alpha Room")
+    assert caught.value.message == (
+        "There is no location called *Alpha Room* available to your teams."
+    )
+
+
+# --- what a description shows (rule 9: never a secret) -------------------------------------
+
+
+async def test_a_description_carries_no_secret_only_that_one_is_saved(world: World) -> None:
+    alpha = await world.make_team("Alpha", admins=[ADA])
+    location = await world.make_location(ADA, alpha)
+    async with world.uow() as uow:
+        view = await locations.describe(uow, location, now=NOW)
+    assert view.has_secret is True
+    assert CONSUMER_SECRET not in repr(view)
+    assert str(location.consumer_secret_enc) not in repr(view)
+    assert (view.status.state, view.status.text) == ("not_linked", "not linked")
+
+
+async def test_a_linked_location_is_described_as_connected_with_days_left(
+    world: World,
+) -> None:
+    alpha = await world.make_team("Alpha", admins=[ADA])
+    location = await world.link(
+        await world.make_location(ADA, alpha), by=ADA, email="webinars@acme.test"
+    )
+    async with world.uow() as uow:
+        view = await locations.describe(uow, location, now=NOW)
+    assert view.status.state == "connected"
+    assert view.status.text == "connected as webinars@acme.test until 2026-12-27 (30 days left)"
+    assert view.linked_email == "webinars@acme.test"
+
+
+async def test_a_classroom_is_described_without_a_connection(world: World) -> None:
+    alpha = await world.make_team("Alpha", admins=[ADA])
+    location = await world.make_location(ADA, alpha, kind="classroom")
+    async with world.uow() as uow:
+        view = await locations.describe(uow, location, now=NOW)
+    assert view.kind is LocationKind.CLASSROOM
+    assert (view.status.state, view.has_secret, view.consumer_key) == (
+        "not_applicable",
+        False,
+        None,
+    )
+
+
+# --- look-up by name -----------------------------------------------------------------------
+
+
+async def test_a_name_is_looked_up_ignoring_case_and_spacing(world: World) -> None:
+    alpha = await world.make_team("Alpha", admins=[ADA])
+    saved = await world.make_location(ADA, alpha, "Webinar Room")
+    actor = await world.actor(ADA)
+    async with world.uow() as uow:
+        found = await locations.find_location(uow, actor, "  webinar   ROOM ")
+    assert found.id == saved.id
+
+
+async def test_looking_up_no_name_asks_for_one(world: World) -> None:
+    await world.make_team("Alpha", admins=[ADA])
+    actor = await world.actor(ADA)
+    async with world.uow() as uow:
+        with pytest.raises(InvalidInput) as caught:
+            await locations.find_location(uow, actor, "   ")
+    assert caught.value.message == "Name the location, e.g. `/vilt location show Webinar Room`."
+
+
+async def test_looking_up_an_unknown_name_says_how_to_list_them(world: World) -> None:
+    await world.make_team("Alpha", admins=[ADA])
+    actor = await world.actor(ADA)
+    async with world.uow() as uow:
+        with pytest.raises(NotFound) as caught:
+            await locations.find_location(uow, actor, "Attic")
+    assert caught.value.message == (
+        "There is no location called *Attic*. `/vilt location list` shows them."
+    )
+
+
+async def two_studios(world: World) -> tuple[Team, Team, int, int]:
+    """Alpha and Beta each own a location called Studio; ADA administers both teams."""
+    alpha = await world.make_team("Alpha", admins=[ADA])
+    beta = await world.make_team("Beta", admins=[ADA])
+    alpha_studio = await world.make_location(ADA, alpha, "Studio")
+    beta_studio = await world.make_location(ADA, beta, "Studio")
+    assert alpha_studio.id is not None and beta_studio.id is not None
+    return alpha, beta, alpha_studio.id, beta_studio.id
+
+
+@pytest.mark.parametrize("active", ["Alpha", "Beta"])
+async def test_a_shared_name_finds_the_active_teams_location(world: World, active: str) -> None:
+    alpha, beta, alpha_studio, beta_studio = await two_studios(world)
+    await world.set_active(ADA, alpha if active == "Alpha" else beta)
+    actor = await world.actor(ADA)
+    async with world.uow() as uow:
+        found = await locations.find_location(uow, actor, "studio")
+    assert found.id == (alpha_studio if active == "Alpha" else beta_studio)
+
+
+async def test_a_shared_name_finds_the_one_location_among_the_users_teams(world: World) -> None:
+    alpha = await world.make_team("Alpha", admins=[ADA], learners=[LEO])
+    beta = await world.make_team("Beta", admins=[BEN])
+    gamma = await world.make_team("Gamma", learners=[LEO])
+    alpha_studio = await world.make_location(ADA, alpha, "Studio")
+    await world.make_location(BEN, beta, "Studio")
+    await world.set_active(LEO, gamma)
+    actor = await world.actor(LEO)
+    async with world.uow() as uow:
+        found = await locations.find_location(uow, actor, "Studio")
+    assert found.id == alpha_studio.id
+
+
+async def test_a_shared_name_is_a_conflict_when_the_active_team_has_none(world: World) -> None:
+    alpha, beta, _, _ = await two_studios(world)
+    gamma = await world.make_team("Gamma", admins=[ADA])
+    await world.set_active(ADA, gamma)
+    actor = await world.actor(ADA)
+    async with world.uow() as uow:
+        with pytest.raises(Conflict) as caught:
+            await locations.find_location(uow, actor, "Studio")
+    assert caught.value.message == (
+        "Several teams have a location called *Studio*; switch to the owner team with "
+        "`/vilt team use <team>` first."
+    )
+    assert alpha.id != beta.id
+
+
+async def test_a_shared_name_is_a_conflict_for_someone_in_neither_team(world: World) -> None:
+    await two_studios(world)
+    await world.make_team("Gamma", learners=[LEO])
+    actor = await world.actor(LEO)
+    async with world.uow() as uow:
+        with pytest.raises(Conflict, match=r"Several teams have a location called \*Studio\*"):
+            await locations.find_location(uow, actor, "Studio")
