@@ -22,15 +22,15 @@ from pathlib import Path
 import httpx
 
 from bot.bootstrap import build_runtime
-from bot.sandbox.serving import serve_in_loop
-from bot.sandbox.slack_api import SlackStandIn, run_standin_server
-from bot.sandbox.slack_requests import SlackRequests, post_signed
 from bot.server import create_web_app
 from bot.settings import Settings
 from db.migrate import upgrade
 from db.uow import SqlUnitOfWork
 from domain.services.identity import ensure_workspace
 from domain.services.notices import enqueue_notice
+from sandbox.serving import serve_in_loop
+from sandbox.slack.payloads import SlackRequests, post_signed
+from sandbox.slack.web_api import SlackStandIn, run_standin_server
 
 TEAM, TOKEN, ADMIN, CHANNEL = "T0BENCH001", "xoxb-bench", "U0BENCHADM", "C0BENCHTRN"
 SECRET = "bench-signing-secret"

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     if args.command == "goto-sandbox":
-        from bot.sandbox.goto.server import serve as serve_goto
+        from sandbox.goto.server import serve as serve_goto
 
         serve_goto(args.port, args.scenario, host=args.host)
         return 0
@@ -69,7 +69,7 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Settings()
     port = args.port or settings.port
     if args.sandbox or settings.sandbox:
-        from bot.sandbox.mode import sandbox_settings
+        from sandbox.mode import sandbox_settings
 
         settings = sandbox_settings(settings, port)
     elif settings.missing():
@@ -114,7 +114,7 @@ def _run_web(settings: Settings, host: str, port: int, *, jobs: bool) -> None:
     runtime = build_runtime(settings)
     extra = []
     if settings.sandbox:
-        from bot.sandbox.mode import sandbox_routes
+        from sandbox.mode import sandbox_routes
 
         extra = sandbox_routes(runtime)
         print(f"viltbot sandbox: open http://{host}:{port}/sandbox in a browser", flush=True)

@@ -12,11 +12,11 @@ from sqlalchemy import func
 from sqlmodel import SQLModel, select
 
 from bot.bootstrap import Runtime, build_runtime
-from bot.sandbox.goto import SandboxClock, create_goto_sandbox, default_scenario
-from bot.sandbox.serving import serve_in_loop
-from bot.sandbox.slack_api import SlackStandIn, run_standin_server
 from bot.server import create_web_app
 from bot.settings import Settings
+from sandbox.goto import SandboxClock, create_goto_sandbox, default_scenario
+from sandbox.serving import serve_in_loop
+from sandbox.slack.web_api import SlackStandIn, run_standin_server
 from tests.harness.slack_client import SlackSender
 
 SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs"

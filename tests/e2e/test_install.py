@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import text
 
 from bot.bootstrap import build_runtime
-from bot.sandbox.serving import serve_in_loop
-from bot.sandbox.slack_api import SlackStandIn, run_standin_server
 from bot.server import create_web_app
+from sandbox.serving import serve_in_loop
+from sandbox.slack.web_api import SlackStandIn, run_standin_server
 from tests.e2e.conftest import (
     SIGNING_SECRET,
     TRAINING,

@@ -18,16 +18,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
 from bot.bootstrap import Runtime, build_runtime
-from bot.sandbox.slack_api import RESPONSE_URL, SlackStandIn, run_standin_server
-from bot.sandbox.slack_requests import SlackRequests
-from bot.sandbox.slack_socket import (
+from bot.server import create_web_app
+from bot.socket_mode import serve_with_socket_mode
+from domain.models import Team
+from sandbox.slack.payloads import SlackRequests
+from sandbox.slack.socket_mode import (
     CONNECTIONS_OPEN,
     SlackSocketStandIn,
     run_socket_standin,
 )
-from bot.server import create_web_app
-from bot.socket_mode import serve_with_socket_mode
-from domain.models import Team
+from sandbox.slack.web_api import RESPONSE_URL, SlackStandIn, run_standin_server
 from tests.e2e.conftest import BOSS, TOKEN, TRAINING, WEB_API_SPEC, WS, seed_slack, stack_settings
 
 APP_TOKEN = "xapp-1-A111-222-abc"

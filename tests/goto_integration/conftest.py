@@ -26,9 +26,9 @@ from bot.goto import (
     RetryPolicy,
     TokenSet,
 )
-from bot.sandbox.goto import SandboxClock, SandboxState, Scenario, create_goto_sandbox
-from bot.sandbox.goto import default_scenario as load_default_scenario
-from bot.sandbox.serving import serve_in_loop
+from sandbox.goto import SandboxClock, SandboxState, Scenario, create_goto_sandbox
+from sandbox.goto import default_scenario as load_default_scenario
+from sandbox.serving import serve_in_loop
 
 REDIRECT = "https://bot.example.com/goto/callback"
 WEBINAR_APP = ("demo-webinar-app", "demo-webinar-secret")

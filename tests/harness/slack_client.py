@@ -1,6 +1,6 @@
 """Sends real-shaped, signed Slack requests (commands, interactions, events) to the bot over HTTP.
 
-The bodies are built by bot.sandbox.slack_requests (shared with the sandbox console); this sender
+The bodies are built by sandbox.slack.payloads (shared with the sandbox console); this sender
 adds what tests need: forged and stale signatures, the last payload, and ack checks.
 """
 
@@ -13,9 +13,8 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from bot.sandbox.slack_api import DEFAULT_APP_ID, SlackStandIn
-from bot.sandbox.slack_blockkit import check_message_body, check_view_ack
-from bot.sandbox.slack_requests import (
+from sandbox.slack.blockkit import check_message_body, check_view_ack
+from sandbox.slack.payloads import (
     DEFAULT_BOT_USER_ID,
     DEFAULT_CHANNEL_ID,
     DEFAULT_VERIFICATION_TOKEN,
@@ -27,6 +26,7 @@ from bot.sandbox.slack_requests import (
     post_signed,
     slash_form,
 )
+from sandbox.slack.web_api import DEFAULT_APP_ID, SlackStandIn
 
 __all__ = [
     "DEFAULT_BOT_USER_ID",

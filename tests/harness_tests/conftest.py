@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.sandbox.slack_api import SlackStandIn, run_standin_server
+from sandbox.slack.web_api import SlackStandIn, run_standin_server
 
 SPECS = Path(__file__).resolve().parents[2] / ".." / "shared" / "specs"
 WEB_API_SPEC = SPECS / "slack-web-api.openapi-v2.json"

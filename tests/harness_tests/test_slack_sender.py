@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
 
-from bot.sandbox.slack_api import RESPONSE_URL
+from sandbox.slack.web_api import RESPONSE_URL
 from tests.harness.slack_client import SlackSender, build_state, payload_form, slash_form
 from tests.harness_tests.conftest import (
     ADA,

@@ -17,7 +17,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from bot.sandbox.slack_api import (
+from sandbox.slack.web_api import (
     RESPONSE_URL,
     UPLOAD_URL,
     SlackError,

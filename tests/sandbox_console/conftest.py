@@ -12,11 +12,11 @@ import pytest
 from pydantic import SecretStr
 
 from bot.bootstrap import Runtime, build_runtime
-from bot.sandbox.console import SandboxConsole
-from bot.sandbox.mode import sandbox_routes, sandbox_settings
-from bot.sandbox.serving import serve_in_loop
 from bot.server import create_web_app
 from bot.settings import Settings
+from sandbox.console import SandboxConsole
+from sandbox.mode import sandbox_routes, sandbox_settings
+from sandbox.serving import serve_in_loop
 from tests.support import databases
 
 

@@ -8,9 +8,9 @@ import time
 
 import httpx
 
-from bot.sandbox.console import SandboxConsole
-from bot.sandbox.console_workspace import GENERAL, TRAINING, slack_escape
-from bot.sandbox.mode import SANDBOX_ADMIN, SANDBOX_BOT_TOKEN
+from sandbox.console import SandboxConsole
+from sandbox.console.workspace import GENERAL, TRAINING, slack_escape
+from sandbox.mode import SANDBOX_ADMIN, SANDBOX_BOT_TOKEN
 from tests.sandbox_console.conftest import Sandbox
 
 LEA = "U0SANDLEA1"

@@ -9,9 +9,9 @@ import httpx
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.sandbox.console_fields import Fields
-from bot.sandbox.console_workspace import GENERAL
-from bot.sandbox.mode import SANDBOX_ADMIN, SANDBOX_BOT_TOKEN, SANDBOX_TEAM
+from sandbox.console.fields import Fields
+from sandbox.console.workspace import GENERAL
+from sandbox.mode import SANDBOX_ADMIN, SANDBOX_BOT_TOKEN, SANDBOX_TEAM
 from tests.sandbox_console.conftest import Sandbox
 
 CALLBACK = "console-test"

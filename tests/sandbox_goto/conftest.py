@@ -10,7 +10,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from bot.sandbox.goto import SandboxClock, SandboxState, create_goto_sandbox, default_scenario
+from sandbox.goto import SandboxClock, SandboxState, create_goto_sandbox, default_scenario
 
 from .contract import ContractRecorder
 from .helpers import TRAINING_APP, WEBINAR_APP, bearer, connect

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.goto import create_goto_sandbox, default_scenario
-from bot.sandbox.serving import serve_in_loop
+from sandbox.goto import create_goto_sandbox, default_scenario
+from sandbox.serving import serve_in_loop
 from tests.support.browser import chromium
 
 pytestmark = pytest.mark.browser

@@ -19,7 +19,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from bot.sandbox.goto import SandboxState
+from sandbox.goto import SandboxState
 
 from .contract import ContractRecorder, specs
 from .helpers import (

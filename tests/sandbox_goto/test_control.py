@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from starlette.applications import Starlette
 
-from bot.sandbox.goto import SandboxClock, SandboxState, default_scenario
+from sandbox.goto import SandboxClock, SandboxState, default_scenario
 
 from .conftest import START
 from .helpers import (

@@ -8,7 +8,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from bot.sandbox.goto import create_goto_sandbox, default_scenario
+from sandbox.goto import create_goto_sandbox, default_scenario
 
 from .helpers import ALICE, G2W, POLL_WEBINAR, REDIRECT, WEBINAR_APP, query
 

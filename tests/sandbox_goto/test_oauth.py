@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-from bot.sandbox.goto import SandboxClock, SandboxState, create_goto_sandbox, default_scenario
+from sandbox.goto import SandboxClock, SandboxState, create_goto_sandbox, default_scenario
 
 from .helpers import (
     ALICE,

@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from bot.sandbox.goto import create_goto_sandbox, default_scenario
+from sandbox.goto import create_goto_sandbox, default_scenario
 
 from .contract import ContractRecorder
 from .helpers import ALICE, G2T, G2W, POLL_WEBINAR, TRAINING_APP, TRUDY, bearer, connect

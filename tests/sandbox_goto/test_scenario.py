@@ -11,8 +11,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from bot.sandbox.goto import SandboxClock, Scenario, create_goto_sandbox, default_scenario
-from bot.sandbox.goto.scenario import load_scenario, resolve_time
+from sandbox.goto import SandboxClock, Scenario, create_goto_sandbox, default_scenario
+from sandbox.goto.scenario import load_scenario, resolve_time
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "goto.md"
 NOW = datetime(2025, 3, 3, 8, 30, tzinfo=UTC)

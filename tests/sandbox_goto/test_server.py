@@ -28,7 +28,7 @@ def free_port() -> int:
 def server() -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-c", f"from bot.sandbox.goto.server import serve; serve({port}, None)"],
+        [sys.executable, "-c", f"from sandbox.goto.server import serve; serve({port}, None)"],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from bot.sandbox.goto import SandboxClock, SandboxState
+from sandbox.goto import SandboxClock, SandboxState
 
 from .helpers import CANCELLED_TRAINING, EXCEL_TRAINING, G2T, PAST_TRAINING, TRUDY
 

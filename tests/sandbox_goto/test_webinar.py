@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from bot.sandbox.goto import SandboxClock, SandboxState
+from sandbox.goto import SandboxClock, SandboxState
 
 from .helpers import (
     ALICE,

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.sandbox.slack_blockkit import with_generated_ids
+from sandbox.slack.blockkit import with_generated_ids
 
 DEFAULT_APP_ID = "A0VILTBOT01"
 DEFAULT_BOT_NAME = "viltbot"

@@ -32,15 +32,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.sandbox.serving import serve_in_loop
-from bot.sandbox.slack_blockkit import (
+from sandbox.serving import serve_in_loop
+from sandbox.slack.blockkit import (
     MESSAGE_TEXT_MAX,
     check_blocks,
     check_message_body,
     check_view,
 )
-from bot.sandbox.slack_spec import JSON_ARGS, SlackSpec, load_spec
-from bot.sandbox.slack_state import (
+from sandbox.slack.records import (
     DEFAULT_APP_ID,
     DEFAULT_BOT_NAME,
     DEFAULT_BOT_SCOPES,
@@ -62,6 +61,7 @@ from bot.sandbox.slack_state import (
     user_json,
     view_json,
 )
+from sandbox.slack.spec import JSON_ARGS, SlackSpec, load_spec
 
 __all__ = [
     "DEFAULT_APP_ID",
@@ -1247,7 +1247,7 @@ def serve(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: python -m bot.sandbox.slack_api --port 3001 [--spec PATH] [--demo]."""
+    """Command line: python -m sandbox.slack.web_api --port 3001 [--spec PATH] [--demo]."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--port", type=int, default=3001)
     parser.add_argument("--host", default="127.0.0.1")

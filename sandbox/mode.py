@@ -58,8 +58,8 @@ def _sandbox_key() -> str:
 
 def sandbox_routes(runtime: Runtime) -> list[BaseRoute]:
     """Mount the Slack stand-in, the GoTo sandbox and the console."""
-    from bot.sandbox.console import SandboxConsole
-    from bot.sandbox.goto.app import create_goto_sandbox
+    from sandbox.console import SandboxConsole
+    from sandbox.goto.app import create_goto_sandbox
 
     console = SandboxConsole(runtime)
     return [

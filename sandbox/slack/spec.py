@@ -50,7 +50,7 @@ EXTRA_ARGS: dict[str, frozenset[str]] = {
 GLOBAL_ARGS = frozenset({"token", "team_id"})
 
 # Not a Web API argument, so not listed above: `response_action` (errors / update / push / clear)
-# is a key of the HTTP body an app acks a view_submission with; see slack_blockkit.check_view_ack.
+# is a key of the HTTP body an app acks a view_submission with; see blockkit.check_view_ack.
 
 # Arguments the spec marks required that have documented alternatives (one of each group is needed).
 ONE_OF: dict[str, tuple[tuple[str, ...], ...]] = {

@@ -16,8 +16,8 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from bot.sandbox.slack_api import DEFAULT_APP_ID, SlackStandIn
-from bot.sandbox.slack_blockkit import interactive_elements, with_generated_ids
+from sandbox.slack.blockkit import interactive_elements, with_generated_ids
+from sandbox.slack.web_api import DEFAULT_APP_ID, SlackStandIn
 
 TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
 SIGNATURE_HEADER = "X-Slack-Signature"

@@ -13,10 +13,10 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from bot.sandbox.console_workspace import PEOPLE, channels
-from bot.sandbox.slack_api import SlackStandIn
-from bot.sandbox.slack_blockkit import interactive_elements
-from bot.sandbox.slack_requests import element_state, empty_state, state_key
+from sandbox.console.workspace import PEOPLE, channels
+from sandbox.slack.blockkit import interactive_elements
+from sandbox.slack.payloads import element_state, empty_state, state_key
+from sandbox.slack.web_api import SlackStandIn
 
 REQUIRED = "Please complete this required field."
 STATELESS = frozenset({"button", "overflow", "workflow_button"})

@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.sandbox.console_workspace import label
-from bot.sandbox.mode import SANDBOX_TEAM
-from bot.sandbox.slack_api import RESPONSE_URL, RecordedCall, SlackStandIn
+from sandbox.console.workspace import label
+from sandbox.mode import SANDBOX_TEAM
+from sandbox.slack.web_api import RESPONSE_URL, RecordedCall, SlackStandIn
 
 
 @dataclass

@@ -6,7 +6,7 @@ POSTs them to the app's own `/slack/events` over HTTP; the bot answers through t
 (mounted at /slack-sandbox), and the page shows what the stand-in recorded.
 
 This module holds the routes and what Slack does around them; the workspace it acts in, the
-form fields, the feed and the HTML filters live in the console_* modules beside it.
+form fields, the feed and the HTML filters live in the modules beside it.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.bootstrap import Runtime
-from bot.sandbox.console_feed import Feed, as_list
-from bot.sandbox.console_fields import Draft, Fields, acted, field_pair, form_text, read_fields
-from bot.sandbox.console_html import css_color, mrkdwn_html, plain_text, safe_url
-from bot.sandbox.console_workspace import (
+from sandbox.console.feed import Feed, as_list
+from sandbox.console.fields import Draft, Fields, acted, field_pair, form_text, read_fields
+from sandbox.console.html_filters import css_color, mrkdwn_html, plain_text, safe_url
+from sandbox.console.workspace import (
     GENERAL,
     PEOPLE,
     WORKSPACE_NAME,
@@ -43,10 +43,10 @@ from bot.sandbox.console_workspace import (
     seed_sandbox,
     slack_escape,
 )
-from bot.sandbox.mode import SANDBOX_BOT_USER, SANDBOX_TEAM
-from bot.sandbox.slack_api import RESPONSE_URL, RecordedCall, SlackStandIn
-from bot.sandbox.slack_blockkit import check_message_body, check_view_ack
-from bot.sandbox.slack_requests import FORM_CONTENT_TYPE, SlackRequests, payload_form, post_signed
+from sandbox.mode import SANDBOX_BOT_USER, SANDBOX_TEAM
+from sandbox.slack.blockkit import check_message_body, check_view_ack
+from sandbox.slack.payloads import FORM_CONTENT_TYPE, SlackRequests, payload_form, post_signed
+from sandbox.slack.web_api import RESPONSE_URL, RecordedCall, SlackStandIn
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 COMMAND = "/vilt"

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.sandbox.mode import SANDBOX_ADMIN, SANDBOX_BOT_TOKEN, SANDBOX_BOT_USER, SANDBOX_TEAM
-from bot.sandbox.slack_api import Channel, SlackStandIn
 from bot.slack_app import BOT_SCOPES
+from sandbox.mode import SANDBOX_ADMIN, SANDBOX_BOT_TOKEN, SANDBOX_BOT_USER, SANDBOX_TEAM
+from sandbox.slack.web_api import Channel, SlackStandIn
 
 WORKSPACE_NAME = "Sandbox Academy"
 GENERAL = "C0SBGENRL1"

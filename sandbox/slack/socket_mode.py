@@ -28,8 +28,8 @@ from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketState
 
-from bot.sandbox.serving import serve_in_loop
-from bot.sandbox.slack_api import DEFAULT_APP_ID, RecordedCall, SlackError, SlackStandIn
+from sandbox.serving import serve_in_loop
+from sandbox.slack.web_api import DEFAULT_APP_ID, RecordedCall, SlackError, SlackStandIn
 
 __all__ = [
     "ACK_DEADLINE_SECONDS",
