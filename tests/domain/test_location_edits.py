@@ -168,6 +168,26 @@ async def test_a_name_is_unique_within_the_owner_team_ignoring_case_and_spacing(
     assert len(await world.rows(Location)) == 1
 
 
+@pytest.mark.parametrize(
+    "look_alike",
+    [
+        "Webinar\u200b Room",  # a zero-width space
+        "\u2067Webinar Room\u2069",  # a bidi isolate around it
+        "\uff37ebinar \uff32oom",  # fullwidth letters, folded by NFKC
+        "WEBINAR ROOM",
+    ],
+)
+async def test_a_name_that_only_looks_different_clashes_in_the_owner_team(
+    world: World, look_alike: str
+) -> None:
+    alpha, _ = await alpha_and_beta(world)
+    await world.make_location(ADA, alpha, "Webinar Room")
+    refused = await field_errors_of_create(
+        world, ADA, name=look_alike, owner_team_id=alpha.id, team_ids=[alpha.id]
+    )
+    assert refused.errors == {"name": "Another location of the owner team has this name."}
+
+
 async def test_another_team_may_use_the_same_name(world: World) -> None:
     alpha, beta = await alpha_and_beta(world)
     await world.make_location(ADA, alpha, "Webinar Room")
