@@ -29,7 +29,8 @@ from db.uow import SqlUnitOfWork
 from domain.services.identity import ensure_workspace
 from domain.services.notices import enqueue_notice
 from sandbox.serving import serve_in_loop
-from sandbox.slack.payloads import SlackRequests, post_signed
+from sandbox.slack.payloads import SlackRequests
+from sandbox.slack.signing import post_signed
 from sandbox.slack.web_api import SlackStandIn, run_standin_server
 
 TEAM, TOKEN, ADMIN, CHANNEL = "T0BENCH001", "xoxb-bench", "U0BENCHADM", "C0BENCHTRN"

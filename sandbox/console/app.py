@@ -45,7 +45,8 @@ from sandbox.console.workspace import (
 )
 from sandbox.mode import SANDBOX_BOT_USER, SANDBOX_TEAM
 from sandbox.slack.blockkit import check_message_body, check_view_ack
-from sandbox.slack.payloads import FORM_CONTENT_TYPE, SlackRequests, payload_form, post_signed
+from sandbox.slack.payloads import SlackRequests, payload_form
+from sandbox.slack.signing import FORM_CONTENT_TYPE, post_signed
 from sandbox.slack.web_api import RESPONSE_URL, RecordedCall, SlackStandIn
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

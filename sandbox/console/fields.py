@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 
 from sandbox.console.workspace import PEOPLE, channels
 from sandbox.slack.blockkit import interactive_elements
-from sandbox.slack.payloads import element_state, empty_state, state_key
+from sandbox.slack.view_state import element_state, empty_state, state_key
 from sandbox.slack.web_api import SlackStandIn
 
 REQUIRED = "Please complete this required field."

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from sandbox.slack.payloads import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, signature
+from sandbox.slack.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, signature
 
 __all__ = ["SIGNATURE_HEADER", "TIMESTAMP_HEADER", "sign", "signature"]

@@ -14,18 +14,14 @@ from urllib.parse import parse_qsl
 import httpx
 
 from sandbox.slack.blockkit import check_message_body, check_view_ack
-from sandbox.slack.payloads import (
+from sandbox.slack.payload_context import (
     DEFAULT_BOT_USER_ID,
     DEFAULT_CHANNEL_ID,
     DEFAULT_VERIFICATION_TOKEN,
-    FORM_CONTENT_TYPE,
-    SlackRequests,
-    build_state,
-    element_state,
-    payload_form,
-    post_signed,
-    slash_form,
 )
+from sandbox.slack.payloads import SlackRequests, payload_form, slash_form
+from sandbox.slack.signing import FORM_CONTENT_TYPE, post_signed
+from sandbox.slack.view_state import build_state, element_state
 from sandbox.slack.web_api import DEFAULT_APP_ID, SlackStandIn
 
 __all__ = [
