@@ -8,6 +8,12 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from domain.limits import (
+    CONSUMER_KEY_MAX,
+    INFORMATION_URL_MAX,
+    LOCATION_NAME_MAX,
+    TEAM_NAME_MAX,
+)
 from domain.types import UTCDateTime, utcnow
 
 
@@ -46,8 +52,8 @@ class Team(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: str = Field(foreign_key="workspace.id", index=True, max_length=32)
-    name: str = Field(max_length=80)
-    name_key: str = Field(max_length=80, description="lower-cased name for uniqueness")
+    name: str = Field(max_length=TEAM_NAME_MAX)
+    name_key: str = Field(max_length=TEAM_NAME_MAX, description="domain.names.name_key(name)")
     channel_id: str = Field(max_length=32)
     created_by: str = Field(max_length=32)
     created_at: datetime = Field(
@@ -147,15 +153,16 @@ class Location(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: str = Field(foreign_key="workspace.id", index=True, max_length=32)
     owner_team_id: int = Field(foreign_key="team.id", index=True)
-    name: str = Field(max_length=100)
-    name_key: str = Field(max_length=100)
+    name: str = Field(max_length=LOCATION_NAME_MAX)
+    name_key: str = Field(max_length=LOCATION_NAME_MAX, description="domain.names.name_key(name)")
     active: bool = Field(default=True)
     kind: LocationKind = Field(sa_column=Column(String(16), nullable=False))
     max_learners: int | None = Field(default=None)
-    information_url: str | None = Field(default=None, max_length=2000)
+    information_url: str | None = Field(default=None, max_length=INFORMATION_URL_MAX)
+    # At most DESCRIPTION_MAX characters, checked on input; the column itself is unbounded.
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
     goto_notifications: bool = Field(default=True)
-    consumer_key: str | None = Field(default=None, max_length=200)
+    consumer_key: str | None = Field(default=None, max_length=CONSUMER_KEY_MAX)
     consumer_secret_enc: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # The linked GoTo account (the connection).
     goto_organizer_key: str | None = Field(default=None, max_length=64)

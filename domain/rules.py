@@ -5,14 +5,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from urllib.parse import urlparse
 
+from domain.limits import (
+    CONSUMER_KEY_MAX,
+    CONSUMER_SECRET_MAX,
+    DESCRIPTION_MAX,
+    INFORMATION_URL_MAX,
+    LOCATION_NAME_MAX,
+    MAX_LEARNERS_MAX,
+    MAX_LEARNERS_MIN,
+)
 from domain.models import LocationKind
+from domain.names import clean_name, name_key
 
-LOCATION_NAME_MAX = 100
 # GoTo refresh tokens last about 30 days: that is how long a link stays connected.
 CONNECTION_LIFETIME = timedelta(days=30)
-MAX_LEARNERS_LIMIT = 100_000
+# The former name of MAX_LEARNERS_MAX, kept for callers that import it from here.
+MAX_LEARNERS_LIMIT = MAX_LEARNERS_MAX
+MAX_LEARNERS_RULE = (
+    f"Enter a whole number from {MAX_LEARNERS_MIN:,} to {MAX_LEARNERS_MAX:,}, or leave it empty."
+)
 # A tag starts a word: not inside a URL fragment (/#x), an HTML entity (&#39;) or "##".
 TAG_RE = re.compile(r"(?<![\w&/#])#([\w][\w-]{0,49})")
 
@@ -68,10 +82,10 @@ def validate_location(
 ) -> tuple[CleanLocation | None, dict[str, str]]:
     """Check every field; return the clean form or errors keyed by field name."""
     errors: dict[str, str] = {}
-    name = " ".join(form.name.split())
+    name = clean_name(form.name)
     if not name:
         errors["name"] = "Give the location a name."
-    elif len(name) > LOCATION_NAME_MAX:
+    elif max(len(name), len(name_key(name))) > LOCATION_NAME_MAX:
         errors["name"] = f"Use at most {LOCATION_NAME_MAX} characters."
     try:
         kind = LocationKind(form.kind)
@@ -81,19 +95,24 @@ def validate_location(
     max_learners: int | None = None
     raw_max = form.max_learners.strip().replace(",", "").replace("_", "")
     if raw_max:
-        if not raw_max.isdigit():
-            errors["max_learners"] = "Enter a whole number from 1 to 100,000, or leave it empty."
+        if not (raw_max.isascii() and raw_max.isdigit()):
+            errors["max_learners"] = MAX_LEARNERS_RULE
         else:
             max_learners = int(raw_max)
-            if not 1 <= max_learners <= MAX_LEARNERS_LIMIT:
-                errors["max_learners"] = (
-                    "Enter a whole number from 1 to 100,000, or leave it empty."
-                )
+            if not MAX_LEARNERS_MIN < max_learners <= MAX_LEARNERS_MAX:
+                errors["max_learners"] = MAX_LEARNERS_RULE
     url = form.information_url.strip() or None
     if url is not None:
         parsed = urlparse(url)
         if parsed.scheme not in {"http", "https"} or not parsed.netloc or " " in url:
             errors["information_url"] = "Enter a web address starting with http:// or https://."
+        elif len(url) > INFORMATION_URL_MAX:
+            errors["information_url"] = (
+                f"Use a web address of at most {INFORMATION_URL_MAX:,} characters."
+            )
+    description = form.description.strip()
+    if len(description) > DESCRIPTION_MAX:
+        errors["description"] = f"Use at most {DESCRIPTION_MAX:,} characters."
     owner = form.owner_team_id
     if owner is None or owner not in admin_team_ids:
         errors["owner_team"] = "Choose a team you administer as the owner."
@@ -107,15 +126,16 @@ def validate_location(
     if kind.is_goto:
         if consumer_key is None:
             errors["consumer_key"] = f"Paste the consumer key of your {kind.label} app."
-        elif len(consumer_key) > 200 or " " in consumer_key:
+        elif len(consumer_key) > CONSUMER_KEY_MAX or " " in consumer_key:
             errors["consumer_key"] = (
-                "That does not look like a consumer key (no spaces, at most 200 characters)."
+                "That does not look like a consumer key "
+                f"(no spaces, at most {CONSUMER_KEY_MAX:,} characters)."
             )
         if consumer_secret is None and not has_saved_secret:
             errors["consumer_secret"] = f"Paste the consumer secret of your {kind.label} app."
-        elif consumer_secret is not None and len(consumer_secret) > 500:
+        elif consumer_secret is not None and len(consumer_secret) > CONSUMER_SECRET_MAX:
             errors["consumer_secret"] = (
-                "That does not look like a consumer secret (at most 500 characters)."
+                f"That does not look like a consumer secret (at most {CONSUMER_SECRET_MAX:,} characters)."
             )
     else:
         consumer_key = consumer_secret = None
@@ -131,7 +151,7 @@ def validate_location(
             information_url=url,
             owner_team_id=owner,
             team_ids=team_ids,
-            description=form.description.strip(),
+            description=description,
             consumer_key=consumer_key,
             consumer_secret=consumer_secret,
             goto_notifications=form.goto_notifications if kind.is_goto else False,
@@ -140,11 +160,21 @@ def validate_location(
     )
 
 
+class ConnectionState(StrEnum):
+    """Where a location's GoTo connection stands."""
+
+    NOT_APPLICABLE = "not_applicable"  # a classroom has no connection
+    NOT_LINKED = "not_linked"
+    CONNECTED = "connected"
+    EXPIRED = "expired"
+    FAILED = "failed"
+
+
 @dataclass(frozen=True)
 class ConnectionStatus:
-    """How a location's GoTo connection stands right now."""
+    """How a location's GoTo connection stands right now, with the line people read."""
 
-    state: str  # not_applicable | not_linked | connected | expired | failed
+    state: ConnectionState
     text: str
     days_left: int | None = None
 
@@ -159,18 +189,18 @@ def connection_status(
 ) -> ConnectionStatus:
     """The status line: not linked · connected as … until … (N days left) · expired · failed."""
     if not kind.is_goto:
-        return ConnectionStatus("not_applicable", "classroom (no GoTo connection)")
+        return ConnectionStatus(ConnectionState.NOT_APPLICABLE, "classroom (no GoTo connection)")
     if error:
-        return ConnectionStatus("failed", f"failed: {error}")
+        return ConnectionStatus(ConnectionState.FAILED, f"failed: {error}")
     if expires_at is None:
-        return ConnectionStatus("not_linked", "not linked")
+        return ConnectionStatus(ConnectionState.NOT_LINKED, "not linked")
     if expires_at <= now:
-        return ConnectionStatus("expired", "expired", 0)
+        return ConnectionStatus(ConnectionState.EXPIRED, "expired", 0)
     days = (expires_at - now).days
     until = expires_at.strftime("%Y-%m-%d")
     plural = "s" if days != 1 else ""
     return ConnectionStatus(
-        "connected",
+        ConnectionState.CONNECTED,
         f"connected as {linked_email or 'a GoTo account'} until {until} ({days} day{plural} left)",
         days,
     )

@@ -25,8 +25,17 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from domain.limits import (
+    CONSUMER_KEY_MAX,
+    CONSUMER_SECRET_MAX,
+    DESCRIPTION_MAX,
+    INFORMATION_URL_MAX,
+    LOCATION_NAME_MAX,
+    MAX_LEARNERS_MAX,
+    MAX_LEARNERS_MIN,
+)
 from domain.models import LocationKind, Team
-from domain.rules import LocationForm
+from domain.rules import ConnectionState, LocationForm
 from domain.services.locations import LocationView
 
 CALLBACK_ID = "location_form"
@@ -116,7 +125,7 @@ def location_modal(
             block_id="name",
             label="Name",
             element=PlainTextInputElement(
-                action_id=VALUE, initial_value=form.name or None, max_length=100
+                action_id=VALUE, initial_value=form.name or None, max_length=LOCATION_NAME_MAX
             ),
         ),
         InputBlock(
@@ -150,7 +159,8 @@ def location_modal(
             element=PlainTextInputElement(
                 action_id=VALUE, initial_value=form.max_learners or None, placeholder="e.g. 25"
             ),
-            hint="A whole number from 1 to 100,000; empty means no limit.",
+            hint=f"A whole number from {MAX_LEARNERS_MIN:,} to {MAX_LEARNERS_MAX:,}; "
+            "empty means no limit.",
         ),
         InputBlock(
             block_id="information_url",
@@ -160,6 +170,7 @@ def location_modal(
                 action_id=VALUE,
                 initial_value=form.information_url or None,
                 placeholder="https://…",
+                max_length=INFORMATION_URL_MAX,
             ),
             hint="The location's website or map.",
         ),
@@ -194,7 +205,7 @@ def location_modal(
                 action_id=VALUE,
                 multiline=True,
                 initial_value=form.description or None,
-                max_length=3000,
+                max_length=DESCRIPTION_MAX,
             ),
             hint="Free text; #tags in it help learners search.",
         ),
@@ -219,7 +230,11 @@ def _goto_blocks(
         InputBlock(
             block_id="consumer_key",
             label="Consumer key",
-            element=PlainTextInputElement(action_id=VALUE, initial_value=form.consumer_key or None),
+            element=PlainTextInputElement(
+                action_id=VALUE,
+                initial_value=form.consumer_key or None,
+                max_length=CONSUMER_KEY_MAX,
+            ),
             hint=f"The consumer key (client id) of your {kind.label} app on GoTo's developer site.",
         ),
         InputBlock(
@@ -232,6 +247,7 @@ def _goto_blocks(
                 placeholder="•••••••• saved: leave blank to keep it"
                 if has_secret
                 else "Paste it here",
+                max_length=CONSUMER_SECRET_MAX,
             ),
             hint="Stored encrypted; never shown again once saved.",
         ),
@@ -413,14 +429,18 @@ def location_summary(view: LocationView) -> list[dict[str, Any]]:
     return [b.to_dict() for b in blocks] + [DividerBlock().to_dict()]
 
 
-def status_icon(state: str) -> str:
+_STATE_ICONS = {
+    ConnectionState.CONNECTED: ":large_green_circle:",
+    ConnectionState.EXPIRED: ":red_circle:",
+    ConnectionState.FAILED: ":red_circle:",
+    ConnectionState.NOT_LINKED: ":white_circle:",
+    ConnectionState.NOT_APPLICABLE: "",
+}
+
+
+def status_icon(state: ConnectionState) -> str:
     """An emoji for a connection state."""
-    return {
-        "connected": ":large_green_circle:",
-        "expired": ":red_circle:",
-        "failed": ":red_circle:",
-        "not_linked": ":white_circle:",
-    }.get(state, "")
+    return _STATE_ICONS[state]
 
 
 def _label(field_name: str) -> str:

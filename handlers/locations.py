@@ -14,7 +14,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from domain.actor import Actor
 from domain.errors import DomainError, FieldErrors, InvalidInput, NotAllowed
-from domain.rules import LocationForm
+from domain.rules import ConnectionState, LocationForm
 from domain.services import linking, locations
 from domain.services.locations import LocationView
 from domain.types import utcnow
@@ -152,7 +152,7 @@ async def _open_modal(client: AsyncWebClient, trigger_id: str, title: str) -> An
 def _admin_teams(actor: Actor) -> list[Any]:
     return sorted(
         (t for t in actor.teams.values() if t.id is not None and actor.is_admin_of(t.id)),
-        key=lambda t: t.name.lower(),
+        key=lambda t: t.name_key,
     )
 
 
@@ -321,7 +321,7 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
 
         async def follow_up() -> None:
             note = f":white_check_mark: Location *{saved.name}* {verb}."
-            if saved.kind.is_goto and saved.status.state != "connected":
+            if saved.kind.is_goto and saved.status.state is not ConnectionState.CONNECTED:
                 await _send_link(request.deps, client, request.actor, saved, meta, note)
             else:
                 await _tell_privately(client, request.actor, meta, note, location_summary(saved))

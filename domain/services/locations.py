@@ -10,6 +10,7 @@ from sqlmodel import col, delete, select
 from domain.actor import Actor
 from domain.errors import Conflict, FieldErrors, InvalidInput, NotAllowed, NotFound
 from domain.models import Location, LocationKind, LocationTeam, Team
+from domain.names import name_key
 from domain.ports import SecretSealer, UnitOfWork
 from domain.rules import (
     CleanLocation,
@@ -75,7 +76,7 @@ async def validate_form(
         has_saved_secret=bool(location is not None and location.consumer_secret_enc),
     )
     if clean is not None:
-        clash = await _same_name(uow, clean.owner_team_id, clean.name.lower(), location)
+        clash = await _same_name(uow, clean.owner_team_id, name_key(clean.name), location)
         if clash:
             errors["name"] = "Another location of the owner team has this name."
     if location is not None and clean is not None and location.goto_organizer_key:
@@ -101,7 +102,7 @@ async def create_location(
         workspace_id=actor.workspace_id,
         owner_team_id=clean.owner_team_id,
         name=clean.name,
-        name_key=clean.name.lower(),
+        name_key=name_key(clean.name),
         kind=clean.kind,
         created_by=actor.user_id,
     )
@@ -119,7 +120,7 @@ async def update_location(
     location = await editable_location(uow, actor, location_id)
     clean = await validate_form(uow, actor, form, location=location)
     location.name = clean.name
-    location.name_key = clean.name.lower()
+    location.name_key = name_key(clean.name)
     location.owner_team_id = clean.owner_team_id
     location.kind = clean.kind
     _apply(location, clean, sealer)
@@ -145,7 +146,7 @@ async def editable_location(uow: UnitOfWork, actor: Actor, location_id: int) -> 
 
 async def find_location(uow: UnitOfWork, actor: Actor, name: str) -> Location:
     """The location called `name` in the workspace, preferring the active team's own."""
-    key = " ".join(name.split()).lower()
+    key = name_key(name)
     if not key:
         raise InvalidInput("Name the location, e.g. `/vilt location show Webinar Room`.")
     rows = (
@@ -212,8 +213,8 @@ def _matches(location: Location, query: str) -> bool:
     if query.startswith("#"):
         wanted = {tag.lower() for tag in (q.lstrip("#") for q in query.split()) if tag}
         return wanted <= set(tags_in(location.description))
-    needle = query.lower()
-    return needle in location.name.lower() or needle in location.description.lower()
+    needle = name_key(query)
+    return needle in location.name_key or needle in name_key(location.description)
 
 
 async def visible_location(uow: UnitOfWork, actor: Actor, name: str) -> LocationView:

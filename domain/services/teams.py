@@ -10,11 +10,11 @@ from sqlmodel import select
 
 from domain.actor import Actor
 from domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from domain.limits import TEAM_NAME_MAX
 from domain.models import Membership, Role, Team, UserPreference
+from domain.names import clean_name, name_key
 from domain.ports import SlackDirectory, UnitOfWork
 from domain.services.notices import enqueue_notice
-
-TEAM_NAME_MAX = 80
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,11 @@ class TeamSummary:
 
 
 def clean_team_name(raw: str) -> str:
-    """Trim and check a team name."""
-    name = " ".join(raw.split())
+    """Clean and check a team name."""
+    name = clean_name(raw)
     if not name:
         raise InvalidInput("A team needs a name. Usage: `/vilt team new <name> #channel`")
-    if len(name) > TEAM_NAME_MAX:
+    if max(len(name), len(name_key(name))) > TEAM_NAME_MAX:
         raise InvalidInput(f"A team name has at most {TEAM_NAME_MAX} characters.")
     if name.startswith(("#", "@", "<")):
         raise InvalidInput(
@@ -45,7 +45,7 @@ def clean_team_name(raw: str) -> str:
 
 async def find_team(uow: UnitOfWork, workspace_id: str, name: str) -> Team:
     """The team of that name in the workspace, or a NotFound naming it."""
-    key = " ".join(name.split()).lower()
+    key = name_key(name)
     team = (
         await uow.session.execute(
             select(Team).where(Team.workspace_id == workspace_id, Team.name_key == key)
@@ -65,7 +65,7 @@ async def create_team(
             "Only viltbot's workspace admins can create teams. Ask the person who installed viltbot."
         )
     name = clean_team_name(name)
-    key = name.lower()
+    key = name_key(name)
     clash = (
         await uow.session.execute(
             select(Team.id).where(Team.workspace_id == actor.workspace_id, Team.name_key == key)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from domain import limits
 from domain.models import Location, LocationTeam
 from domain.services import locations
 from tests.e2e.conftest import ANN, BEN, BOSS, WS, Stack
@@ -21,6 +22,15 @@ from tests.e2e.locations_flow import (
     submit,
     webinar_values,
 )
+
+
+LENGTH_LIMITS = {
+    "name": limits.LOCATION_NAME_MAX,
+    "information_url": limits.INFORMATION_URL_MAX,
+    "description": limits.DESCRIPTION_MAX,
+    "consumer_key": limits.CONSUMER_KEY_MAX,
+    "consumer_secret": limits.CONSUMER_SECRET_MAX,
+}
 
 
 async def test_modal_opens_first_then_fills_with_semantic_block_ids(stack: Stack) -> None:
@@ -53,6 +63,12 @@ async def test_choosing_a_goto_kind_reveals_key_secret_and_notifications_keeping
     assert "Link with your GoToTraining account" in json.dumps(view)
     name = next(b for b in view["blocks"] if b.get("block_id") == "name")
     assert name["element"].get("initial_value") == "Training Room"
+    # The inputs stop where validation and the columns do.
+    inputs = [b for b in view["blocks"] if b["type"] == "input"]
+    max_lengths = {b["block_id"]: b["element"].get("max_length") for b in inputs}
+    assert {k: max_lengths.get(k) for k in LENGTH_LIMITS} == LENGTH_LIMITS
+    hint = next(b for b in view["blocks"] if b.get("block_id") == "max_learners")["hint"]
+    assert f"{limits.MAX_LEARNERS_MIN:,} to {limits.MAX_LEARNERS_MAX:,}" in hint["text"]
     view = await choose_kind(stack, view, "classroom")
     assert "consumer_key" not in block_ids(view)
 

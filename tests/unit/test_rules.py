@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain import limits
 from domain.models import LocationKind
 from domain.rules import LocationForm, connection_status, tags_in, validate_location
 
@@ -63,10 +64,32 @@ def test_a_good_form_is_cleaned() -> None:
         ({"team_ids": [3]}, "team_availability"),  # a team that does not exist
         ({"consumer_key": "has space"}, "consumer_key"),
         ({"consumer_secret": ""}, "consumer_secret"),
+        ({"max_learners": "²"}, "max_learners"),  # a digit to str.isdigit, not to int()
+        (
+            {"information_url": "https://x.test/" + "a" * limits.INFORMATION_URL_MAX},
+            "information_url",
+        ),
+        ({"description": "d" * (limits.DESCRIPTION_MAX + 1)}, "description"),
+        ({"consumer_key": "k" * (limits.CONSUMER_KEY_MAX + 1)}, "consumer_key"),
+        ({"consumer_secret": "s" * (limits.CONSUMER_SECRET_MAX + 1)}, "consumer_secret"),
     ],
 )
 def test_each_wrong_field_is_named(changes: dict[str, object], field: str) -> None:
     assert list(errors_of(form(**changes))) == [field]
+
+
+def test_each_limit_is_allowed_up_to_its_value() -> None:
+    url = "https://x.test/"
+    at_the_limits = form(
+        name="n" * limits.LOCATION_NAME_MAX,
+        max_learners=str(limits.MAX_LEARNERS_MAX),
+        information_url=url + "a" * (limits.INFORMATION_URL_MAX - len(url)),
+        description="d" * limits.DESCRIPTION_MAX,
+        consumer_key="k" * limits.CONSUMER_KEY_MAX,
+        consumer_secret="s" * limits.CONSUMER_SECRET_MAX,
+    )
+    assert errors_of(at_the_limits) == {}
+    assert "1 to 100,000" in errors_of(form(max_learners="0"))["max_learners"]
 
 
 def test_the_secret_may_stay_blank_when_one_is_saved_and_classrooms_need_none() -> None:
