@@ -17,8 +17,9 @@ from .clock import SandboxClock
 from .common import INVALID_TOKEN_BODY, TOO_MANY_REQUESTS_BODY, ApiError
 from .control import ControlApi, ControlError
 from .oauth import OAuthApi
+from .records import SandboxError, iso
 from .scenario import Scenario, default_scenario
-from .state import SandboxError, SandboxState, iso
+from .state import SandboxState
 from .training import TrainingApi
 from .webinar import WebinarApi
 

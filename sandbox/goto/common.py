@@ -11,7 +11,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .state import AccessToken, Account, Api, Consumer, SandboxState
+from .records import AccessToken, Account, Api, Consumer
+from .state import SandboxState
 
 # GoTo's API gateway answers every bad, expired or revoked bearer token with exactly this.
 INVALID_TOKEN_BODY = {"int_err_code": "InvalidToken", "msg": "Invalid token passed"}

@@ -15,8 +15,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from .records import Event, Fault, Registrant, SandboxError, Session, Webinar, iso
 from .scenario import AttendeeSpec, Scenario, resolve_time
-from .state import Event, Fault, Registrant, SandboxError, SandboxState, Session, Webinar, iso
+from .state import SandboxState
 
 PREFIX = "/_sandbox"
 M = TypeVar("M", bound=BaseModel)

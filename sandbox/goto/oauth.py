@@ -13,7 +13,8 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from .common import ApiError, authenticate, sandbox_path
-from .state import Account, Consumer, SandboxState, TokenPair
+from .records import Account, Consumer, TokenPair
+from .state import SandboxState
 
 SCOPE = "identity:scim.me collab:"
 _PRODUCT_LABELS = {"webinar": "GoToWebinar", "training": "GoToTraining", "both": "GoTo"}

@@ -19,7 +19,8 @@ from .common import (
     registration_body,
     sandbox_url,
 )
-from .state import Registrant, SandboxState, Session, Training, iso
+from .records import Registrant, Session, Training, iso
+from .state import SandboxState
 
 PREFIX = "/G2T/rest"
 
