@@ -99,7 +99,7 @@ def validate_location(
             errors["max_learners"] = MAX_LEARNERS_RULE
         else:
             max_learners = int(raw_max)
-            if not MAX_LEARNERS_MIN < max_learners <= MAX_LEARNERS_MAX:
+            if not MAX_LEARNERS_MIN <= max_learners <= MAX_LEARNERS_MAX:
                 errors["max_learners"] = MAX_LEARNERS_RULE
     url = form.information_url.strip() or None
     if url is not None:
