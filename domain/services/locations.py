@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col, delete, select
 
 from domain.actor import Actor
@@ -187,41 +190,61 @@ class LocationPage:
 async def list_locations(
     uow: UnitOfWork, actor: Actor, query: str = "", *, limit: int = 20
 ) -> LocationPage:
-    """Locations owned by or available to the actor's teams, filtered by `#tag` or text."""
-    visible = await _visible_ids(uow, actor)
-    if not visible:
+    """Locations owned by or available to the actor's teams, filtered by `#tag` or text.
+
+    Four statements however many locations there are: what filtering needs of every visible
+    location, the page's rows, and (describe_many) their owner teams and team availability.
+    """
+    visible = _visible(actor)
+    if visible is None:
         return LocationPage([], 0)
     rows = (
-        (
-            await uow.session.execute(
-                select(Location)
-                .where(col(Location.id).in_(visible))
-                .order_by(col(Location.name_key))
-            )
+        await uow.session.execute(
+            select(Location.id, Location.name_key, Location.description)
+            .where(visible)
+            .order_by(col(Location.name_key), col(Location.id))
         )
+    ).all()
+    wanted = query.strip()
+    matching = [int(i) for i, key, text in rows if _matches(key, text, wanted)]
+    page_ids = matching[:limit]
+    if not page_ids:
+        return LocationPage([], len(matching))
+    loaded = (
+        (await uow.session.execute(select(Location).where(col(Location.id).in_(page_ids))))
         .scalars()
         .all()
     )
-    matching = [location for location in rows if _matches(location, query.strip())]
-    # Only the shown page is described: describing reads teams for every location.
-    return LocationPage([await describe(uow, loc) for loc in matching[:limit]], len(matching))
+    by_id = {location.id: location for location in loaded}
+    page = [by_id[i] for i in page_ids if i in by_id]
+    return LocationPage(await describe_many(uow, page), len(matching))
 
 
-def _matches(location: Location, query: str) -> bool:
+def _matches(key: str, description: str, query: str) -> bool:
+    """Whether a location (its name key and description) matches `#tags` or a piece of text."""
     if not query:
         return True
     if query.startswith("#"):
         wanted = {tag.lower() for tag in (q.lstrip("#") for q in query.split()) if tag}
-        return wanted <= set(tags_in(location.description))
+        return wanted <= set(tags_in(description))
     needle = name_key(query)
-    return needle in location.name_key or needle in name_key(location.description)
+    return needle in key or needle in name_key(description)
 
 
 async def visible_location(uow: UnitOfWork, actor: Actor, name: str) -> LocationView:
     """A location the actor may see, described."""
     location = await find_location(uow, actor, name)
-    assert location.id is not None
-    if location.id not in await _visible_ids(uow, actor):
+    visible = _visible(actor)
+    seen = (
+        visible is not None
+        and (
+            await uow.session.execute(
+                select(Location.id).where(visible, Location.id == location.id)
+            )
+        ).first()
+        is not None
+    )
+    if not seen:
         raise NotFound(f"There is no location called *{name}* available to your teams.")
     return await describe(uow, location)
 
@@ -230,17 +253,42 @@ async def describe(
     uow: UnitOfWork, location: Location, now: datetime | None = None
 ) -> LocationView:
     """A secret-free view of a location with its connection status."""
+    (view,) = await describe_many(uow, [location], now)
+    return view
+
+
+async def describe_many(
+    uow: UnitOfWork, locations: Sequence[Location], now: datetime | None = None
+) -> list[LocationView]:
+    """Secret-free views of locations, in order, in two statements however many there are."""
+    if not locations:
+        return []
+    ids = [location.id for location in locations]
+    owner_ids = {location.owner_team_id for location in locations}
+    owners = {
+        team.id: team
+        for team in (await uow.session.execute(select(Team).where(col(Team.id).in_(owner_ids))))
+        .scalars()
+        .all()
+    }
+    available: defaultdict[int, list[Team]] = defaultdict(list)
+    rows = await uow.session.execute(
+        select(LocationTeam.location_id, Team)
+        .join(Team, col(LocationTeam.team_id) == col(Team.id))
+        .where(col(LocationTeam.location_id).in_(ids))
+        .order_by(col(Team.name_key))
+    )
+    for location_id, team in rows.all():
+        available[location_id].append(team)
+    when = now or utcnow()
+    return [
+        _view(location, owners.get(location.owner_team_id), available[location.id or 0], when)
+        for location in locations
+    ]
+
+
+def _view(location: Location, owner: Team | None, teams: list[Team], now: datetime) -> LocationView:
     assert location.id is not None
-    owner = await uow.session.get(Team, location.owner_team_id)
-    team_rows = (
-        await uow.session.execute(
-            select(Team)
-            .join(LocationTeam, col(LocationTeam.team_id) == col(Team.id))
-            .where(LocationTeam.location_id == location.id)
-            .order_by(col(Team.name_key))
-        )
-    ).scalars()
-    teams = list(team_rows)
     kind = LocationKind(location.kind)
     return LocationView(
         id=location.id,
@@ -263,23 +311,26 @@ async def describe(
             linked_email=location.goto_email,
             expires_at=location.connection_expires_at,
             error=location.connection_error,
-            now=now or utcnow(),
+            now=now,
         ),
         linked_email=location.goto_email,
     )
 
 
-async def _visible_ids(uow: UnitOfWork, actor: Actor) -> list[int]:
-    query = select(Location.id).where(Location.workspace_id == actor.workspace_id)
-    if not actor.is_workspace_admin:
-        team_ids = list(actor.teams)
-        if not team_ids:
-            return []
-        available = select(LocationTeam.location_id).where(col(LocationTeam.team_id).in_(team_ids))
-        query = query.where(
-            col(Location.owner_team_id).in_(team_ids) | col(Location.id).in_(available)
-        )
-    return [int(i) for (i,) in (await uow.session.execute(query)).all()]
+def _visible(actor: Actor) -> ColumnElement[bool] | None:
+    """Which locations the actor sees: all of the workspace for its admins, else those their
+    teams own or may use; None when they see none."""
+    in_workspace = col(Location.workspace_id) == actor.workspace_id
+    if actor.is_workspace_admin:
+        return in_workspace
+    team_ids = list(actor.teams)
+    if not team_ids:
+        return None
+    available = select(LocationTeam.location_id).where(col(LocationTeam.team_id).in_(team_ids))
+    return and_(
+        in_workspace,
+        or_(col(Location.owner_team_id).in_(team_ids), col(Location.id).in_(available)),
+    )
 
 
 async def _same_name(

@@ -1,0 +1,128 @@
+"""`/vilt location list` and App Home cost the same number of SQL statements for 1 location or 50.
+
+Driven as a user would: signed requests into the running bot; every statement the request runs
+against the database is counted, the actor's resolution in the middleware included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.uow import SqlUnitOfWork
+from domain.models import Location
+from domain.rules import LocationForm
+from domain.services import locations
+from domain.services.identity import resolve_actor
+from domain.types import utcnow
+from tests.e2e.conftest import ANN, BOSS, TRAINING, WS, Stack
+
+# Enough for the actor (3) and a page (4); the point is that it does not move with the data.
+MOST = 8
+
+
+class Statements:
+    """The SQL statements an engine sends while a block runs."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine.sync_engine
+        self.seen: list[str] = []
+
+    def _record(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.seen.append(" ".join(statement.split())[:120])
+
+    @asynccontextmanager
+    async def during(self) -> AsyncIterator[list[str]]:
+        """Collect what runs inside the block."""
+        counted: list[str] = []
+        self.seen = counted
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        try:
+            yield counted
+        finally:
+            event.remove(self.engine, "before_cursor_execute", self._record)
+
+
+async def seed(stack: Stack, first: int, count: int) -> None:
+    """`count` more locations, spread over both teams, half of them linked GoToWebinar rooms."""
+    async with SqlUnitOfWork(stack.runtime.factory) as uow:
+        boss = await resolve_actor(uow, WS, BOSS, first_admins=[BOSS])
+        team_ids = sorted(boss.teams)
+        for i in range(first, first + count):
+            goto = i % 2 == 1
+            owner = team_ids[i % len(team_ids)]
+            form = LocationForm(
+                name=f"Room {i:02}",
+                kind="gotowebinar" if goto else "classroom",
+                owner_team_id=owner,
+                # Most are open to both teams; every third only to its owner.
+                team_ids=[owner] if i % 3 == 2 else team_ids,
+                description=f"Floor {i} #onsite",
+                consumer_key=f"app-{i}" if goto else "",
+                consumer_secret="secret" if goto else "",
+            )
+            location = await locations.create_location(uow, boss, form, sealer=stack.runtime.box)
+            if goto and i % 4 == 1:
+                location.goto_email = f"room{i}@example.com"
+                location.connection_expires_at = utcnow().replace(year=utcnow().year + 1)
+        await uow.commit()
+
+
+async def teams_with_a_learner(stack: Stack) -> None:
+    """BOSS administers Support and Sales; ANN learns in Sales (she sees what Sales may use)."""
+    await stack.command(f"team new Support <#{TRAINING}|training>")
+    await stack.command(f"team new Sales <#{TRAINING}|training>")
+    await stack.command(f"team add <@{ANN}> learner")
+
+
+async def list_locations(stack: Stack, user: str) -> str:
+    return await stack.command("location list", user=user)
+
+
+async def open_home(stack: Stack, user: str) -> str:
+    before = len(stack.standin.calls_to("views.publish"))
+    response = await stack.slack.app_home_opened(user, WS)
+    assert response.status_code == 200
+    calls = await stack.standin.wait_for("views.publish", count=before + 1)
+    return str(calls[before].args["view"])
+
+
+async def measure(
+    stack: Stack, action: Callable[[Stack, str], Awaitable[str]], user: str
+) -> tuple[list[str], str]:
+    """The statements one request runs, and what the user was shown."""
+    async with Statements(stack.runtime.engine).during() as statements:
+        shown = await action(stack, user)
+    return statements, shown
+
+
+async def test_list_and_home_run_as_many_statements_for_50_locations_as_for_1(
+    stack: Stack,
+) -> None:
+    await teams_with_a_learner(stack)
+    await seed(stack, 0, 1)
+    small = {
+        (what.__name__, user): await measure(stack, what, user)
+        for what in (list_locations, open_home)
+        for user in (BOSS, ANN)
+    }
+    await seed(stack, 1, 49)
+    assert await stack.count(Location) == 50
+    large = {
+        (what.__name__, user): await measure(stack, what, user)
+        for what in (list_locations, open_home)
+        for user in (BOSS, ANN)
+    }
+
+    assert small["list_locations", BOSS][1] == small["list_locations", ANN][1] == "1 location"
+    assert "50 locations" in large["list_locations", BOSS][1]
+    assert "more" in large["list_locations", BOSS][1]  # a page of 20 was shown
+    assert "Room 14" in large["open_home", BOSS][1]
+    for key, (statements, _) in large.items():
+        few = small[key][0]
+        assert len(statements) == len(few), (key, few, statements)
+        assert len(statements) <= MOST, (key, statements)
