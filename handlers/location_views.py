@@ -39,6 +39,7 @@ from domain.rules import ConnectionState, LocationForm
 from domain.services.locations import LocationView
 
 CALLBACK_ID = "location_form"
+PROBLEM_CALLBACK_ID = "location_problem"
 KIND_ACTION = "kind_selected"
 LINK_IN_MODAL_ACTION = "link_from_modal"
 OPEN_CONSENT_ACTION = "open_goto_consent"
@@ -80,6 +81,17 @@ def loading_modal(title: str = "Location") -> dict[str, Any]:
         title=PlainTextObject(text=title),
         close=PlainTextObject(text="Cancel"),
         blocks=[SectionBlock(text=MarkdownTextObject(text=":hourglass_flowing_sand: Loading…"))],
+    ).to_dict()
+
+
+def problem_modal(title: str, message: str) -> dict[str, Any]:
+    """Shown instead of the form when there is none to show; it can only be closed."""
+    return View(
+        type="modal",
+        callback_id=PROBLEM_CALLBACK_ID,
+        title=PlainTextObject(text=title),
+        close=PlainTextObject(text="Close"),
+        blocks=[SectionBlock(text=MarkdownTextObject(text=message[:3000]))],
     ).to_dict()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Coroutine
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -33,6 +34,7 @@ from handlers.location_views import (
     loading_modal,
     location_modal,
     location_summary,
+    problem_modal,
 )
 from handlers.permissions import members, team_admins
 
@@ -42,6 +44,8 @@ EDIT_USAGE = "/vilt location edit <name>"
 SHOW_USAGE = "/vilt location show <name>"
 LINK_USAGE = "/vilt location link <name>"
 LIST_USAGE = "/vilt location list [#tag|text]"
+NEW_TITLE = "New location"
+EDIT_TITLE = "Edit location"
 # A section and a divider each: 20 locations and a header stay under Slack's 50 blocks.
 LIST_PAGE = 20
 
@@ -50,46 +54,48 @@ async def location_new(inv: Invocation) -> None:
     """Open the create modal: open first, then fill."""
     actor = inv.actor
     team = actor.require_admin_of_active()
-    client = inv.client
-    opened = await _open_modal(client, inv.body["trigger_id"], "New location")
-    deps = inv.request.deps
-    async with deps.uow() as uow:
-        all_teams = await locations.workspace_teams(uow, actor.workspace_id)
-    meta = ModalMeta(response_url=inv.body.get("response_url"))
-    form = LocationForm(owner_team_id=team.id, team_ids=[team.id] if team.id else [])
-    view = location_modal(
-        form=form, admin_teams=_admin_teams(actor), all_teams=all_teams, meta=meta
-    )
-    await client.views_update(view_id=opened["view"]["id"], hash=opened["view"]["hash"], view=view)
+    opened = await _open_modal(inv.client, inv.body["trigger_id"], NEW_TITLE)
+
+    async def form() -> dict[str, Any]:
+        async with inv.request.deps.uow() as uow:
+            all_teams = await locations.workspace_teams(uow, actor.workspace_id)
+        return location_modal(
+            form=LocationForm(owner_team_id=team.id, team_ids=[team.id] if team.id else []),
+            admin_teams=_admin_teams(actor),
+            all_teams=all_teams,
+            meta=ModalMeta(response_url=inv.body.get("response_url")),
+        )
+
+    await _fill_modal(inv, opened, NEW_TITLE, form())
 
 
 async def location_edit(inv: Invocation) -> None:
-    """Open the edit modal prefilled (the secret shows only as saved)."""
+    """Open the edit modal, then fill it prefilled (the secret shows only as saved).
+
+    The modal opens before the database is asked anything, as for `new`: a trigger_id lives
+    3 seconds. A location that is not found, or that the caller may not edit, is said so in it.
+    """
     if not inv.raw_args:
         raise InvalidInput(f"Usage: `{EDIT_USAGE}`")
     actor = inv.actor
-    deps = inv.request.deps
-    async with deps.uow() as uow:
-        location = await locations.find_location(uow, actor, inv.raw_args)
-        assert location.id is not None
-        await locations.editable_location(uow, actor, location.id)
-    client = inv.client
-    opened = await _open_modal(client, inv.body["trigger_id"], "Edit location")
-    async with deps.uow() as uow:
-        view = await locations.describe(uow, location)
-        all_teams = await locations.workspace_teams(uow, actor.workspace_id)
-    meta = ModalMeta(
-        location_id=view.id,
-        response_url=inv.body.get("response_url"),
-    )
-    modal = location_modal(
-        form=form_from_view(view),
-        admin_teams=_admin_teams(actor),
-        all_teams=all_teams,
-        meta=meta,
-        saved=view,
-    )
-    await client.views_update(view_id=opened["view"]["id"], hash=opened["view"]["hash"], view=modal)
+    opened = await _open_modal(inv.client, inv.body["trigger_id"], EDIT_TITLE)
+
+    async def form() -> dict[str, Any]:
+        async with inv.request.deps.uow() as uow:
+            location = await locations.find_location(uow, actor, inv.raw_args)
+            assert location.id is not None
+            await locations.editable_location(uow, actor, location.id)
+            view = await locations.describe(uow, location)
+            all_teams = await locations.workspace_teams(uow, actor.workspace_id)
+        return location_modal(
+            form=form_from_view(view),
+            admin_teams=_admin_teams(actor),
+            all_teams=all_teams,
+            meta=ModalMeta(location_id=view.id, response_url=inv.body.get("response_url")),
+            saved=view,
+        )
+
+    await _fill_modal(inv, opened, EDIT_TITLE, form())
 
 
 async def location_list(inv: Invocation) -> None:
@@ -135,6 +141,31 @@ async def location_link(inv: Invocation) -> None:
         await uow.commit()
     text, blocks = link_message(view, deps.link_url(state))
     await inv.reply(text, blocks=blocks)
+
+
+async def _fill_modal(
+    inv: Invocation, opened: Any, title: str, form: Coroutine[Any, Any, dict[str, Any]]
+) -> None:
+    """Replace the loading modal with the form, or with why there is none.
+
+    A domain error (no such location, not yours to edit…) is said in the modal the caller is
+    looking at; an unexpected one is logged and the modal apologises with the request id.
+    """
+    try:
+        view = await form
+    except DomainError as exc:
+        view = problem_modal(title, f":warning: {exc.message}")
+    except Exception:
+        request_id = inv.request.request_id
+        log.exception("request %s failed", request_id)
+        view = problem_modal(
+            title,
+            ":boom: Sorry, something went wrong on our side. If it keeps happening, "
+            f"give your admin this request id: `{request_id}`.",
+        )
+    await inv.client.views_update(
+        view_id=opened["view"]["id"], hash=opened["view"]["hash"], view=view
+    )
 
 
 async def _open_modal(client: AsyncWebClient, trigger_id: str, title: str) -> Any:

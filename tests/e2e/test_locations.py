@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from domain import limits
 from domain.models import Location, LocationTeam
@@ -22,7 +23,6 @@ from tests.e2e.locations_flow import (
     submit,
     webinar_values,
 )
-
 
 LENGTH_LIMITS = {
     "name": limits.LOCATION_NAME_MAX,
@@ -134,7 +134,9 @@ async def test_create_list_filter_and_show(stack: Stack) -> None:
         kind="classroom",
         description="Third floor #onsite",
     )
+    replies = len(stack.standin.calls_to("response_url"))
     assert await submit(stack, view, classroom) == {}
+    await stack.standin.wait_for("response_url", count=replies + 1)  # "created", sent after the ack
 
     listing = await stack.command("location list")
     assert "2 locations" in listing
@@ -169,11 +171,16 @@ async def test_edit_is_prefilled_keeps_a_blank_secret_and_is_for_the_owner_team_
     assert after.max_learners is None
     assert sorted(lt.team_id for lt in await stack.rows(LocationTeam)) == sorted(teams.values())
 
-    # Ann administers Support only: she may not edit a Sales location and is told who owns it.
+    # Ann administers Support only: she may not edit a Sales location; the modal, opened before
+    # anything was looked up, tells her who owns it and offers no Save.
     await stack.command("team use Support")
     await stack.command(f"team add <@{ANN}> admin")
-    reply = await stack.command("location edit Webinar Room", user=ANN)
-    assert "Only admins of team *Sales*" in reply
+    refused = await open_modal(stack, "location edit Webinar Room", user=ANN)
+    assert "Only admins of team *Sales*" in json.dumps(refused)
+    assert not refused.get("submit") and "name" not in block_ids(refused)
+    missing = await open_modal(stack, "location edit Atlantis")
+    assert "There is no location called *Atlantis*" in json.dumps(missing)
+    assert not missing.get("submit")
     await stack.command(f"team add <@{BEN}> learner")
     assert "is for team admins" in await stack.command("location new", user=BEN)
 
@@ -190,23 +197,57 @@ async def test_secrets_never_reach_slack(stack: Stack) -> None:
     assert WEBINAR_SECRET not in sent_by_bot
 
 
+@pytest.mark.parametrize(
+    ("command", "first_query"),
+    [("location new", "workspace_teams"), ("location edit Webinar Room", "find_location")],
+)
 async def test_the_modal_opens_in_time_even_when_the_database_is_slow(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, command: str, first_query: str
 ) -> None:
-    await admin_with_teams(stack)
-    real = locations.workspace_teams
+    teams = await admin_with_teams(stack)
+    await create_goto_location(stack, teams)
+    opened_before = len(stack.standin.calls_to("views.open"))
+    updated_before = len(stack.standin.calls_to("views.update"))
+    real = getattr(locations, first_query)
 
     async def slow(*args: Any, **kwargs: Any) -> Any:
         await asyncio.sleep(3.5)  # longer than a trigger_id lives
         return await real(*args, **kwargs)
 
-    monkeypatch.setattr(locations, "workspace_teams", slow)
-    response = await stack.slack.slash("location new", user_id=BOSS, team_id=WS)
+    monkeypatch.setattr(locations, first_query, slow)
+    response = await stack.slack.slash(command, user_id=BOSS, team_id=WS)
     assert response.status_code == 200
-    (opened,) = await stack.standin.wait_for("views.open")
+    opened = (await stack.standin.wait_for("views.open", count=opened_before + 1))[-1]
     assert opened.ok, opened.response  # the stand-in refuses trigger ids older than 3 s
-    (update,) = await stack.standin.wait_for("views.update", timeout=8)
+    update = (await stack.standin.wait_for("views.update", count=updated_before + 1, timeout=8))[-1]
     assert update.ok and "team_availability" in json.dumps(update.args["view"])
+
+
+@pytest.mark.parametrize("command", ["location new", "location edit Oslo Room"])
+async def test_the_modal_opens_before_the_command_asks_the_database_anything(
+    stack: Stack, command: str
+) -> None:
+    teams = await admin_with_teams(stack)
+    await create_classroom(stack, teams)
+    engine = stack.runtime.engine.sync_engine
+    # For each statement: how many modals the stand-in had been asked to open by then.
+    opened_by_then: list[int] = []
+
+    def record(*_args: Any) -> None:
+        opened_by_then.append(len(stack.standin.calls_to("views.open")))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        await stack.command("help")  # the middleware alone: who is asking
+        middleware = len(opened_by_then)
+        opened_by_then.clear()
+        before = len(stack.standin.calls_to("views.open"))
+        await open_modal(stack, command)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    ahead = [n for n in opened_by_then if n == before]
+    assert len(ahead) == middleware, opened_by_then  # only the middleware ran before views.open
+    assert len(opened_by_then) > middleware  # the form itself was loaded after
 
 
 async def test_long_lists_show_a_page_and_say_how_many_more(stack: Stack) -> None:
@@ -244,3 +285,28 @@ async def test_an_expired_trigger_gets_a_clear_answer(stack: Stack) -> None:
     reply = await stack.command("location new")
     assert reply == ":warning: Slack took too long to open the form. Run the command again."
     assert stack.standin.calls_to("views.update") == []
+
+
+async def create_classroom(stack: Stack, teams: dict[str, int]) -> None:
+    """A classroom through the modal, waiting for the reply that ends its work."""
+    view = await open_modal(stack)
+    replies = len(stack.standin.calls_to("response_url"))
+    values = webinar_values([teams["Sales"]], name="Oslo Room", kind="classroom")
+    assert await submit(stack, view, values) == {}
+    await stack.standin.wait_for("response_url", count=replies + 1)
+
+
+async def test_an_unexpected_failure_after_the_modal_opened_is_told_in_it(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    teams = await admin_with_teams(stack)
+    await create_classroom(stack, teams)
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(locations, "find_location", broken)
+    view = await open_modal(stack, "location edit Oslo Room")
+    shown = json.dumps(view)
+    assert "Sorry, something went wrong on our side" in shown and "request id" in shown
+    assert "database went away" not in shown and not view.get("submit")
