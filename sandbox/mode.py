@@ -10,11 +10,8 @@ from starlette.routing import BaseRoute, Mount
 
 from bot.bootstrap import Runtime
 from bot.settings import Settings
+from sandbox.ids import SANDBOX_ADMIN, SANDBOX_BOT_TOKEN
 
-SANDBOX_TEAM = "T0SANDBOX1"
-SANDBOX_BOT_TOKEN = "xoxb-sandbox-bot-token"
-SANDBOX_BOT_USER = "U0VILTBOT1"
-SANDBOX_ADMIN = "U0SANDADM1"
 KEY_FILE = Path(".viltbot-sandbox-key")
 
 

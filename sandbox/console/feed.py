@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.console.workspace import label
-from sandbox.mode import SANDBOX_TEAM
+from sandbox.ids import SANDBOX_TEAM
 from sandbox.slack.web_api import RESPONSE_URL, RecordedCall, SlackStandIn
 
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from bot.slack_app import BOT_SCOPES
-from sandbox.mode import SANDBOX_ADMIN, SANDBOX_BOT_TOKEN, SANDBOX_BOT_USER, SANDBOX_TEAM
+from sandbox.ids import SANDBOX_ADMIN, SANDBOX_BOT_TOKEN, SANDBOX_BOT_USER, SANDBOX_TEAM
 from sandbox.slack.web_api import Channel, SlackStandIn
 
 WORKSPACE_NAME = "Sandbox Academy"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Page, expect
 
-from sandbox.mode import SANDBOX_ADMIN
+from sandbox.ids import SANDBOX_ADMIN
 from tests.sandbox_console.conftest import Sandbox
 from tests.support.browser import chromium
 

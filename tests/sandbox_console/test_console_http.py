@@ -10,7 +10,7 @@ import httpx
 
 from sandbox.console import SandboxConsole
 from sandbox.console.workspace import GENERAL, TRAINING, slack_escape
-from sandbox.mode import SANDBOX_ADMIN, SANDBOX_BOT_TOKEN
+from sandbox.ids import SANDBOX_ADMIN, SANDBOX_BOT_TOKEN
 from tests.sandbox_console.conftest import Sandbox
 
 LEA = "U0SANDLEA1"

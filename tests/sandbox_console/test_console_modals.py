@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from sandbox.console.fields import Fields
 from sandbox.console.workspace import GENERAL
-from sandbox.mode import SANDBOX_ADMIN, SANDBOX_BOT_TOKEN, SANDBOX_TEAM
+from sandbox.ids import SANDBOX_ADMIN, SANDBOX_BOT_TOKEN, SANDBOX_TEAM
 from tests.sandbox_console.conftest import Sandbox
 
 CALLBACK = "console-test"
