@@ -24,7 +24,7 @@ from bot.slack_app import create_slack_app
 from db.engine import create_engine, session_factory
 from db.uow import SqlUnitOfWork
 from domain.services.identity import ensure_workspace
-from handlers.deps import Deps
+from handlers.ports import Deps
 
 
 @dataclass
@@ -35,6 +35,8 @@ class Runtime:
     engine: AsyncEngine
     factory: async_sessionmaker[AsyncSession]
     deps: Deps
+    slack_clients: SlackClients
+    goto: GoToConnections
     slack_app: AsyncApp
     outbox: Outbox
     box: SecretBox
@@ -55,6 +57,11 @@ class Runtime:
         scheduler.start()
         self.scheduler = scheduler
         return scheduler
+
+    def serve_at(self, public_url: str) -> None:
+        """Hand out links to this address (known only once the server has bound its port)."""
+        self.settings.public_url = public_url
+        self.deps.public_url = public_url
 
     async def close(self) -> None:
         """Stop taking work (closers, jobs), then release connections."""
@@ -86,15 +93,16 @@ def build_runtime(settings: Settings) -> Runtime:
     clients = SlackClients(settings.slack_api_url, bot_token=bot_token, installation_store=store)
     oauth = GoToOAuth(auth_url=settings.goto_auth_url, api_url=settings.goto_api_url)
     deps = Deps(
-        settings=settings,
-        factory=factory,
-        slack_clients=clients,
+        uow=lambda: SqlUnitOfWork(factory),
         directory=WebApiDirectory(clients),
         sealer=box,
         goto_linker=OAuthLinker(oauth),
-        goto=GoToConnections(oauth, factory, box, rate_limit=settings.goto_rate_limit),
+        public_url=settings.public_url,
+        first_admins=settings.admin_ids,
     )
-    slack_app = create_slack_app(deps, installation_store=store, engine=engine)
+    slack_app = create_slack_app(
+        deps, settings=settings, clients=clients, installation_store=store, engine=engine
+    )
     outbox = Outbox(
         factory=factory, poster=WebApiPoster(clients), max_attempts=settings.notice_max_attempts
     )
@@ -103,6 +111,8 @@ def build_runtime(settings: Settings) -> Runtime:
         engine=engine,
         factory=factory,
         deps=deps,
+        slack_clients=clients,
+        goto=GoToConnections(oauth, factory, box, rate_limit=settings.goto_rate_limit),
         slack_app=slack_app,
         outbox=outbox,
         box=box,

@@ -12,11 +12,13 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.settings import Settings
+from bot.slack.clients import SlackClients
 from domain.errors import DomainError
 from handlers import commands, help, home, locations, teams
 from handlers.commands import CommandRouter
 from handlers.context import actor_middleware
-from handlers.deps import Deps
+from handlers.ports import Deps
 
 log = logging.getLogger(__name__)
 
@@ -46,15 +48,16 @@ def build_router(app: AsyncApp) -> CommandRouter:
 def create_slack_app(
     deps: Deps,
     *,
+    settings: Settings,
+    clients: SlackClients,
     installation_store: AsyncInstallationStore | None = None,
     engine: AsyncEngine | None = None,
 ) -> AsyncApp:
     """Build the Bolt app for single-workspace (token) or multi-workspace (OAuth) mode."""
-    settings = deps.settings
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     )
-    client = deps.slack_clients.bare()
+    client = clients.bare()
     if settings.multi_workspace and installation_store is not None and engine is not None:
         assert settings.slack_client_id and settings.slack_client_secret
         app = AsyncApp(
@@ -75,7 +78,7 @@ def create_slack_app(
     else:
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         # Bolt takes the token from the client it is given.
-        client = deps.slack_clients.bare(token=token)
+        client = clients.bare(token=token)
         app = AsyncApp(
             signing_secret=signing_secret,
             client=client,

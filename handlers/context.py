@@ -14,7 +14,7 @@ from slack_bolt.response import BoltResponse
 
 from domain.actor import Actor
 from domain.services.identity import resolve_actor
-from handlers.deps import Deps
+from handlers.ports import Deps
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def actor_middleware(deps: Deps) -> Callable[..., Awaitable[Any]]:
         if workspace_id and user_id:
             async with deps.uow() as uow:
                 actor = await resolve_actor(
-                    uow, workspace_id, user_id, first_admins=deps.settings.admin_ids
+                    uow, workspace_id, user_id, first_admins=deps.first_admins
                 )
                 await uow.commit()
             context["actor"] = actor

@@ -15,7 +15,7 @@ from bot.web.slack_updates import LinkAnnouncer
 from domain.errors import LinkFailed
 from domain.services import linking
 from domain.types import utcnow
-from handlers.deps import Deps
+from handlers.ports import Deps
 
 log = logging.getLogger(__name__)
 

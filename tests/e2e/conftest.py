@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +17,8 @@ from sandbox.goto import SandboxClock, create_goto_sandbox, default_scenario
 from sandbox.serving import serve_in_loop
 from sandbox.slack.web_api import SlackStandIn, run_standin_server
 from tests.harness.slack_client import SlackSender
+from tests.support.shared import SPECS
 
-SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 WEB_API_SPEC = SPECS / "slack-web-api.openapi-v2.json"
 
 SIGNING_SECRET = "e2e-signing-secret-0123456789abcdef"
@@ -126,7 +125,7 @@ async def stack(database_url: str) -> AsyncIterator[Stack]:
         app = create_web_app(runtime, run_scheduler=False)
         async with serve_in_loop(app) as base_url:
             # The bot learns its own URL only now; links it hands out must point here.
-            runtime.settings.public_url = base_url
+            runtime.serve_at(base_url)
             async with SlackSender(base_url, SIGNING_SECRET, standin=standin) as sender:
                 yield Stack(
                     runtime=runtime,

@@ -24,7 +24,7 @@ async def linked_location(stack: Stack) -> Location:
 
 async def test_an_expired_access_token_is_refreshed_and_stored_encrypted(stack: Stack) -> None:
     location = await linked_location(stack)
-    async with stack.runtime.deps.goto.client_for(location) as goto:
+    async with stack.runtime.goto.client_for(location) as goto:
         webinar = await goto.webinar.get_webinar(location.goto_organizer_key or "", BOBS_WEBINAR)
         assert webinar.webinar_key == BOBS_WEBINAR
         stack.goto_clock.advance(61 * 60)  # GoTo's access tokens live 60 minutes
@@ -41,7 +41,7 @@ async def test_an_expired_access_token_is_refreshed_and_stored_encrypted(stack: 
 async def test_a_lapsed_connection_needs_relinking(stack: Stack) -> None:
     location = await linked_location(stack)
     stack.goto_clock.advance(31 * 24 * 3600)  # refresh tokens last about 30 days
-    async with stack.runtime.deps.goto.client_for(location) as goto:
+    async with stack.runtime.goto.client_for(location) as goto:
         with pytest.raises(NeedsRelink):
             await goto.webinar.get_webinar(location.goto_organizer_key or "", BOBS_WEBINAR)
     (after,) = await stack.rows(Location)

@@ -1,0 +1,44 @@
+"""What handlers need from the outside world, as ports wired once in bot.bootstrap."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Protocol
+
+from domain.ports import GoToLinker, SecretSealer, SlackDirectory, UnitOfWork
+
+
+class UnitOfWorkScope(Protocol):
+    """`async with scope as uow`: one transaction, rolled back unless committed."""
+
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+@dataclass
+class Deps:
+    """The collaborators every handler reaches through the request context."""
+
+    uow: Callable[[], UnitOfWorkScope]
+    directory: SlackDirectory
+    sealer: SecretSealer
+    goto_linker: GoToLinker
+    public_url: str
+    first_admins: frozenset[str]
+
+    def link_url(self, state: str) -> str:
+        """Where the link button sends the browser (our own start page)."""
+        return f"{self.public_url}/goto/oauth/start?state={state}"
+
+    @property
+    def goto_redirect_uri(self) -> str:
+        """The OAuth callback GoTo redirects to."""
+        return f"{self.public_url}/goto/oauth/callback"
