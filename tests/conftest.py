@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.engine import create_engine, session_factory
 from tests.support import databases
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+from tests.support.shared import SHARED
 
 
 @pytest.fixture(scope="session")

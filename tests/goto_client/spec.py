@@ -7,15 +7,16 @@ import functools
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
+from tests.support.shared import SPECS
+
 # The specs live beside the checkout (../shared/specs) and are never copied into the project.
-SPECS_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "specs"
+SPECS_DIR = SPECS
 
 API_HOST = "api.getgo.com"
 AUTH_HOST = "authentication.logmeininc.com"

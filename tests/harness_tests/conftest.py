@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from sandbox.slack.web_api import SlackStandIn, run_standin_server
+from tests.support.shared import SHARED, SPECS
 
-SPECS = Path(__file__).resolve().parents[2] / ".." / "shared" / "specs"
 WEB_API_SPEC = SPECS / "slack-web-api.openapi-v2.json"
 EVENTS_SPEC = SPECS / "slack-events-api.asyncapi-v1.json"
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "slack"
+FIXTURES = SHARED / "fixtures" / "slack"
 
 TEAM = "T0VILT0001"
 TOKEN = "xoxb-1111-team-one"

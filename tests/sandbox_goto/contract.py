@@ -7,14 +7,13 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-SPECS = Path(__file__).resolve().parents[2] / ".." / "shared" / "specs"
+from tests.support.shared import SPECS
 
 # Statuses GoTo answers on every path although the specs never list them (specs README).
 UNDOCUMENTED_BUT_REAL = {429}
