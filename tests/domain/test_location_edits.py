@@ -188,6 +188,15 @@ async def test_a_name_that_only_looks_different_clashes_in_the_owner_team(
     assert refused.errors == {"name": "Another location of the owner team has this name."}
 
 
+async def test_names_are_compared_case_folded_not_just_lower_cased(world: World) -> None:
+    alpha, _ = await alpha_and_beta(world)
+    await world.make_location(ADA, alpha, "GROSSE HALLE")
+    refused = await field_errors_of_create(
+        world, ADA, name="Große Halle", owner_team_id=alpha.id, team_ids=[alpha.id]
+    )
+    assert refused.errors == {"name": "Another location of the owner team has this name."}
+
+
 async def test_another_team_may_use_the_same_name(world: World) -> None:
     alpha, beta = await alpha_and_beta(world)
     await world.make_location(ADA, alpha, "Webinar Room")

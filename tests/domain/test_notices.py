@@ -6,11 +6,15 @@ import asyncio
 import json
 from datetime import timedelta
 
-from domain.models import Notice, NoticeStatus
+import pytest
+from sqlmodel import update
+
+from domain.models import Notice, NoticeStatus, Workspace
 from domain.ports import UnitOfWork
 from domain.services.identity import ensure_workspace
 from domain.services.notices import enqueue_notice
 from tests.domain.conftest import NOW, WS, World
+from tests.support import databases
 
 
 async def enqueue(uow: UnitOfWork, key: str, text: str = "Hello", **extra: object) -> Notice:
@@ -77,6 +81,8 @@ async def test_a_notice_stored_by_another_process_meanwhile_is_returned_not_doub
     """The other process inserted the key after our look-up: our insert clashes and yields."""
     await with_workspace(world)
     async with world.uow() as other:
+        # The other process is mid-transaction: it wrote something before its notice.
+        await other.session.execute(update(Workspace).values(name="Acme"))
         theirs = await enqueue(other, "raced", text="theirs")
         # Ours looks the key up (not yet committed: not there), then waits on the insert.
         ours_task = asyncio.create_task(_enqueue_committed(world, "raced", "ours"))
@@ -93,3 +99,19 @@ async def _enqueue_committed(world: World, key: str, text: str) -> Notice:
         notice = await enqueue(uow, key, text=text)
         await uow.commit()
     return notice
+
+
+@pytest.mark.xfail(
+    condition=databases.configured_url() is None,
+    strict=True,
+    reason="bug on SQLite: enqueue_notice's SAVEPOINT opens the transaction when the notice is "
+    "the unit of work's first write, and releasing it commits (pysqlite starts no transaction "
+    "for SAVEPOINT; db/engine.py lacks SQLAlchemy's documented pysqlite savepoint recipe), so "
+    "the notice survives a rollback",
+)
+async def test_a_notice_of_a_unit_of_work_that_rolls_back_is_not_kept(world: World) -> None:
+    await with_workspace(world)
+    async with world.uow() as uow:
+        await enqueue(uow, "never", text="from work that failed")
+        await uow.rollback()
+    assert await world.rows(Notice) == []

@@ -117,6 +117,12 @@ async def test_a_name_that_only_looks_different_is_the_same_name(
         await create(world, look_alike)
 
 
+async def test_team_names_are_compared_case_folded_not_just_lower_cased(world: World) -> None:
+    await create(world, "Straße")
+    message = await refused_create(world, "STRASSE")
+    assert message == "A team called *STRASSE* already exists. Pick another name."
+
+
 async def test_invisible_characters_are_dropped_from_a_new_teams_name(world: World) -> None:
     team = await create(world, "Sa\u200bles \u2066Team\u2069")
     assert (team.name, team.name_key) == ("Sales Team", "sales team")
