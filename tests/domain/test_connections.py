@@ -6,7 +6,7 @@ sent when GoTo sends none); the service stores whichever token it is given.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -29,7 +29,7 @@ async def refresh(
     *,
     refresh_token: str,
     access_token: str = "access-2",
-    connection_expires_at: object = None,
+    connection_expires_at: datetime | None = None,
 ) -> None:
     assert location.id is not None
     async with world.uow() as uow:
@@ -40,7 +40,7 @@ async def refresh(
             access_token=access_token,
             refresh_token=refresh_token,
             access_expires_at=NOW + timedelta(days=1, hours=1),
-            connection_expires_at=connection_expires_at,  # type: ignore[arg-type]
+            connection_expires_at=connection_expires_at,
         )
         await uow.commit()
 

@@ -4,11 +4,10 @@ location (rule 2), tokens sealed at rest (rule 9), and nothing changed when link
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from db.uow import SqlUnitOfWork
 from domain.errors import InvalidInput, LinkFailed, NotAllowed, NotFound
 from domain.models import LinkRequest, Location, Notice, Team
 from domain.services import linking
@@ -38,31 +37,36 @@ async def complete(
     *,
     code: str | None = CODE,
     error: str | None = None,
-    now: object = NOW,
-    uow: SqlUnitOfWork | None = None,
+    now: datetime = NOW,
 ) -> LinkResult:
     """The OAuth callback, committed when it succeeds."""
-    assert not isinstance(now, str)
-    async with uow or world.uow() as work:
+    async with world.uow() as uow:
         result = await linking.complete_link(
-            work,
+            uow,
             state=state,
             code=code,
             error=error,
             linker=world.linker,
             sealer=world.sealer,
             redirect_uri=REDIRECT,
-            now=now,  # type: ignore[arg-type]
+            now=now,
         )
-        await work.commit()
+        await uow.commit()
     return result
 
 
-async def failed_completion(world: World, state: str, **kwargs: object) -> LinkFailed:
+async def failed_completion(
+    world: World,
+    state: str,
+    *,
+    code: str | None = CODE,
+    error: str | None = None,
+    now: datetime = NOW,
+) -> LinkFailed:
     """The callback fails; the database is exactly as before."""
     before = await world.snapshot()
     with pytest.raises(LinkFailed) as caught:
-        await complete(world, state, **kwargs)  # type: ignore[arg-type]
+        await complete(world, state, code=code, error=error, now=now)
     assert await world.snapshot() == before
     return caught.value
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import update
@@ -17,7 +18,14 @@ from tests.domain.conftest import NOW, WS, World
 from tests.support import databases
 
 
-async def enqueue(uow: UnitOfWork, key: str, text: str = "Hello", **extra: object) -> Notice:
+async def enqueue(
+    uow: UnitOfWork,
+    key: str,
+    text: str = "Hello",
+    *,
+    blocks: list[dict[str, Any]] | None = None,
+    not_before: datetime | None = None,
+) -> Notice:
     return await enqueue_notice(
         uow,
         workspace_id=WS,
@@ -25,7 +33,8 @@ async def enqueue(uow: UnitOfWork, key: str, text: str = "Hello", **extra: objec
         channel="C0CHAN0001",
         text=text,
         dedupe_key=key,
-        **extra,  # type: ignore[arg-type]
+        blocks=blocks,
+        not_before=not_before,
     )
 
 
