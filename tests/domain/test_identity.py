@@ -70,6 +70,13 @@ async def test_an_actor_carries_their_teams_and_roles(world: World) -> None:
     assert actor.is_admin_of(alpha.id or 0) and not actor.is_admin_of(beta.id or 0)
 
 
+async def test_an_admin_holds_every_role_and_others_only_their_own(world: World) -> None:
+    await world.make_team("Alpha", admins=[ADA], learners=[LEO])
+    ada, leo = await world.actor(ADA), await world.actor(LEO)
+    assert ada.has_role(Role.INSTRUCTOR) and ada.has_role(Role.LEARNER)
+    assert leo.has_role(Role.LEARNER) and not leo.has_role(Role.INSTRUCTOR, Role.ADMIN)
+
+
 async def test_someone_in_one_team_works_in_it_without_choosing(world: World) -> None:
     alpha = await world.make_team("Alpha", learners=[LEO])
     actor = await world.actor(LEO)

@@ -243,6 +243,13 @@ async def test_completing_a_link_stores_the_account_with_sealed_tokens(world: Wo
     ]
 
 
+async def test_a_linked_account_never_shows_its_tokens_in_logs(world: World) -> None:
+    account = world.linker.add_account(CODE, organizer_key="ORG-7", email="w@acme.test", now=NOW)
+    shown = repr(account)
+    assert "ORG-7" in shown
+    assert account.access_token not in shown and account.refresh_token not in shown
+
+
 async def test_a_completed_link_is_used_up(world: World) -> None:
     _, room = await alpha_room(world)
     world.linker.add_account(CODE, organizer_key="ORG-7", email="w@acme.test", now=NOW)

@@ -7,7 +7,7 @@ import pytest
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.models import LocationKind, Team
 from domain.services import locations
-from tests.domain.conftest import BOSS, CONSUMER_SECRET, NOW, World
+from tests.domain.conftest import BOSS, CONSUMER_SECRET, NOW, OTHER_WS, WS, World
 
 ADA = "U0ADA00001"  # admin of Alpha (and of Beta where a test says so)
 BEN = "U0BEN00001"  # admin of Beta
@@ -195,6 +195,41 @@ async def test_a_linked_location_is_described_as_connected_with_days_left(
     assert view.status.state == "connected"
     assert view.status.text == "connected as webinars@acme.test until 2026-12-27 (30 days left)"
     assert view.linked_email == "webinars@acme.test"
+
+
+async def test_a_lapsed_connection_is_described_as_expired(world: World) -> None:
+    alpha = await world.make_team("Alpha", admins=[ADA])
+    location = await world.link(await world.make_location(ADA, alpha), by=ADA)
+    assert location.connection_expires_at is not None
+    async with world.uow() as uow:
+        view = await locations.describe(uow, location, now=location.connection_expires_at)
+    assert (view.status.state, view.status.text, view.status.days_left) == ("expired", "expired", 0)
+
+
+async def test_a_failed_connection_is_described_with_its_reason(world: World) -> None:
+    alpha = await world.make_team("Alpha", admins=[ADA])
+    location = await world.link(await world.make_location(ADA, alpha), by=ADA)
+    location.connection_error = "GoTo refused the refresh token"
+    async with world.uow() as uow:
+        view = await locations.describe(uow, location, now=NOW)
+    assert (view.status.state, view.status.text) == (
+        "failed",
+        "failed: GoTo refused the refresh token",
+    )
+
+
+async def test_describing_no_locations_reads_nothing(world: World) -> None:
+    async with world.uow() as uow:
+        assert await locations.describe_many(uow, []) == []
+
+
+async def test_the_team_choices_are_the_workspaces_teams_by_name(world: World) -> None:
+    await world.make_team("beta", admins=[ADA])
+    await world.make_team("Alpha", learners=[LEO])
+    await world.make_team("Elsewhere", admins=[ADA], workspace=OTHER_WS)
+    async with world.uow() as uow:
+        choices = await locations.workspace_teams(uow, WS)
+    assert [t.name for t in choices] == ["Alpha", "beta"]
 
 
 async def test_a_classroom_is_described_without_a_connection(world: World) -> None:

@@ -84,6 +84,13 @@ async def test_a_new_team_makes_its_creator_admin_working_in_it_and_tells_the_ch
     )
 
 
+async def test_a_second_new_team_becomes_the_creators_active_team(world: World) -> None:
+    await create(world, "Sales")
+    ops = await create(world, "Ops")
+    assert (await world.actor(BOSS)).active_team_id == ops.id
+    assert len(await world.rows(UserPreference)) == 1
+
+
 async def test_only_viltbot_workspace_admins_create_teams(world: World) -> None:
     await world.make_team("Alpha", admins=[ADA])  # a team admin is no workspace admin
     message = await refused_create(world, "Ops", by=ADA)
