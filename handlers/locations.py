@@ -21,7 +21,6 @@ from domain.services.locations import LocationView
 from domain.types import utcnow
 from handlers.commands import CommandRouter, Invocation, Subcommand, run_safely
 from handlers.context import Request
-from handlers.deps import Deps
 from handlers.location_views import (
     CALLBACK_ID,
     KIND_ACTION,
@@ -37,6 +36,7 @@ from handlers.location_views import (
     problem_modal,
 )
 from handlers.permissions import members, team_admins
+from handlers.ports import Deps
 
 log = logging.getLogger(__name__)
 
