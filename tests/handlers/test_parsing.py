@@ -1,0 +1,120 @@
+"""Channel and user arguments as Slack escapes them, and what a wrong one is told."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.errors import InvalidInput
+from handlers.parsing import parse_channel, parse_user
+
+USAGE = "`/vilt team new <name> #channel`"
+
+
+@pytest.mark.parametrize(
+    ("token", "channel_id"),
+    [
+        ("<#C0TRAINING|training>", "C0TRAINING"),
+        ("<#C0TRAINING>", "C0TRAINING"),
+        ("<#G0SECRET01|secret>", "G0SECRET01"),
+        ("<#C12|>", "C12"),
+        ("C0TRAINING", "C0TRAINING"),
+        ("G012345678", "G012345678"),
+        ("C01234567", "C01234567"),
+    ],
+)
+def test_channel_mentions_and_raw_ids_give_the_channel_id(token: str, channel_id: str) -> None:
+    assert parse_channel(token, USAGE) == channel_id
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        (
+            "#training",
+            "I couldn't tell which channel `#training` is. Pick it from Slack's channel list as "
+            "you type `#` so it turns into a link. Usage: `/vilt team new <name> #channel`",
+        ),
+        ("training", "`training` is not a channel. Usage: `/vilt team new <name> #channel`"),
+        # Too short for a raw id, or not a channel's prefix, or with text around the mention.
+        ("C0123456", "`C0123456` is not a channel. Usage: `/vilt team new <name> #channel`"),
+        ("D0TRAINING", "`D0TRAINING` is not a channel. Usage: `/vilt team new <name> #channel`"),
+        ("c0training", "`c0training` is not a channel. Usage: `/vilt team new <name> #channel`"),
+        (
+            "x<#C0TRAINING|t>",
+            "`x<#C0TRAINING|t>` is not a channel. Usage: `/vilt team new <name> #channel`",
+        ),
+        (
+            "<#C0TRAINING|t>x",
+            "`<#C0TRAINING|t>x` is not a channel. Usage: `/vilt team new <name> #channel`",
+        ),
+        ("<#C1|t>", "`<#C1|t>` is not a channel. Usage: `/vilt team new <name> #channel`"),
+        (
+            "<@U0ANN00001>",
+            "`<@U0ANN00001>` is not a channel. Usage: `/vilt team new <name> #channel`",
+        ),
+    ],
+)
+def test_anything_else_is_refused_with_the_usage(token: str, message: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_channel(token, USAGE)
+    assert refused.value.message == message
+
+
+ADD = "`/vilt team add @user admin|instructor|learner`"
+
+
+@pytest.mark.parametrize(
+    ("token", "user_id"),
+    [
+        ("<@U0ANN00001|ann>", "U0ANN00001"),
+        ("<@U0ANN00001>", "U0ANN00001"),
+        ("<@W0ENTERPRISE>", "W0ENTERPRISE"),
+        ("<@U12|>", "U12"),
+        ("U0ANN00001", "U0ANN00001"),
+        ("W012345678", "W012345678"),
+        ("U01234567", "U01234567"),
+    ],
+)
+def test_user_mentions_and_raw_ids_give_the_user_id(token: str, user_id: str) -> None:
+    assert parse_user(token, ADD) == user_id
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        (
+            "@ann",
+            "I couldn't tell who `@ann` is. Pick the person from Slack's list as you type `@` so "
+            "it turns into a mention. Usage: `/vilt team add @user admin|instructor|learner`",
+        ),
+        ("ann", "`ann` is not a person. Usage: `/vilt team add @user admin|instructor|learner`"),
+        (
+            "U0123456",
+            "`U0123456` is not a person. Usage: `/vilt team add @user admin|instructor|learner`",
+        ),
+        (
+            "B0ROBOT001",
+            "`B0ROBOT001` is not a person. Usage: `/vilt team add @user admin|instructor|learner`",
+        ),
+        (
+            "x<@U0ANN00001>",
+            "`x<@U0ANN00001>` is not a person. Usage: `/vilt team add @user admin|instructor|learner`",
+        ),
+        (
+            "<@U0ANN00001>x",
+            "`<@U0ANN00001>x` is not a person. Usage: `/vilt team add @user admin|instructor|learner`",
+        ),
+        (
+            "<@U1>",
+            "`<@U1>` is not a person. Usage: `/vilt team add @user admin|instructor|learner`",
+        ),
+        (
+            "<#C0TRAINING>",
+            "`<#C0TRAINING>` is not a person. Usage: `/vilt team add @user admin|instructor|learner`",
+        ),
+    ],
+)
+def test_anyone_else_is_refused_with_the_usage(token: str, message: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_user(token, ADD)
+    assert refused.value.message == message
