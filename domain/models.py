@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from domain.limits import (
@@ -14,7 +14,7 @@ from domain.limits import (
     LOCATION_NAME_MAX,
     TEAM_NAME_MAX,
 )
-from domain.types import UTCDateTime, utcnow
+from domain.types import EnumText, UTCDateTime, utcnow
 
 
 class Role(StrEnum):
@@ -70,7 +70,7 @@ class Membership(SQLModel, table=True):
     workspace_id: str = Field(foreign_key="workspace.id", index=True, max_length=32)
     team_id: int = Field(foreign_key="team.id", index=True)
     user_id: str = Field(max_length=32, index=True)
-    role: Role = Field(sa_column=Column(String(16), nullable=False))
+    role: Role = Field(sa_column=Column(EnumText(Role, 16), nullable=False))
     added_by: str = Field(max_length=32)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
@@ -103,7 +103,7 @@ class Notice(SQLModel, table=True):
     blocks_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     dedupe_key: str = Field(max_length=255, unique=True)
     status: NoticeStatus = Field(
-        default=NoticeStatus.PENDING, sa_column=Column(String(16), nullable=False)
+        default=NoticeStatus.PENDING, sa_column=Column(EnumText(NoticeStatus, 16), nullable=False)
     )
     attempts: int = Field(default=0)
     next_attempt_at: datetime = Field(
@@ -156,7 +156,7 @@ class Location(SQLModel, table=True):
     name: str = Field(max_length=LOCATION_NAME_MAX)
     name_key: str = Field(max_length=LOCATION_NAME_MAX, description="domain.names.name_key(name)")
     active: bool = Field(default=True)
-    kind: LocationKind = Field(sa_column=Column(String(16), nullable=False))
+    kind: LocationKind = Field(sa_column=Column(EnumText(LocationKind, 16), nullable=False))
     max_learners: int | None = Field(default=None)
     information_url: str | None = Field(default=None, max_length=INFORMATION_URL_MAX)
     # At most DESCRIPTION_MAX characters, checked on input; the column itself is unbounded.

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlmodel import select
 
 from domain.actor import Actor
-from domain.models import Membership, Role, Team, UserPreference, Workspace
+from domain.models import Membership, Team, UserPreference, Workspace
 from domain.ports import UnitOfWork
 
 
@@ -49,7 +49,7 @@ async def resolve_actor(
     for membership, team in rows:
         assert team.id is not None
         actor.teams[team.id] = team
-        actor.roles[team.id] = Role(membership.role)
+        actor.roles[team.id] = membership.role
     pref = (
         await uow.session.execute(
             select(UserPreference).where(

@@ -11,7 +11,7 @@ from sqlmodel import col, select, update
 
 from domain.actor import Actor
 from domain.errors import InvalidInput, LinkFailed
-from domain.models import LinkRequest, Location, LocationKind, Team
+from domain.models import LinkRequest, Location, Team
 from domain.ports import GoToLinker, SecretSealer, UnitOfWork
 from domain.services.locations import editable_location
 from domain.services.notices import enqueue_notice
@@ -27,7 +27,7 @@ def state_hash(state: str) -> str:
 async def start_link(uow: UnitOfWork, actor: Actor, location_id: int, *, now: datetime) -> str:
     """Create a single-use state for linking; only admins of the owner team may link."""
     location = await editable_location(uow, actor, location_id)
-    if not LocationKind(location.kind).is_goto:
+    if not location.kind.is_goto:
         raise InvalidInput(f"*{location.name}* is a classroom; only GoTo locations are linked.")
     if not location.consumer_key or not location.consumer_secret_enc:
         raise InvalidInput(
@@ -180,7 +180,7 @@ async def complete_link(
     await uow.session.flush()
     team = await uow.session.get(Team, location.owner_team_id)
     if team is not None:
-        kind = LocationKind(location.kind)
+        kind = location.kind
         await enqueue_notice(
             uow,
             workspace_id=location.workspace_id,

@@ -289,7 +289,7 @@ async def describe_many(
 
 def _view(location: Location, owner: Team | None, teams: list[Team], now: datetime) -> LocationView:
     assert location.id is not None
-    kind = LocationKind(location.kind)
+    kind = location.kind
     return LocationView(
         id=location.id,
         name=location.name,

@@ -348,12 +348,6 @@ async def test_an_unlinked_location_may_change_gototype_and_app(world: World) ->
 # --- a linked location is locked to its kind and app -----------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="bug: validate_form builds the message from location.kind.label, but a Location read "
-    "from the database holds its kind as a plain str, so the edit crashes instead of naming the field",
-)
 @pytest.mark.parametrize("new_kind", ["gototraining", "classroom"])
 async def test_a_linked_location_cannot_change_its_kind(world: World, new_kind: str) -> None:
     alpha, _ = await alpha_and_beta(world)
