@@ -146,9 +146,9 @@ async def run_safely(
 async def _unknown(router: CommandRouter, invocation: Invocation, words: list[str]) -> None:
     actor = invocation.actor
     if words and words[0].lower() != "help":
-        group = router.group_usage(words[0].lower())
-        if group:
-            usages = "\n".join(f"• `{c.usage}` — {c.summary}" for c in group if c.allowed(actor))
+        allowed = [c for c in router.group_usage(words[0].lower()) if c.allowed(actor)]
+        if allowed:
+            usages = "\n".join(f"• `{c.usage}` — {c.summary}" for c in allowed)
             await invocation.reply(f"I don't know `/vilt {' '.join(words[:2])}`. Try:\n{usages}")
             return
         await invocation.reply(help_text(router, actor, intro=f"I don't know `/vilt {words[0]}`."))

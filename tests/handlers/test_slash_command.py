@@ -79,10 +79,6 @@ async def test_unknown_commands_are_answered_with_what_there_is(stack: Stack) ->
     assert last_reply(stack)["response_type"] == "ephemeral"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a group none of whose commands the caller may use answers 'Try:' and an empty list",
-)
 async def test_a_newcomer_typing_a_command_group_is_told_how_to_join(stack: Stack) -> None:
     reply = await stack.command("team", user=BEN)
     assert not reply.endswith("Try:\n")
