@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 
 from domain.models import Notice
@@ -27,9 +28,6 @@ async def enqueue_notice(
     not_before: datetime | None = None,
 ) -> Notice:
     """Add a notice unless one with the same dedupe key exists; return the stored one."""
-    existing = await _by_key(uow, dedupe_key)
-    if existing is not None:
-        return existing
     notice = Notice(
         workspace_id=workspace_id,
         kind=kind,
@@ -39,15 +37,17 @@ async def enqueue_notice(
         dedupe_key=dedupe_key,
         next_attempt_at=not_before or utcnow(),
     )
-    try:
-        async with uow.session.begin_nested():
-            uow.session.add(notice)
-    except IntegrityError:
-        # Another process stored the same key between our look-up and insert.
-        found = await _by_key(uow, dedupe_key)
-        assert found is not None
-        return found
-    return notice
+    # One statement that is a no-op when the key exists, also when another process stored it
+    # a moment ago: no look-up race and no savepoint (which SQLite's driver would commit).
+    values = notice.model_dump(exclude={"id"})
+    dialect = uow.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    await uow.session.execute(
+        insert(Notice).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    stored = await _by_key(uow, dedupe_key)
+    assert stored is not None
+    return stored
 
 
 async def _by_key(uow: UnitOfWork, dedupe_key: str) -> Notice | None:

@@ -7,7 +7,6 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlmodel import update
 
 from domain.models import Notice, NoticeStatus, Workspace
@@ -15,7 +14,6 @@ from domain.ports import UnitOfWork
 from domain.services.identity import ensure_workspace
 from domain.services.notices import enqueue_notice
 from tests.domain.conftest import NOW, WS, World
-from tests.support import databases
 
 
 async def enqueue(
@@ -110,14 +108,6 @@ async def _enqueue_committed(world: World, key: str, text: str) -> Notice:
     return notice
 
 
-@pytest.mark.xfail(
-    condition=databases.configured_url() is None,
-    strict=True,
-    reason="bug on SQLite: enqueue_notice's SAVEPOINT opens the transaction when the notice is "
-    "the unit of work's first write, and releasing it commits (pysqlite starts no transaction "
-    "for SAVEPOINT; db/engine.py lacks SQLAlchemy's documented pysqlite savepoint recipe), so "
-    "the notice survives a rollback",
-)
 async def test_a_notice_of_a_unit_of_work_that_rolls_back_is_not_kept(world: World) -> None:
     await with_workspace(world)
     async with world.uow() as uow:
