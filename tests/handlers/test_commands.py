@@ -117,6 +117,25 @@ def test_help_lists_what_each_person_may_use(router: CommandRouter, who: str) ->
     assert_snapshot(f"help-{who}", text_lines(help_text(router, PEOPLE[who]())))
 
 
+def test_the_names_people_type_are_registered_in_the_order_help_lists_them(
+    router: CommandRouter,
+) -> None:
+    assert list(router.commands) == [
+        "help",
+        "team new",
+        "team list",
+        "team use",
+        "team add",
+        "team remove",
+        "location new",
+        "location edit",
+        "location list",
+        "location show",
+        "location link",
+    ]
+    assert [c.name for c in router.visible_to(newcomer())] == ["help"]
+
+
 def test_help_can_start_with_an_intro(router: CommandRouter) -> None:
     text = help_text(router, learner(), intro="I don't know `/vilt dance`.")
     assert text.split("\n")[:2] == [
@@ -177,6 +196,8 @@ async def test_an_unexpected_error_is_logged_and_answered_with_the_request_id(
             "• `/vilt team list` — the teams you are in\n"
             "• `/vilt team use <name>` — switch your active team",
         ),
+        ("newcomer", ["team"], "I don't know `/vilt team`."),
+        ("newcomer", ["location", "list"], "I don't know `/vilt location`."),
         (
             "team-admin",
             ["location"],
