@@ -9,10 +9,10 @@ from typing import Any
 from domain.models import LocationKind
 from domain.rules import connection_status
 from domain.services.locations import LocationView
-from tests.handlers.support import SALES, SUPPORT, team
+from tests.handlers.support import OPS_TEAM, SALES, SUPPORT
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-OPS = team(3, "Ops")
+OPS = OPS_TEAM
 RESPONSE_URL = "https://hooks.slack.test/commands/T0ACME0001/1/abc"
 LINK_URL = "https://viltbot.test/goto/oauth/start?state=s1"
 CONSUMER_KEY = "demo-webinar-app"

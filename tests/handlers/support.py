@@ -40,6 +40,7 @@ def team(team_id: int, name: str, channel_id: str = TRAINING) -> Team:
 
 SALES = team(1, "Sales")
 SUPPORT = team(2, "Support", SUPPORT_ROOM)
+OPS_TEAM = team(3, "Ops")
 
 
 def actor(
