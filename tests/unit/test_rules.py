@@ -149,4 +149,76 @@ def test_classrooms_have_no_connection() -> None:
     status = connection_status(
         kind=LocationKind.CLASSROOM, linked_email=None, expires_at=None, error=None, now=NOW
     )
-    assert status.state == "not_applicable"
+    assert (status.state, status.text, status.days_left) == (
+        "not_applicable",
+        "classroom (no GoTo connection)",
+        None,
+    )
+
+
+def test_a_new_goto_location_has_no_saved_secret_to_fall_back_on() -> None:
+    _, errors = validate_location(
+        form(consumer_secret=""), admin_team_ids={1}, workspace_team_ids={1}
+    )
+    assert errors == {"consumer_secret": "Paste the consumer secret of your GoToWebinar app."}
+
+
+@pytest.mark.parametrize(("typed", "saved"), [("1_000", 1000), (" 12,500 ", 12500), ("7", 7)])
+def test_max_learners_may_be_grouped_with_commas_or_underscores(typed: str, saved: int) -> None:
+    clean, errors = validate_location(
+        form(max_learners=typed), admin_team_ids={1}, workspace_team_ids={1}
+    )
+    assert errors == {} and clean is not None
+    assert clean.max_learners == saved
+
+
+@pytest.mark.parametrize("url", ["http://intranet.acme.test/rooms", "https://acme.test/rooms"])
+def test_an_information_url_may_be_http_or_https(url: str) -> None:
+    clean, errors = validate_location(
+        form(information_url=url), admin_team_ids={1}, workspace_team_ids={1}
+    )
+    assert errors == {} and clean is not None
+    assert clean.information_url == url
+
+
+@pytest.mark.parametrize("notifications", [True, False])
+def test_a_goto_location_keeps_the_notifications_choice(notifications: bool) -> None:
+    clean, _ = validate_location(
+        form(goto_notifications=notifications), admin_team_ids={1}, workspace_team_ids={1}
+    )
+    assert clean is not None
+    assert clean.goto_notifications is notifications
+
+
+def status_of(expires: datetime | None, email: str | None = "a@b.c") -> tuple[str, str, int | None]:
+    status = connection_status(
+        kind=LocationKind.GOTOTRAINING, linked_email=email, expires_at=expires, error=None, now=NOW
+    )
+    return status.state, status.text, status.days_left
+
+
+@pytest.mark.parametrize(
+    ("left", "text", "days"),
+    [
+        (timedelta(days=1, hours=2), "connected as a@b.c until 2026-11-28 (1 day left)", 1),
+        (timedelta(days=2), "connected as a@b.c until 2026-11-29 (2 days left)", 2),
+        (timedelta(days=7, minutes=1), "connected as a@b.c until 2026-12-04 (7 days left)", 7),
+    ],
+)
+def test_days_left_are_counted_in_whole_days_and_said_in_words(
+    left: timedelta, text: str, days: int
+) -> None:
+    assert status_of(NOW + left) == ("connected", text, days)
+
+
+def test_a_connection_without_an_email_names_a_goto_account() -> None:
+    assert status_of(NOW + timedelta(days=3), email=None) == (
+        "connected",
+        "connected as a GoTo account until 2026-11-30 (3 days left)",
+        3,
+    )
+
+
+def test_only_an_expired_connection_has_zero_days_left_others_none() -> None:
+    assert status_of(NOW)[2] == 0
+    assert status_of(None)[2] is None
