@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from domain.errors import LinkFailed
-from domain.ports import LinkedAccount
+from domain.ports import LinkedAccount, SlackUser
 from domain.rules import CONNECTION_LIFETIME
+from tests.support.fakes import FakeDirectory
 
 
 class FakeSealer:
@@ -58,7 +59,12 @@ class FakeLinker:
         self, *, consumer_key: str, consumer_secret: str, code: str, redirect_uri: str
     ) -> LinkedAccount:
         self.exchanges.append(
-            {"consumer_key": consumer_key, "consumer_secret": consumer_secret, "code": code}
+            {
+                "consumer_key": consumer_key,
+                "consumer_secret": consumer_secret,
+                "code": code,
+                "redirect_uri": redirect_uri,
+            }
         )
         if code not in self.accounts:
             raise LinkFailed(
@@ -66,3 +72,19 @@ class FakeLinker:
                 "GoTo says this sign-in was already used or has expired. Nothing was changed.",
             )
         return self.accounts[code]
+
+
+@dataclass
+class WorkspaceDirectories:
+    """Slack as each workspace's own bot token sees it: another workspace's channels and users
+    are unknown."""
+
+    by_workspace: dict[str, FakeDirectory]
+
+    async def check_postable(self, workspace_id: str, channel_id: str) -> str:
+        seen_from = self.by_workspace.get(workspace_id, FakeDirectory())
+        return await seen_from.check_postable(workspace_id, channel_id)
+
+    async def user(self, workspace_id: str, user_id: str) -> SlackUser | None:
+        seen_from = self.by_workspace.get(workspace_id, FakeDirectory())
+        return await seen_from.user(workspace_id, user_id)

@@ -4,13 +4,14 @@ location (rule 2), tokens sealed at rest (rule 9), and nothing changed when link
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
 
 from domain.errors import InvalidInput, LinkFailed, NotAllowed, NotFound
 from domain.models import LinkRequest, Location, Notice, Team
-from domain.services import linking
+from domain.services import linking, locations
 from domain.services.linking import LINK_STATE_TTL, LinkResult, state_hash
 from tests.domain.conftest import (
     CONSUMER_KEY,
@@ -155,6 +156,22 @@ async def test_the_link_message_is_remembered_for_the_state(world: World) -> Non
     assert (request.message_channel, request.message_ts) == ("D0ADA00001", "1700000000.000100")
 
 
+async def test_a_button_answered_through_its_response_url_is_handed_back_after_linking(
+    world: World,
+) -> None:
+    _, room = await alpha_room(world)
+    world.linker.add_account(CODE, organizer_key="ORG-7", email="w@acme.test", now=NOW)
+    state = await world.start_link(room, by=ADA)
+    hook = "https://hooks.slack.test/actions/T0ACME0001/1/abc"
+    async with world.uow() as uow:
+        await linking.remember_message(uow, state, response_url=hook)
+        await uow.commit()
+    result = await complete(world, state)
+    # What the bot needs to replace the button with "linked" in Slack.
+    assert (result.request.user_id, result.request.response_url) == (ADA, hook)
+    assert (result.request.message_channel, result.request.message_ts) == (None, None)
+
+
 # --- the state on the way to GoTo -----------------------------------------------------------
 
 
@@ -183,6 +200,33 @@ async def test_a_state_we_did_not_give_out_is_invalid(world: World, state: str) 
         "This link is not valid. Start again from Slack with `/vilt location link <name>`; "
         "nothing was changed."
     )
+
+
+@pytest.mark.parametrize(("length", "accepted"), [(200, True), (201, False)])
+async def test_a_state_longer_than_200_characters_is_refused_even_if_stored(
+    world: World, length: int, accepted: bool
+) -> None:
+    """States handed out are 43 characters; the callback does not look up anything overlong."""
+    _, room = await alpha_room(world)
+    state = "s" * length
+    async with world.uow() as uow:
+        uow.session.add(
+            LinkRequest(
+                state_hash=state_hash(state),
+                workspace_id=room.workspace_id,
+                location_id=room.id or 0,
+                user_id=ADA,
+                expires_at=NOW + LINK_STATE_TTL,
+            )
+        )
+        await uow.commit()
+    async with world.uow() as uow:
+        if accepted:
+            assert (await linking.pending_request(uow, state, now=NOW)).location_id == room.id
+        else:
+            with pytest.raises(LinkFailed) as caught:
+                await linking.pending_request(uow, state, now=NOW)
+            assert caught.value.reason == "state_invalid"
 
 
 async def test_a_state_is_valid_until_just_before_it_expires(world: World) -> None:
@@ -237,9 +281,15 @@ async def test_completing_a_link_stores_the_account_with_sealed_tokens(world: Wo
     assert account.refresh_token not in saved.refresh_token_enc
     assert world.sealer.decrypt(saved.access_token_enc) == account.access_token
     assert world.sealer.decrypt(saved.refresh_token_enc) == account.refresh_token
-    # GoTo was asked with the location's own app, its secret unsealed only for the exchange.
+    # GoTo was asked with the location's own app, its secret unsealed only for the exchange,
+    # and the redirect address the consent page was given (GoTo refuses any other).
     assert world.linker.exchanges == [
-        {"consumer_key": CONSUMER_KEY, "consumer_secret": CONSUMER_SECRET, "code": CODE}
+        {
+            "consumer_key": CONSUMER_KEY,
+            "consumer_secret": CONSUMER_SECRET,
+            "code": CODE,
+            "redirect_uri": REDIRECT,
+        }
     ]
 
 
@@ -291,6 +341,35 @@ async def test_a_used_state_cannot_link_again(world: World) -> None:
     assert len(world.linker.exchanges) == 1
 
 
+async def test_completing_one_link_leaves_other_pending_links_usable(world: World) -> None:
+    alpha, room = await alpha_room(world)
+    studio = await world.make_location(ADA, alpha, "Studio")
+    world.linker.add_account(CODE, organizer_key="ORG-7", email="w@acme.test", now=NOW)
+    world.linker.add_account("studio-code", organizer_key="ORG-8", email="s@acme.test", now=NOW)
+    room_state = await world.start_link(room, by=ADA)
+    studio_state = await world.start_link(studio, by=ADA)
+    await complete(world, room_state)
+    assert [r.used_at for r in await world.rows(LinkRequest)] == [NOW, None]
+    await complete(world, studio_state, code="studio-code")
+    assert (await world.reload(Location, room.id)).goto_organizer_key == "ORG-7"
+    assert (await world.reload(Location, studio.id)).goto_organizer_key == "ORG-8"
+
+
+async def test_linking_again_clears_an_earlier_connection_failure(world: World) -> None:
+    _, room = await alpha_room(world)
+    await world.link(room, by=ADA, organizer_key="ORG-7")
+    async with world.uow() as uow:
+        stored = await uow.session.get(Location, room.id)
+        assert stored is not None
+        stored.connection_error = "GoTo refused the refresh token"
+        await uow.commit()
+    relinked = await world.link(room, by=ADA, organizer_key="ORG-7")
+    assert (await world.reload(Location, room.id)).connection_error is None
+    async with world.uow() as uow:
+        view = await locations.describe(uow, relinked, now=NOW)
+    assert view.status.state == "connected"
+
+
 async def test_an_expired_state_cannot_complete_a_link(world: World) -> None:
     _, room = await alpha_room(world)
     world.linker.add_account(CODE, organizer_key="ORG-7", email="w@acme.test", now=NOW)
@@ -326,6 +405,10 @@ async def test_a_callback_without_a_code_is_invalid(world: World) -> None:
     state = await world.start_link(room, by=ADA)
     refused = await failed_completion(world, state, code="")
     assert refused.reason == "state_invalid"
+    assert refused.message == (
+        "This link is not valid. Start again from Slack with `/vilt location link <name>`; "
+        "nothing was changed."
+    )
     assert world.linker.exchanges == []
 
 
@@ -354,6 +437,21 @@ async def test_an_account_linked_elsewhere_is_refused_naming_the_other_location(
         "account links to one location; sign in with another GoTo account. Nothing was changed."
     )
     assert (await world.reload(Location, room.id)).goto_organizer_key is None
+
+
+async def test_an_account_without_an_email_linked_elsewhere_is_refused_the_same_way(
+    world: World,
+) -> None:
+    alpha, room = await alpha_room(world)
+    studio = await world.make_location(ADA, alpha, "Studio")
+    await world.link(studio, by=ADA, organizer_key="ORG-7")
+    account = world.linker.add_account(CODE, organizer_key="ORG-7", email="", now=NOW)
+    world.linker.accounts[CODE] = replace(account, email=None)
+    refused = await failed_completion(world, await world.start_link(room, by=ADA))
+    assert refused.message == (
+        "The GoTo account  is already linked to location *Studio*. Each GoTo "
+        "account links to one location; sign in with another GoTo account. Nothing was changed."
+    )
 
 
 async def test_an_account_linked_to_another_teams_location_is_refused_too(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.errors import LinkFailed, NotFound
-from domain.models import LinkRequest, Location, Team
+from domain.errors import ChannelUnusable, LinkFailed, NotFound
+from domain.models import LinkRequest, Location, Membership, Role, Team
 from domain.services import linking, locations, teams
 from domain.services.identity import ensure_workspace
 from tests.domain.conftest import (
@@ -18,6 +18,8 @@ from tests.domain.conftest import (
     World,
     form_of,
 )
+from tests.domain.fakes import WorkspaceDirectories
+from tests.support.fakes import FakeDirectory
 
 ADA = "U0ADA00001"  # admin of Alpha in workspace A; the same id exists in workspace B
 
@@ -150,3 +152,63 @@ async def test_an_account_linked_in_one_workspace_never_names_its_location_to_an
     linked = await world.link(theirs, by=ADA, organizer_key="ORG-7", workspace=OTHER_WS)
     assert linked.goto_organizer_key == "ORG-7"
     assert (await world.reload(Location, room.id)).goto_organizer_key == "ORG-7"
+
+
+async def test_channels_and_people_are_looked_up_in_the_actors_own_workspace(
+    world: World,
+) -> None:
+    globex = FakeDirectory()
+    globex.channels["C0GLOBEX01"] = "globex-reports"
+    globex.add_user("U0GLOBEX01", "gina")
+    slack = WorkspaceDirectories({WS: world.directory, OTHER_WS: globex})
+    boss_there = await world.actor(BOSS, OTHER_WS)
+    async with world.uow() as uow:
+        await teams.create_team(
+            uow, boss_there, name="Globex", channel_id="C0GLOBEX01", slack=slack
+        )
+        await uow.commit()
+    boss_there = await world.actor(BOSS, OTHER_WS)
+    async with world.uow() as uow:
+        await teams.add_member(
+            uow, boss_there, user_id="U0GLOBEX01", role=Role.LEARNER, slack=slack
+        )
+        await uow.commit()
+    assert {(m.user_id, m.role) for m in await world.rows(Membership)} == {
+        (BOSS, Role.ADMIN),
+        ("U0GLOBEX01", Role.LEARNER),
+    }
+    # The same channel is not one this workspace's bot can post to.
+    boss_here = await world.actor(BOSS)
+    async with world.uow() as uow:
+        with pytest.raises(ChannelUnusable):
+            await teams.create_team(
+                uow, boss_here, name="Acme", channel_id="C0GLOBEX01", slack=slack
+            )
+
+
+async def test_the_active_team_is_chosen_per_workspace(world: World) -> None:
+    await world.make_team("Alpha", learners=[ADA])
+    beta = await world.make_team("Beta", learners=[ADA])
+    await world.make_team("Local", learners=[ADA], workspace=OTHER_WS)
+    there = await world.make_team("There", learners=[ADA], workspace=OTHER_WS)
+    await world.set_active(ADA, beta)
+    await world.set_active(ADA, there, workspace=OTHER_WS)
+    assert (await world.actor(ADA)).active_team_id == beta.id
+    assert (await world.actor(ADA, OTHER_WS)).active_team_id == there.id
+
+
+async def test_creating_a_team_in_one_workspace_keeps_the_active_team_in_another(
+    world: World,
+) -> None:
+    await world.make_team("Alpha", admins=[BOSS])
+    beta = await world.make_team("Beta", admins=[BOSS])
+    await world.set_active(BOSS, beta)
+    world.directory.channels["C0GLOBEX01"] = "globex-reports"
+    boss_there = await world.actor(BOSS, OTHER_WS)
+    async with world.uow() as uow:
+        made = await teams.create_team(
+            uow, boss_there, name="Globex", channel_id="C0GLOBEX01", slack=world.directory
+        )
+        await uow.commit()
+    assert (await world.actor(BOSS)).active_team_id == beta.id
+    assert (await world.actor(BOSS, OTHER_WS)).active_team_id == made.id
