@@ -119,6 +119,18 @@ async def test_a_location_must_be_owned_by_a_team_the_creator_administers(
     assert await world.snapshot() == before
 
 
+async def test_every_wrong_field_is_named_in_one_message(world: World) -> None:
+    alpha, _ = await alpha_and_beta(world)
+    refused = await field_errors_of_create(
+        world, ADA, name=" ", owner_team_id=alpha.id, team_ids=[]
+    )
+    assert refused.message == (
+        "Some fields need fixing: name: Give the location a name.; "
+        "team_availability: Choose at least one team that may schedule sessions here."
+    )
+    assert await world.rows(Location) == []
+
+
 async def test_an_instructor_of_a_team_cannot_create_its_locations(world: World) -> None:
     alpha, _ = await alpha_and_beta(world)
     refused = await field_errors_of_create(world, IVY, owner_team_id=alpha.id, team_ids=[alpha.id])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pytest
 
 from domain.errors import Conflict, InvalidInput, NotFound
@@ -48,6 +50,11 @@ async def test_a_search_for_two_tags_finds_only_locations_with_both(world: World
 async def test_a_tag_search_ignores_case_and_extra_spaces(world: World) -> None:
     await alpha_with(world, Lab="Hands-on #Python")
     assert await names_found(world, ADA, "  #PYTHON  ") == ["Lab"]
+
+
+async def test_a_tag_search_ignores_case_of_every_letter_of_the_tag(world: World) -> None:
+    await alpha_with(world, Lab="Reading #xml feeds", Studio="#ml basics")
+    assert await names_found(world, ADA, "#XML") == ["Lab"]
 
 
 async def test_a_tag_search_does_not_match_a_tag_that_only_starts_the_same(
@@ -101,7 +108,29 @@ async def test_no_query_lists_every_location_by_name_and_counts_beyond_the_page(
     assert page.total == 3
 
 
+async def test_a_page_shows_twenty_locations_unless_asked_for_another_number(
+    world: World,
+) -> None:
+    alpha = await world.make_team("Alpha", admins=[ADA])
+    for number in range(1, 22):
+        await world.make_location(ADA, alpha, f"Room {number:02d}", kind="classroom")
+    actor = await world.actor(ADA)
+    async with world.uow() as uow:
+        page = await locations.list_locations(uow, actor)
+    assert [v.name for v in page.views] == [f"Room {n:02d}" for n in range(1, 21)]
+    assert page.total == 21
+
+
 # --- who sees what (rule 6: team availability) ---------------------------------------------
+
+
+async def test_someone_in_no_team_sees_no_locations_and_a_count_of_none(world: World) -> None:
+    alpha = await world.make_team("Alpha", admins=[ADA])
+    await world.make_location(ADA, alpha, "Alpha Room")
+    actor = await world.actor(NED)
+    async with world.uow() as uow:
+        page = await locations.list_locations(uow, actor)
+    assert (page.views, page.total) == ([], 0)
 
 
 async def test_members_of_available_teams_see_a_location_and_others_do_not(
@@ -158,8 +187,9 @@ async def test_show_describes_a_location_to_a_member_of_an_available_team(
 
 async def test_show_refuses_a_location_not_available_to_the_users_teams(world: World) -> None:
     alpha = await world.make_team("Alpha", admins=[ADA])
-    await world.make_team("Gamma", learners=[LEO])
+    gamma = await world.make_team("Gamma", learners=[LEO])
     await world.make_location(ADA, alpha, "Alpha Room")
+    await world.make_location(ADA, alpha, "Gamma Room", available_to=[gamma])  # LEO sees this one
     actor = await world.actor(LEO)
     async with world.uow() as uow:
         with pytest.raises(NotFound) as caught:
@@ -218,6 +248,55 @@ async def test_a_failed_connection_is_described_with_its_reason(world: World) ->
     )
 
 
+async def test_a_description_shows_every_field_as_saved(world: World) -> None:
+    alpha = await world.make_team("Alpha", admins=[ADA])
+    beta = await world.make_team("Beta", learners=[LEO])
+    location = await world.make_location(
+        ADA,
+        alpha,
+        "Big Room",
+        available_to=[alpha, beta],
+        active=False,
+        max_learners="250",
+        information_url="https://acme.test/rooms/big",
+        description="For #Python and #advanced folk",
+        goto_notifications=False,
+        consumer_key="big-room-app",
+    )
+    async with world.uow() as uow:
+        view = await locations.describe(uow, location, now=NOW)
+    shown = asdict(view)
+    del shown["status"]
+    assert shown == {
+        "id": location.id,
+        "name": "Big Room",
+        "kind": LocationKind.GOTOWEBINAR,
+        "active": False,
+        "owner_team": "Alpha",
+        "owner_team_id": alpha.id,
+        "teams": ["Alpha", "Beta"],
+        "team_ids": [alpha.id, beta.id],
+        "max_learners": 250,
+        "information_url": "https://acme.test/rooms/big",
+        "description": "For #Python and #advanced folk",
+        "tags": ["python", "advanced"],
+        "goto_notifications": False,
+        "consumer_key": "big-room-app",
+        "has_secret": True,
+        "linked_email": None,
+    }
+
+
+async def test_a_description_lists_only_the_available_teams_by_name(world: World) -> None:
+    zeta = await world.make_team("Zeta", admins=[ADA])  # made first: the lowest id
+    alpha = await world.make_team("alpha", learners=[LEO])
+    await world.make_team("Beta", learners=[LEO])  # not available
+    location = await world.make_location(ADA, zeta, available_to=[zeta, alpha])
+    async with world.uow() as uow:
+        view = await locations.describe(uow, location, now=NOW)
+    assert (view.teams, view.team_ids) == (["alpha", "Zeta"], [alpha.id, zeta.id])
+
+
 async def test_describing_no_locations_reads_nothing(world: World) -> None:
     async with world.uow() as uow:
         assert await locations.describe_many(uow, []) == []
@@ -269,7 +348,8 @@ async def test_looking_up_no_name_asks_for_one(world: World) -> None:
 
 
 async def test_looking_up_an_unknown_name_says_how_to_list_them(world: World) -> None:
-    await world.make_team("Alpha", admins=[ADA])
+    alpha = await world.make_team("Alpha", admins=[ADA])
+    await world.make_location(ADA, alpha, "Studio")  # the only one: still not an "Attic"
     actor = await world.actor(ADA)
     async with world.uow() as uow:
         with pytest.raises(NotFound) as caught:
