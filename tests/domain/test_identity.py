@@ -23,6 +23,14 @@ async def test_a_workspace_is_created_on_first_contact_and_only_once(world: Worl
     assert (workspace.id, workspace.name, workspace.installer_user_id) == (WS, "Acme", INSTALLER)
 
 
+async def test_a_workspace_first_met_in_a_request_has_no_name_or_installer_yet(
+    world: World,
+) -> None:
+    await world.actor(LEO)
+    (workspace,) = await world.rows(Workspace)
+    assert (workspace.id, workspace.name, workspace.installer_user_id) == (WS, "", None)
+
+
 async def test_a_new_install_by_someone_else_makes_them_the_installer(world: World) -> None:
     async with world.uow() as uow:
         await ensure_workspace(uow, WS, installer_user_id=INSTALLER)

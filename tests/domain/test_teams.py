@@ -61,7 +61,7 @@ async def add(world: World, by: str, user_id: str, role: Role) -> bool:
 async def role_of(world: World, team: Team, user_id: str) -> Role | None:
     for membership in await world.rows(Membership):
         if membership.team_id == team.id and membership.user_id == user_id:
-            return Role(membership.role)
+            return membership.role
     return None
 
 
@@ -77,7 +77,7 @@ async def test_a_new_team_makes_its_creator_admin_working_in_it_and_tells_the_ch
     boss = await world.actor(BOSS)
     assert boss.active_team_id == team.id
     (notice,) = await world.rows(Notice)
-    assert notice.channel == REPORTS
+    assert (notice.kind, notice.channel) == ("team_created", REPORTS)
     assert notice.text == (
         "This channel (#training-reports) now receives viltbot reports and warnings "
         f"for team *Sales Academy*, created by <@{BOSS}>."
@@ -89,6 +89,15 @@ async def test_a_second_new_team_becomes_the_creators_active_team(world: World) 
     ops = await create(world, "Ops")
     assert (await world.actor(BOSS)).active_team_id == ops.id
     assert len(await world.rows(UserPreference)) == 1
+
+
+async def test_a_new_team_leaves_other_peoples_choice_of_team_alone(world: World) -> None:
+    await world.make_team("Alpha", learners=[LEO])
+    beta = await world.make_team("Beta", learners=[LEO])
+    await world.set_active(LEO, beta)
+    ops = await create(world, "Ops")
+    prefs = {p.user_id: p.active_team_id for p in await world.rows(UserPreference)}
+    assert prefs == {LEO: beta.id, BOSS: ops.id}
 
 
 async def test_only_viltbot_workspace_admins_create_teams(world: World) -> None:
@@ -270,7 +279,10 @@ async def test_an_admin_adds_a_member_who_is_told_by_dm(world: World) -> None:
     assert await role_of(world, alpha, NEW) == Role.INSTRUCTOR
     (notice,) = await world.rows(Notice)
     assert (notice.channel, notice.kind) == (NEW, "member_added")
-    assert notice.text.startswith(f"<@{ADA}> added you to viltbot team *Alpha* as instructor.")
+    assert notice.text == (
+        f"<@{ADA}> added you to viltbot team *Alpha* as instructor. "
+        "Type `/vilt help` to see what you can do."
+    )
 
 
 async def test_an_admin_changes_a_members_role_and_they_are_told(world: World) -> None:
@@ -415,6 +427,22 @@ async def test_removing_a_member_ends_their_membership_and_their_choice_of_the_t
     assert prefs == {LEO: None, AMY: beta.id}  # AMY worked in Beta: that choice stays
     leo = await world.actor(LEO)
     assert leo.active_team_id == beta.id  # the one team left becomes the active one
+
+
+async def test_removing_a_member_leaves_the_other_members_choice_of_the_team(
+    world: World,
+) -> None:
+    alpha = await world.make_team("Alpha", admins=[ADA], learners=[LEO, NEW])
+    await world.make_team("Beta", learners=[LEO, NEW])
+    for user_id in (LEO, NEW):
+        await world.set_active(user_id, alpha)
+    actor = await world.actor(ADA)
+    async with world.uow() as uow:
+        await teams.remove_member(uow, actor, user_id=LEO)
+        await uow.commit()
+    prefs = {p.user_id: p.active_team_id for p in await world.rows(UserPreference)}
+    assert prefs == {LEO: None, NEW: alpha.id}
+    assert (await world.actor(NEW)).active_team_id == alpha.id
 
 
 async def test_removing_someone_who_is_not_a_member_says_so(world: World) -> None:
