@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from domain.actor import Actor
 from domain.errors import DomainError
 from handlers.context import Request
+from handlers.parsing import unescape_command_text
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
     ) -> None:
         await ack()
         request = Request.of(context)
-        text = str(body.get("text") or "").strip()
+        text = unescape_command_text(str(body.get("text") or "")).strip()
         words = text.split()
         command, rest = router.find(words)
         invocation = Invocation(

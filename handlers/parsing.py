@@ -12,6 +12,14 @@ RAW_CHANNEL_RE = re.compile(r"^[CG][A-Z0-9]{8,}$")
 RAW_USER_RE = re.compile(r"^[UW][A-Z0-9]{8,}$")
 
 
+def unescape_command_text(text: str) -> str:
+    """Slash-command text as the person typed it: Slack sends `&`, `<` and `>` as entities.
+
+    Mentions and channel links (`<@U…>`, `<#C…>`) are Slack's own markup and stay as they are.
+    """
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def parse_channel(token: str, usage: str) -> str:
     """A channel id from `<#C123|name>` (or a raw id)."""
     match = CHANNEL_RE.match(token)

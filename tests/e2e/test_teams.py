@@ -161,3 +161,13 @@ async def test_health_reports_database_and_scheduler(stack: Stack) -> None:
     response = await stack.slack.client.get(stack.base_url + "/healthz")
     assert response.status_code == 200
     assert response.json() == {"ok": True, "database": "ok", "scheduler": "stopped"}
+
+
+async def test_names_are_taken_as_typed_although_slack_sends_entities(stack: Stack) -> None:
+    # Slack sends `&`, `<` and `>` typed in a slash command as `&amp;`, `&lt;` and `&gt;`.
+    await stack.command(f"team new R&amp;D &lt;EU&gt; <#{TRAINING}|training>")
+    (team,) = await stack.rows(Team)
+    assert team.name == "R&D <EU>"
+    await stack.command(f"team new Support <#{TRAINING}|training>")
+    reply = await stack.command("team use r&amp;d &lt;eu&gt;")
+    assert "active team is now" in reply and "no team called" not in reply
