@@ -31,3 +31,6 @@ def configure_logging() -> None:
     logging.getLogger("uvicorn.access").addFilter(RedactQueryStrings())
     # httpx logs every request URL at INFO; Slack's response_url is itself a credential.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # APScheduler logs each run of every job at INFO (twice a second for notice delivery); jobs
+    # log what they did themselves, and a failing run is still logged at WARNING or above.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
