@@ -50,9 +50,13 @@ def small_router() -> CommandRouter:
     return router
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def router() -> CommandRouter:
-    """The bot's own router, every subcommand registered as in production."""
+    """The bot's own router, every subcommand registered as in production.
+
+    Built for each test (it takes a millisecond), so that each test is seen to run the
+    registrations it depends on.
+    """
     return build_router(AsyncApp(signing_secret="unused", token="xoxb-unused"))
 
 
