@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import InvalidInput
-from handlers.parsing import parse_channel, parse_user
+from handlers.parsing import parse_channel, parse_user, unescape_command_text
 
 USAGE = "`/vilt team new <name> #channel`"
 
@@ -118,3 +118,20 @@ def test_anyone_else_is_refused_with_the_usage(token: str, message: str) -> None
     with pytest.raises(InvalidInput) as refused:
         parse_user(token, ADD)
     assert refused.value.message == message
+
+
+@pytest.mark.parametrize(
+    ("sent", "typed"),
+    [
+        ("R&amp;D &lt;Lab&gt;", "R&D <Lab>"),
+        ("&amp;lt;b&amp;gt;", "&lt;b&gt;"),  # the person typed the entities themselves
+        ("&lt;&lt;&gt;&gt; &amp;&amp;", "<<>> &&"),
+        (
+            "team add <@U0ANN00001|ann> admin in <#C0TRAINING|training>",
+            "team add <@U0ANN00001|ann> admin in <#C0TRAINING|training>",
+        ),
+        ("&quot;x&quot; &#39;y&#39;", "&quot;x&quot; &#39;y&#39;"),
+    ],
+)
+def test_command_text_is_read_as_the_person_typed_it(sent: str, typed: str) -> None:
+    assert unescape_command_text(sent) == typed
