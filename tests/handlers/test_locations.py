@@ -14,7 +14,7 @@ import pytest
 from db.uow import SqlUnitOfWork
 from domain.models import LinkRequest, Location, Team
 from domain.rules import LocationForm
-from domain.services import locations
+from domain.services import linking, locations
 from domain.services.identity import resolve_actor
 from domain.services.locations import LocationView
 from handlers.location_views import (
@@ -343,12 +343,18 @@ async def test_a_created_goto_location_gets_the_link_button_and_a_linked_one_its
     assert await stack.count(LinkRequest) == 1
 
 
-async def test_without_a_usable_response_url_the_admin_gets_a_dm(stack: Stack) -> None:
+async def test_without_a_usable_response_url_the_admin_gets_a_dm(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
     teams = await admin_with_teams(stack)
     view = await choose_kind(stack, await open_modal(stack), "gotowebinar")
     stack.standin.inject("response_url", status=404)
-    assert await submit(stack, view, webinar_values([teams["Sales"]])) == {}
-    (dm,) = await stack.standin.wait_for("chat.postMessage")
+    with caplog.at_level(logging.INFO, logger="handlers.locations"):
+        assert await submit(stack, view, webinar_values([teams["Sales"]])) == {}
+        (dm,) = await stack.standin.wait_for("chat.postMessage")
+    assert [r.getMessage() for r in caplog.records if r.name == "handlers.locations"] == [
+        "response_url refused the message (HTTP 404); sending a DM"
+    ]
     assert dm.args["channel"] == BOSS
     url = json.loads(json.dumps(dm.args["blocks"]))[2]["elements"][0]["url"]
     text, blocks = link_message(
@@ -562,3 +568,21 @@ def test_errors_of_fields_not_shown_are_folded_onto_the_name() -> None:
     }
     assert _visible_errors({}, view) == {}
     assert _visible_errors({"kind": "Choose."}, {}) == {"name": "Choose."}
+
+
+async def test_a_failure_after_the_save_is_told_privately_with_the_request_id(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    teams = await admin_with_teams(stack)
+    view = await choose_kind(stack, await open_modal(stack), "gotowebinar")
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("no state for you")
+
+    monkeypatch.setattr(linking, "start_link", broken)
+    before = len(replies(stack))
+    assert await submit(stack, view, webinar_values([teams["Sales"]])) == {}
+    reply = await next_reply(stack, before)
+    assert APOLOGY.fullmatch(reply["text"]), reply
+    assert reply["response_type"] == "ephemeral" and "blocks" not in reply
+    assert await stack.count(Location) == 1  # the location itself was saved
