@@ -3,9 +3,11 @@ compared with the view builders' own output for the same saved data, and the row
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
+import time
 from typing import Any
 
 import httpx
@@ -77,6 +79,17 @@ async def create_classroom(stack: Stack, teams: dict[str, int], **changes: Any) 
     before = len(replies(stack))
     assert await submit(stack, view, await classroom_values(teams, **changes)) == {}
     await next_reply(stack, before)
+
+
+async def remembered_link(stack: Stack) -> LinkRequest:
+    """The newest link request, once the bot has noted where its message went: it does so just
+    after sending the message, so a test that saw the message may look a moment too soon."""
+    deadline = time.monotonic() + 5
+    while True:
+        newest: LinkRequest = max(await stack.rows(LinkRequest), key=lambda r: r.id or 0)
+        if newest.response_url or newest.message_channel or time.monotonic() > deadline:
+            return newest
+        await asyncio.sleep(0.02)
 
 
 def updated_views(stack: Stack) -> list[dict[str, Any]]:
@@ -328,8 +341,9 @@ async def test_a_created_goto_location_gets_the_link_button_and_a_linked_one_its
         saved, url, saved_note=":white_check_mark: Location *Webinar Room* created."
     )
     assert reply == {"text": text, "blocks": blocks, "response_type": "ephemeral"}
-    (request,) = await stack.rows(LinkRequest)
+    request = await remembered_link(stack)
     assert request.response_url is not None and request.message_channel is None
+    assert await stack.count(LinkRequest) == 1
 
     async with httpx.AsyncClient(timeout=10) as http:
         await consent(http, url, account="bob@example.com")
@@ -363,7 +377,8 @@ async def test_without_a_usable_response_url_the_admin_gets_a_dm(
         saved_note=":white_check_mark: Location *Webinar Room* created.",
     )
     assert (dm.args["text"], dm.args["blocks"]) == (text, blocks)
-    (request,) = await stack.rows(LinkRequest)
+    assert await stack.count(LinkRequest) == 1
+    request = await remembered_link(stack)
     assert (request.message_channel, request.message_ts, request.response_url) == (
         dm.response["channel"],
         dm.response["ts"],
@@ -522,7 +537,7 @@ async def test_linking_from_a_saved_modal_saves_the_changes_then_offers_goto(
     assert "new-secret" not in json.dumps(update.args)
     (room,) = await stack.rows(Location)
     assert room.max_learners == 40
-    newest = max(await stack.rows(LinkRequest), key=lambda r: r.id or 0)
+    newest = await remembered_link(stack)
     assert newest.response_url == command["response_url"]
 
 
