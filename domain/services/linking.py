@@ -162,7 +162,7 @@ async def complete_link(
     if other is not None:
         raise LinkFailed(
             "account_taken",
-            f"The GoTo account {account.email or ''} is already linked to location "
+            f"The GoTo account {account.email or account.organizer_key} is already linked to location "
             f"*{other.name}*. Each GoTo account links to one location; sign in with "
             "another GoTo account. Nothing was changed.",
         )

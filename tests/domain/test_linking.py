@@ -449,7 +449,7 @@ async def test_an_account_without_an_email_linked_elsewhere_is_refused_the_same_
     world.linker.accounts[CODE] = replace(account, email=None)
     refused = await failed_completion(world, await world.start_link(room, by=ADA))
     assert refused.message == (
-        "The GoTo account  is already linked to location *Studio*. Each GoTo "
+        "The GoTo account ORG-7 is already linked to location *Studio*. Each GoTo "
         "account links to one location; sign in with another GoTo account. Nothing was changed."
     )
 
