@@ -135,14 +135,14 @@ def location_modal(
     blocks += [
         InputBlock(
             block_id="name",
-            label="Name",
+            label=FIELD_LABELS["name"],
             element=PlainTextInputElement(
                 action_id=VALUE, initial_value=form.name or None, max_length=LOCATION_NAME_MAX
             ),
         ),
         InputBlock(
             block_id="status",
-            label="Status",
+            label=FIELD_LABELS["status"],
             element=StaticSelectElement(
                 action_id=VALUE,
                 options=statuses,
@@ -151,7 +151,7 @@ def location_modal(
         ),
         InputBlock(
             block_id="kind",
-            label="Kind",
+            label=FIELD_LABELS["kind"],
             dispatch_action=True,
             element=StaticSelectElement(
                 action_id=KIND_ACTION,
@@ -166,7 +166,7 @@ def location_modal(
     blocks += [
         InputBlock(
             block_id="max_learners",
-            label="Max learners",
+            label=FIELD_LABELS["max_learners"],
             optional=True,
             element=PlainTextInputElement(
                 action_id=VALUE, initial_value=form.max_learners or None, placeholder="e.g. 25"
@@ -176,7 +176,7 @@ def location_modal(
         ),
         InputBlock(
             block_id="information_url",
-            label="Information URL",
+            label=FIELD_LABELS["information_url"],
             optional=True,
             element=PlainTextInputElement(
                 action_id=VALUE,
@@ -188,7 +188,7 @@ def location_modal(
         ),
         InputBlock(
             block_id="owner_team",
-            label="Owner team",
+            label=FIELD_LABELS["owner_team"],
             element=StaticSelectElement(
                 action_id=VALUE,
                 options=admin_options,
@@ -200,7 +200,7 @@ def location_modal(
         ),
         InputBlock(
             block_id="team_availability",
-            label="Team availability",
+            label=FIELD_LABELS["team_availability"],
             element=StaticMultiSelectElement(
                 action_id=VALUE,
                 options=team_options,
@@ -211,7 +211,7 @@ def location_modal(
         ),
         InputBlock(
             block_id="description",
-            label="Description",
+            label=FIELD_LABELS["description"],
             optional=True,
             element=PlainTextInputElement(
                 action_id=VALUE,
@@ -241,7 +241,7 @@ def _goto_blocks(
     blocks: list[Block] = [
         InputBlock(
             block_id="consumer_key",
-            label="Consumer key",
+            label=FIELD_LABELS["consumer_key"],
             element=PlainTextInputElement(
                 action_id=VALUE,
                 initial_value=form.consumer_key or None,
@@ -251,7 +251,7 @@ def _goto_blocks(
         ),
         InputBlock(
             block_id="consumer_secret",
-            label="Consumer secret",
+            label=FIELD_LABELS["consumer_secret"],
             optional=has_secret,
             # The saved secret is never sent back to Slack.
             element=PlainTextInputElement(
@@ -265,7 +265,7 @@ def _goto_blocks(
         ),
         InputBlock(
             block_id="goto_notifications",
-            label="GoTo notifications",
+            label=FIELD_LABELS["goto_notifications"],
             optional=True,
             element=CheckboxesElement(
                 action_id=VALUE,
@@ -441,6 +441,22 @@ def location_summary(view: LocationView) -> list[dict[str, Any]]:
     return [b.to_dict() for b in blocks] + [DividerBlock().to_dict()]
 
 
+FIELD_LABELS = {
+    "name": "Name",
+    "status": "Status",
+    "kind": "Kind",
+    "max_learners": "Max learners",
+    "information_url": "Information URL",
+    "owner_team": "Owner team",
+    "team_availability": "Team availability",
+    "description": "Description",
+    "consumer_key": "Consumer key",
+    "consumer_secret": "Consumer secret",
+    "goto_notifications": "GoTo notifications",
+}
+"""The label of each field of the location form, shown on the field and in problem lists."""
+
+
 _STATE_ICONS = {
     ConnectionState.CONNECTED: ":large_green_circle:",
     ConnectionState.EXPIRED: ":red_circle:",
@@ -456,4 +472,4 @@ def status_icon(state: ConnectionState) -> str:
 
 
 def _label(field_name: str) -> str:
-    return field_name.replace("_", " ").capitalize()
+    return FIELD_LABELS.get(field_name, field_name.replace("_", " ").capitalize())

@@ -414,11 +414,6 @@ def test_the_secret_never_appears_in_anything_built_for_slack() -> None:
     assert NOW.year == 2026  # the fixed clock the statuses were computed with
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="field problems are labelled from the field name: 'Information url', not the "
-    "form's 'Information URL'",
-)
 def test_field_problems_use_the_labels_the_form_shows() -> None:
     problems = {"information_url": "Enter a web address starting with http:// or https://."}
     view = modal(typed_webinar(information_url="example.com"), problems=problems)
