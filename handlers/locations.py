@@ -115,7 +115,8 @@ async def location_list(inv: Invocation) -> None:
         else ""
     )
     header = f"{page.total} location{'s' if page.total != 1 else ''}"
-    await inv.reply(header + more, blocks=[_header(header + more), *blocks])
+    heading = {"type": "section", "text": {"type": "mrkdwn", "text": f"*{header}*{more}"}}
+    await inv.reply(header + more, blocks=[heading, *blocks])
 
 
 async def location_show(inv: Invocation) -> None:
@@ -185,10 +186,6 @@ def _admin_teams(actor: Actor) -> list[Any]:
         (t for t in actor.teams.values() if t.id is not None and actor.is_admin_of(t.id)),
         key=lambda t: t.name_key,
     )
-
-
-def _header(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": f"*{text}*"}}
 
 
 async def _save(deps: Deps, actor: Actor, meta: ModalMeta, form: LocationForm) -> LocationView:

@@ -248,11 +248,6 @@ async def test_list_and_show_answer_with_the_summaries(stack: Stack) -> None:
     assert replies(stack)[-1]["response_type"] == "ephemeral"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the list header bolds '*N locations\\n…and M more; …*' across a line break, which "
-    "Slack does not render: the asterisks show",
-)
 async def test_a_long_list_header_is_bold_on_each_line(stack: Stack) -> None:
     teams = await admin_with_teams(stack)
     async with SqlUnitOfWork(stack.runtime.factory) as uow:
