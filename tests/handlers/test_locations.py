@@ -248,7 +248,9 @@ async def test_list_and_show_answer_with_the_summaries(stack: Stack) -> None:
     assert replies(stack)[-1]["response_type"] == "ephemeral"
 
 
-async def test_a_long_list_header_is_bold_on_each_line(stack: Stack) -> None:
+async def test_a_long_list_shows_a_page_under_a_heading_bold_on_its_own_line(
+    stack: Stack,
+) -> None:
     teams = await admin_with_teams(stack)
     async with SqlUnitOfWork(stack.runtime.factory) as uow:
         boss = await resolve_actor(uow, WS, BOSS, first_admins=[BOSS])
@@ -261,10 +263,18 @@ async def test_a_long_list_header_is_bold_on_each_line(stack: Stack) -> None:
             )
             await locations.create_location(uow, boss, form, sealer=stack.runtime.box)
         await uow.commit()
-    await stack.command("location list")
-    header = replies(stack)[-1]["blocks"][0]["text"]["text"]
-    for line in header.split("\n"):
-        assert line.count("*") % 2 == 0, header
+    more = "…and 1 more; narrow the list with a #tag or text."
+    assert await stack.command("location list") == f"21 locations\n{more}"
+    blocks = replies(stack)[-1]["blocks"]
+    assert blocks[0] == {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": f"*21 locations*\n{more}"},
+    }
+    # A section and a divider for each of the first 20, by name.
+    assert len(blocks) == 1 + 2 * 20
+    assert [b["text"]["text"].split(" · ")[0] for b in blocks[1::2]] == [
+        f"*Room {i:02}*" for i in range(20)
+    ]
 
 
 async def test_link_sends_the_button_privately_and_remembers_where(stack: Stack) -> None:
