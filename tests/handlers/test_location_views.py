@@ -424,6 +424,16 @@ def test_field_problems_use_the_labels_the_form_shows() -> None:
     )
 
 
+def test_a_problem_on_a_field_without_a_label_is_still_named_readably() -> None:
+    problems = {"goto_notifications": "Choose on or off.", "session_room_code": "Too long."}
+    view = modal(typed_webinar(), problems=problems)
+    assert view["blocks"][0]["text"]["text"] == (
+        ":warning: *Fix these before linking:*\n"
+        "• GoTo notifications: Choose on or off.\n"
+        "• Session room code: Too long."
+    )
+
+
 # Typed into the modal (plain text, which Slack does not escape) and shown back as mrkdwn.
 UNSAFE_NAME = "R&D <!channel> Lab"
 UNSAFE_DESCRIPTION = "Ask <@U0BOSS0001> & see <https://evil.test|our map>"
