@@ -203,18 +203,30 @@ class World:
         self.linker.add_account(code, organizer_key=organizer_key, email=email, now=NOW)
         state = await self.start_link(location, by=by, workspace=workspace)
         async with self.uow() as uow:
-            result = await linking.complete_link(
-                uow,
-                state=state,
-                code=code,
-                error=None,
-                linker=self.linker,
-                sealer=self.sealer,
-                redirect_uri=REDIRECT,
-                now=NOW,
-            )
+            result = await self.callback(uow, state, code=code)
             await uow.commit()
         return result.location
+
+    async def callback(
+        self,
+        uow: SqlUnitOfWork,
+        state: str,
+        *,
+        code: str | None,
+        error: str | None = None,
+        now: datetime = NOW,
+    ) -> linking.LinkResult:
+        """GoTo's OAuth callback in `uow`, with this world's linker, sealer and redirect address."""
+        return await linking.complete_link(
+            uow,
+            state=state,
+            code=code,
+            error=error,
+            linker=self.linker,
+            sealer=self.sealer,
+            redirect_uri=REDIRECT,
+            now=now,
+        )
 
     async def start_link(
         self, location: Location, *, by: str, workspace: str = WS, now: datetime = NOW

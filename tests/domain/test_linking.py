@@ -42,16 +42,7 @@ async def complete(
 ) -> LinkResult:
     """The OAuth callback, committed when it succeeds."""
     async with world.uow() as uow:
-        result = await linking.complete_link(
-            uow,
-            state=state,
-            code=code,
-            error=error,
-            linker=world.linker,
-            sealer=world.sealer,
-            redirect_uri=REDIRECT,
-            now=now,
-        )
+        result = await world.callback(uow, state, code=code, error=error, now=now)
         await uow.commit()
     return result
 
@@ -486,16 +477,7 @@ async def test_two_callbacks_racing_for_one_state_link_once(world: World) -> Non
     world.linker.add_account(CODE, organizer_key="ORG-7", email="w@acme.test", now=NOW)
     state = await world.start_link(room, by=ADA)
     async with world.uow() as first:
-        await linking.complete_link(
-            first,
-            state=state,
-            code=CODE,
-            error=None,
-            linker=world.linker,
-            sealer=world.sealer,
-            redirect_uri=REDIRECT,
-            now=NOW,
-        )
+        await world.callback(first, state, code=CODE)
         # The first holds its claim uncommitted while the second callback runs.
         second = asyncio.create_task(complete(world, state))
         await asyncio.sleep(0.5)

@@ -13,7 +13,6 @@ from tests.domain.conftest import (
     BOSS,
     NOW,
     OTHER_WS,
-    REDIRECT,
     WS,
     World,
     form_of,
@@ -124,16 +123,7 @@ async def test_a_link_state_bound_to_another_workspace_links_nothing(world: Worl
     before = await world.snapshot()
     async with world.uow() as uow:
         with pytest.raises(LinkFailed) as caught:
-            await linking.complete_link(
-                uow,
-                state="forged-state",
-                code="code",
-                error=None,
-                linker=world.linker,
-                sealer=world.sealer,
-                redirect_uri=REDIRECT,
-                now=NOW,
-            )
+            await world.callback(uow, "forged-state", code="code")
     assert (caught.value.reason, caught.value.message) == (
         "state_invalid",
         "The location of this link no longer exists.",
