@@ -14,13 +14,17 @@ from domain.ports import UnitOfWork
 async def ensure_workspace(
     uow: UnitOfWork, workspace_id: str, *, name: str = "", installer_user_id: str | None = None
 ) -> Workspace:
-    """Return the workspace row, creating it on first contact."""
+    """Return the workspace row, creating it on first contact.
+
+    The first install names the workspace's installer (a viltbot admin there). A later
+    install by anyone else changes no role: Slack lets any member re-install an app.
+    """
     workspace = await uow.session.get(Workspace, workspace_id)
     if workspace is None:
         workspace = Workspace(id=workspace_id, name=name, installer_user_id=installer_user_id)
         uow.session.add(workspace)
         await uow.session.flush()
-    elif installer_user_id and workspace.installer_user_id != installer_user_id:
+    elif installer_user_id and workspace.installer_user_id is None:
         workspace.installer_user_id = installer_user_id
     return workspace
 

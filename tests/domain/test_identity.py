@@ -31,7 +31,7 @@ async def test_a_workspace_first_met_in_a_request_has_no_name_or_installer_yet(
     assert (workspace.id, workspace.name, workspace.installer_user_id) == (WS, "", None)
 
 
-async def test_a_new_install_by_someone_else_makes_them_the_installer(world: World) -> None:
+async def test_a_reinstall_by_someone_else_keeps_the_first_installer(world: World) -> None:
     async with world.uow() as uow:
         await ensure_workspace(uow, WS, installer_user_id=INSTALLER)
         await uow.commit()
@@ -42,7 +42,18 @@ async def test_a_new_install_by_someone_else_makes_them_the_installer(world: Wor
     async with world.uow() as uow:
         await ensure_workspace(uow, WS, installer_user_id="U0NEWINST1")
         await uow.commit()
-    assert (await world.reload(Workspace, WS)).installer_user_id == "U0NEWINST1"
+    assert (await world.reload(Workspace, WS)).installer_user_id == INSTALLER
+    assert (await world.actor("U0NEWINST1")).may_create_teams is False
+
+
+async def test_an_install_into_a_workspace_first_met_in_a_request_names_its_installer(
+    world: World,
+) -> None:
+    await world.actor(LEO)
+    async with world.uow() as uow:
+        await ensure_workspace(uow, WS, installer_user_id=INSTALLER)
+        await uow.commit()
+    assert (await world.reload(Workspace, WS)).installer_user_id == INSTALLER
 
 
 async def test_the_installer_and_first_admins_are_viltbot_workspace_admins(world: World) -> None:

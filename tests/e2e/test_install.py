@@ -26,6 +26,7 @@ from tests.harness.slack_client import SlackSender
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "slack-client-secret"
 INSTALLER = "U0INSTALL1"
+MEMBER = "U0MEMBER01"  # a plain member of the workspace, no viltbot role
 
 
 @pytest.fixture
@@ -33,6 +34,7 @@ async def multi(database_url: str) -> AsyncIterator[tuple[SlackStandIn, str, obj
     standin = SlackStandIn(WEB_API_SPEC)
     seed_slack(standin)
     standin.add_user(WS, INSTALLER, "installer", "it@acme.test")
+    standin.add_user(WS, MEMBER, "member", "member@acme.test")
     async with run_standin_server(standin) as slack_url:
         settings = stack_settings(
             database_url,
@@ -48,23 +50,28 @@ async def multi(database_url: str) -> AsyncIterator[tuple[SlackStandIn, str, obj
     assert standin.violations == []
 
 
-async def test_install_stores_encrypted_tokens_and_the_installer_runs_the_workspace(multi) -> None:
-    standin, base_url, runtime = multi
+async def install(standin: SlackStandIn, base_url: str, code: str, user_id: str) -> None:
+    """Install the app as a person would: /slack/install, Slack's consent, the redirect back."""
     async with httpx.AsyncClient(base_url=base_url) as browser:
         page = await browser.get("/slack/install")
         assert page.status_code == 200
         match = re.search(r'href="([^"]*oauth/v2/authorize[^"]*)"', page.text)
         assert match, page.text[:500]
         state = re.search(r"state=([^&\"]+)", match.group(1)).group(1)  # type: ignore[union-attr]
-        standin.register_oauth_code("code-123", WS, installer_user_id=INSTALLER)
+        standin.register_oauth_code(code, WS, installer_user_id=user_id)
         # Bolt's state cookie is Secure; a browser on https would send it back like this.
         cookie = page.headers["set-cookie"].split(";", 1)[0]
         done = await browser.get(
             "/slack/oauth_redirect",
-            params={"code": "code-123", "state": state},
+            params={"code": code, "state": state},
             headers={"Cookie": cookie},
         )
         assert done.status_code == 200, done.text
+
+
+async def test_install_stores_encrypted_tokens_and_the_installer_runs_the_workspace(multi) -> None:
+    standin, base_url, runtime = multi
+    await install(standin, base_url, "code-123", INSTALLER)
     assert [c.method for c in standin.calls if c.method == "oauth.v2.access"] == ["oauth.v2.access"]
     async with runtime.engine.connect() as conn:
         stored = (await conn.execute(text("SELECT bot_token FROM slack_bots"))).scalar_one()
@@ -80,3 +87,30 @@ async def test_install_stores_encrypted_tokens_and_the_installer_runs_the_worksp
     assert "Team *Sales* created" in reply.args["text"]
     # Bolt called Slack with the installation's own token, decrypted.
     assert {c.token for c in standin.calls_to("conversations.info")} == {bot_token}
+
+
+async def test_a_reinstall_by_a_plain_member_changes_no_roles_and_breaks_nobody(multi) -> None:
+    standin, base_url, runtime = multi
+    await install(standin, base_url, "code-first", INSTALLER)
+    await install(standin, base_url, "code-again", MEMBER)
+    async with SlackSender(base_url, SIGNING_SECRET, standin=standin) as slack:
+        replies: list[str] = []
+        for user, command in (
+            (INSTALLER, f"team new Sales <#{TRAINING}|training>"),
+            (MEMBER, f"team new Ops <#{TRAINING}|training>"),
+            (INSTALLER, "team list"),
+        ):
+            response = await slack.slash(command, user_id=user, team_id=WS)
+            assert response.status_code == 200, response.text
+            calls = await standin.wait_for("response_url", count=len(replies) + 1)
+            replies.append(calls[-1].args["text"])
+    created, refused, listed = replies
+    assert "Team *Sales* created" in created
+    assert "is for viltbot's workspace admins" in refused
+    assert "Sales" in listed and "Ops" not in listed
+    async with runtime.engine.connect() as conn:
+        teams = (await conn.execute(text("SELECT name FROM team"))).scalars().all()
+        installer = (
+            await conn.execute(text("SELECT installer_user_id FROM workspace"))
+        ).scalar_one()
+    assert (teams, installer) == (["Sales"], INSTALLER)
