@@ -9,7 +9,7 @@ import signal
 import sys
 
 from bot.logs import configure_logging
-from bot.settings import MissingSettings, Settings
+from bot.settings import MissingSettings, Settings, SettingsError
 
 log = logging.getLogger("viltbot")
 
@@ -87,7 +87,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _guarded(settings: Settings, run: object) -> int:
     try:
         settings.require_complete()
-    except MissingSettings as exc:
+    except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
     _migrate(settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -13,7 +14,16 @@ GOTO_API_DEFAULT = "https://api.getgo.com"
 PLACEHOLDERS = {"", "changeme", "change-me", "changethis", "xxx", "secret", "todo", "placeholder"}
 
 
-class MissingSettings(Exception):
+# Slack ids: users U…/W…, workspaces T… (E… for an Enterprise Grid organisation).
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+QUALIFIED_ADMIN = re.compile(r"[TE][A-Z0-9]{2,}:[UW][A-Z0-9]{2,}")
+
+
+class SettingsError(Exception):
+    """Raised when viltbot cannot start with the settings it was given."""
+
+
+class MissingSettings(SettingsError):
     """Raised when required settings are missing outside the sandbox."""
 
     def __init__(self, names: list[str]) -> None:
@@ -22,6 +32,25 @@ class MissingSettings(Exception):
             "viltbot cannot start: set "
             + ", ".join(names)
             + " (or run `viltbot serve --sandbox` to try it without Slack or GoTo)"
+        )
+
+
+class InvalidAdmins(SettingsError):
+    """Raised when VILTBOT_ADMINS holds entries viltbot cannot use in its mode."""
+
+    def __init__(self, entries: list[str], *, multi_workspace: bool) -> None:
+        self.entries = entries
+        if multi_workspace:
+            expected = (
+                "viltbot serves several workspaces here, so each entry names the workspace "
+                "and the user: T0123ABCD:U0456EFGH"
+            )
+        else:
+            expected = "each entry is a Slack user id (U0456EFGH) or T0123ABCD:U0456EFGH"
+        super().__init__(
+            "viltbot cannot start: VILTBOT_ADMINS has entries it cannot use ("
+            + ", ".join(entries)
+            + f"); {expected}"
         )
 
 
@@ -63,11 +92,23 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
     @property
+    def admin_entries(self) -> list[str]:
+        """VILTBOT_ADMINS as written: `U…` or workspace-qualified `T…:U…` entries."""
+        return [part.strip() for part in self.admins.replace(";", ",").split(",") if part.strip()]
+
+    @property
     def admin_ids(self) -> frozenset[str]:
-        """Slack user ids of the first admins."""
-        return frozenset(
-            part.strip() for part in self.admins.replace(";", ",").split(",") if part.strip()
-        )
+        """The first-admin entries that count: `T…:U…`, and bare `U…` in single-workspace mode.
+
+        A bare user id would make that user an admin of every workspace that installs the
+        app, so in multi-workspace mode it counts nowhere (and `require_complete` refuses it).
+        """
+        return frozenset(e for e in self.admin_entries if e not in self.unusable_admins())
+
+    def unusable_admins(self) -> list[str]:
+        """VILTBOT_ADMINS entries that are malformed or unqualified where they must be."""
+        usable = (QUALIFIED_ADMIN,) if self.multi_workspace else (QUALIFIED_ADMIN, USER_ID)
+        return [e for e in self.admin_entries if not any(p.fullmatch(e) for p in usable)]
 
     @property
     def multi_workspace(self) -> bool:
@@ -98,6 +139,9 @@ class Settings(BaseSettings):
         names = self.missing()
         if names:
             raise MissingSettings(names)
+        unusable = self.unusable_admins()
+        if unusable:
+            raise InvalidAdmins(unusable, multi_workspace=self.multi_workspace)
 
     def sqlite_path(self) -> Path | None:
         """The SQLite file, when the database is SQLite."""

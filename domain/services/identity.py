@@ -29,12 +29,29 @@ async def ensure_workspace(
     return workspace
 
 
+def first_admins_of(workspace_id: str, entries: Iterable[str]) -> set[str]:
+    """User ids of the configured first admins that count in this workspace.
+
+    An entry `T…:U…` names a user of one workspace; a bare `U…` counts in every workspace
+    (accepted only when the bot serves a single workspace).
+    """
+    admins: set[str] = set()
+    for entry in entries:
+        workspace, _, user = entry.rpartition(":")
+        if not workspace or workspace == workspace_id:
+            admins.add(user)
+    return admins
+
+
 async def resolve_actor(
     uow: UnitOfWork, workspace_id: str, user_id: str, *, first_admins: Iterable[str] = ()
 ) -> Actor:
-    """Load the user's teams, roles and active team within one workspace."""
+    """Load the user's teams, roles and active team within one workspace.
+
+    `first_admins` holds the configured entries (see `first_admins_of`).
+    """
     workspace = await ensure_workspace(uow, workspace_id)
-    admins = set(first_admins) | (
+    admins = first_admins_of(workspace_id, first_admins) | (
         {workspace.installer_user_id} if workspace.installer_user_id else set()
     )
     rows = (

@@ -60,3 +60,21 @@ def test_migrate_builds_the_schema_from_database_url(tmp_path: Path, database_ur
 def test_worker_refuses_to_start_without_secrets(tmp_path: Path) -> None:
     result = run("worker", cwd=tmp_path)
     assert result.returncode == 2 and "VILTBOT_SECRET_KEY" in result.stderr
+
+
+def test_serve_for_several_workspaces_refuses_admins_without_their_workspace(
+    tmp_path: Path,
+) -> None:
+    env = {
+        "SLACK_SIGNING_SECRET": "s3cr3t-signing",
+        "VILTBOT_SECRET_KEY": "k3y-material",
+        "SLACK_CLIENT_ID": "123.456",
+        "SLACK_CLIENT_SECRET": "client-secret",
+        "VILTBOT_ADMINS": "U0BOSS0001",
+    }
+    result = run("serve", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert "VILTBOT_ADMINS has entries it cannot use (U0BOSS0001)" in result.stderr
+    assert "T0123ABCD:U0456EFGH" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "viltbot.db").exists()  # refused before touching anything

@@ -6,7 +6,7 @@ import pytest
 
 from domain.errors import NotAllowed, NotFound
 from domain.models import Role, Workspace
-from domain.services.identity import ensure_workspace
+from domain.services.identity import ensure_workspace, resolve_actor
 from tests.domain.conftest import BOSS, OTHER_WS, WS, World
 
 ADA = "U0ADA00001"
@@ -78,6 +78,25 @@ async def test_an_installer_of_one_workspace_is_no_admin_of_another(world: World
         await ensure_workspace(uow, WS, installer_user_id=INSTALLER)
         await uow.commit()
     assert (await world.actor(INSTALLER, OTHER_WS)).may_create_teams is False
+
+
+async def test_a_workspace_qualified_first_admin_is_an_admin_of_that_workspace_only(
+    world: World,
+) -> None:
+    entries = [f"{WS}:{ADA}", f"{OTHER_WS}:{LEO}"]
+    async with world.uow() as uow:
+        seen = {
+            (workspace, user): await resolve_actor(uow, workspace, user, first_admins=entries)
+            for workspace in (WS, OTHER_WS)
+            for user in (ADA, LEO)
+        }
+        await uow.commit()
+    assert {key for key, actor in seen.items() if actor.may_create_teams} == {
+        (WS, ADA),
+        (OTHER_WS, LEO),
+    }
+    assert seen[(WS, LEO)].workspace_admins == (ADA,)
+    assert seen[(OTHER_WS, ADA)].workspace_admins == (LEO,)
 
 
 async def test_an_actor_carries_their_teams_and_roles(world: World) -> None:

@@ -14,6 +14,8 @@ from bot.server import create_web_app
 from sandbox.serving import serve_in_loop
 from sandbox.slack.web_api import SlackStandIn, run_standin_server
 from tests.e2e.conftest import (
+    BOSS,
+    OTHER_WS,
     SIGNING_SECRET,
     TRAINING,
     WEB_API_SPEC,
@@ -27,6 +29,7 @@ CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "slack-client-secret"
 INSTALLER = "U0INSTALL1"
 MEMBER = "U0MEMBER01"  # a plain member of the workspace, no viltbot role
+GLOBEX_INSTALLER = "U0GLOBEXIN"
 
 
 @pytest.fixture
@@ -35,6 +38,7 @@ async def multi(database_url: str) -> AsyncIterator[tuple[SlackStandIn, str, obj
     seed_slack(standin)
     standin.add_user(WS, INSTALLER, "installer", "it@acme.test")
     standin.add_user(WS, MEMBER, "member", "member@acme.test")
+    standin.add_user(OTHER_WS, GLOBEX_INSTALLER, "it", "it@globex.test")
     async with run_standin_server(standin) as slack_url:
         settings = stack_settings(
             database_url,
@@ -43,6 +47,7 @@ async def multi(database_url: str) -> AsyncIterator[tuple[SlackStandIn, str, obj
             SLACK_BOT_TOKEN="",
             SLACK_CLIENT_ID=CLIENT_ID,
             SLACK_CLIENT_SECRET=CLIENT_SECRET,
+            VILTBOT_ADMINS=f"{WS}:{BOSS}",  # Bo runs Acme; the same user id at Globex does not
         )
         runtime = build_runtime(settings)
         async with serve_in_loop(create_web_app(runtime, run_scheduler=False)) as base_url:
@@ -50,7 +55,9 @@ async def multi(database_url: str) -> AsyncIterator[tuple[SlackStandIn, str, obj
     assert standin.violations == []
 
 
-async def install(standin: SlackStandIn, base_url: str, code: str, user_id: str) -> None:
+async def install(
+    standin: SlackStandIn, base_url: str, code: str, user_id: str, workspace: str = WS
+) -> None:
     """Install the app as a person would: /slack/install, Slack's consent, the redirect back."""
     async with httpx.AsyncClient(base_url=base_url) as browser:
         page = await browser.get("/slack/install")
@@ -58,7 +65,7 @@ async def install(standin: SlackStandIn, base_url: str, code: str, user_id: str)
         match = re.search(r'href="([^"]*oauth/v2/authorize[^"]*)"', page.text)
         assert match, page.text[:500]
         state = re.search(r"state=([^&\"]+)", match.group(1)).group(1)  # type: ignore[union-attr]
-        standin.register_oauth_code(code, WS, installer_user_id=user_id)
+        standin.register_oauth_code(code, workspace, installer_user_id=user_id)
         # Bolt's state cookie is Secure; a browser on https would send it back like this.
         cookie = page.headers["set-cookie"].split(";", 1)[0]
         done = await browser.get(
@@ -114,3 +121,26 @@ async def test_a_reinstall_by_a_plain_member_changes_no_roles_and_breaks_nobody(
             await conn.execute(text("SELECT installer_user_id FROM workspace"))
         ).scalar_one()
     assert (teams, installer) == (["Sales"], INSTALLER)
+
+
+async def test_a_workspace_qualified_first_admin_is_an_admin_of_that_workspace_only(
+    multi,
+) -> None:
+    standin, base_url, runtime = multi
+    await install(standin, base_url, "code-acme", INSTALLER)
+    await install(standin, base_url, "code-globex", GLOBEX_INSTALLER, OTHER_WS)
+    async with SlackSender(base_url, SIGNING_SECRET, standin=standin) as slack:
+        replies: list[str] = []
+        for workspace, channel in ((WS, TRAINING), (OTHER_WS, "C0GLOBEX01")):
+            response = await slack.slash(
+                f"team new Sales <#{channel}|general>", user_id=BOSS, team_id=workspace
+            )
+            assert response.status_code == 200, response.text
+            calls = await standin.wait_for("response_url", count=len(replies) + 1)
+            replies.append(calls[-1].args["text"])
+    at_acme, at_globex = replies
+    assert "Team *Sales* created" in at_acme
+    assert "is for viltbot's workspace admins" in at_globex
+    async with runtime.engine.connect() as conn:
+        teams = (await conn.execute(text("SELECT workspace_id, name FROM team"))).all()
+    assert [tuple(row) for row in teams] == [(WS, "Sales")]

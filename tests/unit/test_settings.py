@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.settings import MissingSettings, Settings
+from bot.settings import InvalidAdmins, MissingSettings, Settings
 from db.engine import async_url
 from db.migrate import sync_url
 
@@ -72,3 +72,51 @@ def test_socket_mode_needs_no_signing_secret() -> None:
         SLACK_APP_TOKEN="xapp-1-A1-2-abc", SLACK_BOT_TOKEN="xoxb-1", VILTBOT_SECRET_KEY="k"
     )
     assert settings.socket_mode and settings.missing() == []
+
+
+MULTI = {
+    "SLACK_SIGNING_SECRET": "s3cr3t-signing",
+    "VILTBOT_SECRET_KEY": "k3y-material",
+    "SLACK_CLIENT_ID": "123.456",
+    "SLACK_CLIENT_SECRET": "client-secret",
+}
+SINGLE = {
+    "SLACK_SIGNING_SECRET": "s3cr3t-signing",
+    "VILTBOT_SECRET_KEY": "k3y-material",
+    "SLACK_BOT_TOKEN": "xoxb-1",
+}
+
+
+def test_multi_workspace_admins_name_their_workspace() -> None:
+    settings = make(**MULTI, VILTBOT_ADMINS="T0ACME0001:U0BOSS0001, T0GLOBEX01:U0ANN00001")
+    settings.require_complete()
+    assert settings.admin_ids == {"T0ACME0001:U0BOSS0001", "T0GLOBEX01:U0ANN00001"}
+
+
+def test_multi_workspace_refuses_to_start_with_a_bare_user_id() -> None:
+    settings = make(**MULTI, VILTBOT_ADMINS="T0ACME0001:U0BOSS0001,U0ANN00001")
+    with pytest.raises(InvalidAdmins) as caught:
+        settings.require_complete()
+    assert caught.value.entries == ["U0ANN00001"]
+    assert str(caught.value) == (
+        "viltbot cannot start: VILTBOT_ADMINS has entries it cannot use (U0ANN00001); "
+        "viltbot serves several workspaces here, so each entry names the workspace and the "
+        "user: T0123ABCD:U0456EFGH"
+    )
+    # Even where the refusal is skipped, a bare id makes nobody an admin everywhere.
+    assert settings.admin_ids == {"T0ACME0001:U0BOSS0001"}
+
+
+def test_single_workspace_takes_bare_and_qualified_admins() -> None:
+    settings = make(**SINGLE, VILTBOT_ADMINS="U0BOSS0001; T0ACME0001:W0ANN00001")
+    settings.require_complete()
+    assert settings.admin_ids == {"U0BOSS0001", "T0ACME0001:W0ANN00001"}
+
+
+@pytest.mark.parametrize("entry", ["<@U0BOSS0001>", "u0boss0001", "boss", "T0ACME0001:", ":U0B"])
+def test_malformed_admin_entries_are_named(entry: str) -> None:
+    settings = make(**SINGLE, VILTBOT_ADMINS=f"U0BOSS0001,{entry}")
+    with pytest.raises(InvalidAdmins) as caught:
+        settings.require_complete()
+    assert caught.value.entries == [entry]
+    assert f"({entry})" in str(caught.value)
