@@ -12,11 +12,11 @@ from db.uow import SqlUnitOfWork
 from domain.errors import InvalidInput
 from domain.models import Location
 from domain.ports import SecretSealer
-from domain.services.connections import store_refreshed_tokens
+from domain.services.connections import mark_connection_failed, store_refreshed_tokens
 
 
 class LocationTokenStore:
-    """TokenStore port: new tokens go to the location's row, encrypted."""
+    """TokenStore port: new tokens go to the location's row, encrypted; failures to its status."""
 
     def __init__(self, factory: async_sessionmaker[AsyncSession], sealer: SecretSealer) -> None:
         self._factory = factory
@@ -34,6 +34,12 @@ class LocationTokenStore:
                 access_expires_at=tokens.access_expires_at,
                 connection_expires_at=tokens.connection_expires_at,
             )
+            await uow.commit()
+
+    async def connection_failed(self, location_id: int, problem: str) -> None:
+        """Show the location's connection as failed (e.g. a refresh GoTo did not answer)."""
+        async with SqlUnitOfWork(self._factory) as uow:
+            await mark_connection_failed(uow, location_id, problem=problem)
             await uow.commit()
 
 

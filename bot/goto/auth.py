@@ -12,6 +12,7 @@ from datetime import timedelta
 import httpx
 from pydantic import SecretStr
 
+from bot.goto.errors import GoToError, NeedsRelink, TokenOutcomeUnknown
 from bot.goto.oauth import GoToOAuth
 from bot.goto.responses import is_invalid_token
 from bot.goto.tokens import TokenSet, TokenStore, utcnow
@@ -33,6 +34,7 @@ class RefreshCoordinator:
         self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Lock]]
         self._locks = weakref.WeakKeyDictionary()
         self._results: dict[int, tuple[str, TokenSet]] = {}
+        self._unanswered: dict[int, tuple[str, str]] = {}
 
     def lock(self, location_id: int) -> asyncio.Lock:
         """The refresh lock of a location on the running loop."""
@@ -49,6 +51,17 @@ class RefreshCoordinator:
     def record(self, location_id: int, refresh_token: SecretStr, tokens: TokenSet) -> None:
         """Remember that refreshing with `refresh_token` produced `tokens`."""
         self._results[location_id] = (_fingerprint(refresh_token), tokens)
+
+    def unanswered(self, location_id: int, refresh_token: SecretStr) -> str | None:
+        """Why a refresh with `refresh_token` has an unknown outcome, if one has."""
+        entry = self._unanswered.get(location_id)
+        if entry is not None and entry[0] == _fingerprint(refresh_token):
+            return entry[1]
+        return None
+
+    def record_unanswered(self, location_id: int, refresh_token: SecretStr, reason: str) -> None:
+        """Remember that GoTo may have replaced `refresh_token`: it is never sent again."""
+        self._unanswered[location_id] = (_fingerprint(refresh_token), reason)
 
 
 DEFAULT_COORDINATOR = RefreshCoordinator()
@@ -132,16 +145,38 @@ class GoToAuth(httpx.Auth):
             ):
                 self._tokens = shared
                 return shared
-            fresh = await self._oauth.refresh(
-                self._client_id,
-                self._client_secret.get_secret_value(),
-                stale.refresh_token.get_secret_value(),
-                previous=stale,
-            )
+            # GoTo may already have replaced this refresh token: sending it again could
+            # revoke the connection or spend a token we never received. Re-linking fixes it.
+            unanswered = self._coordinator.unanswered(self.location_id, stale.refresh_token)
+            if unanswered is not None:
+                raise TokenOutcomeUnknown("refresh_token", unanswered)
+            try:
+                fresh = await self._oauth.refresh(
+                    self._client_id,
+                    self._client_secret.get_secret_value(),
+                    stale.refresh_token.get_secret_value(),
+                    previous=stale,
+                )
+            except TokenOutcomeUnknown as exc:
+                self._coordinator.record_unanswered(
+                    self.location_id, stale.refresh_token, exc.reason
+                )
+                await self._report(exc)
+                raise
+            except NeedsRelink as exc:
+                await self._report(exc)
+                raise
             self._tokens = fresh
             self._coordinator.record(self.location_id, stale.refresh_token, fresh)
             await self._save(fresh)
             return fresh
+
+    async def _report(self, error: GoToError) -> None:
+        # The caller still gets the error; a failed report must not replace it.
+        try:
+            await self._store.connection_failed(self.location_id, error.message)
+        except Exception:
+            log.exception("Could not mark the GoTo connection of location %s", self.location_id)
 
     async def _save(self, tokens: TokenSet) -> None:
         # A failed save must not fail the GoTo call that triggered the refresh, but the

@@ -130,6 +130,34 @@ class Unavailable(GoToError):
         self.reason = reason
 
 
+class NoAnswer(GoToError):
+    """A request that may have reached GoTo got no answer (timeout or dropped connection)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"GoTo did not answer ({reason}).")
+        self.reason = reason
+
+
+class TokenOutcomeUnknown(GoToError):
+    """A code exchange or refresh may have been handled by GoTo, but its answer never came.
+
+    It is not resent: a code works once, and GoTo may already have replaced the refresh token.
+    """
+
+    def __init__(self, grant: Literal["authorization_code", "refresh_token"], reason: str) -> None:
+        if grant == "authorization_code":
+            message = (
+                f"GoTo did not answer the sign-in ({reason}), so it is not known whether it "
+                "went through. Nothing was saved. Start a new link from Slack: this sign-in "
+                "cannot be used again."
+            )
+        else:
+            message = f"GoTo did not answer a token refresh ({reason}); re-link to be safe."
+        super().__init__(message)
+        self.grant = grant
+        self.reason = reason
+
+
 class UnexpectedResponse(GoToError):
     """GoTo answered with a body the client cannot use (e.g. a required field is missing)."""
 

@@ -13,7 +13,15 @@ from urllib.parse import urlencode
 import httpx
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
 
-from bot.goto.errors import CodeRejected, GoToError, InvalidClient, NeedsRelink, UnexpectedResponse
+from bot.goto.errors import (
+    CodeRejected,
+    GoToError,
+    InvalidClient,
+    NeedsRelink,
+    NoAnswer,
+    TokenOutcomeUnknown,
+    UnexpectedResponse,
+)
 from bot.goto.models import parse
 from bot.goto.ratelimit import Monotonic, Sleep
 from bot.goto.responses import error_code, json_body, raise_for_status
@@ -146,7 +154,10 @@ class GoToOAuth:
     async def exchange_code(
         self, client_id: str, client_secret: str, code: str, redirect_uri: str
     ) -> TokenSet:
-        """Trade an authorization code for tokens (a code works once)."""
+        """Trade an authorization code for tokens (a code works once, so it is sent once).
+
+        Raises TokenOutcomeUnknown when GoTo may have taken the code but its answer was lost.
+        """
         answer = await self._token_request(
             client_id,
             client_secret,
@@ -167,7 +178,8 @@ class GoToOAuth:
         """Get a new access token; keeps the old refresh token when GoTo sends none.
 
         `previous` (the tokens being replaced) supplies the organizer and connection expiry
-        when the answer leaves them out, saving an identity lookup.
+        when the answer leaves them out, saving an identity lookup. Raises TokenOutcomeUnknown
+        when GoTo may have replaced the refresh token but its answer was lost.
         """
         answer = await self._token_request(
             client_id,
@@ -207,17 +219,27 @@ class GoToOAuth:
         basic = httpx.BasicAuth(client_id, client_secret)
         url = f"{self.auth_url}/oauth/token"
         async with self._client() as client:
-            response = await self._retrier.send(
-                client,
-                lambda: client.build_request(
-                    "POST",
-                    url,
-                    data=form,
-                    headers={"Accept": "application/json"},
-                    timeout=self._timeout,
-                ),
-                auth=basic,
+            try:
+                response = await self._retrier.send(
+                    client,
+                    lambda: client.build_request(
+                        "POST",
+                        url,
+                        data=form,
+                        headers={"Accept": "application/json"},
+                        timeout=self._timeout,
+                    ),
+                    auth=basic,
+                    idempotent=False,
+                )
+            except NoAnswer as exc:
+                log.warning("GoTo token endpoint did not answer a %s grant: %s", grant, exc.reason)
+                raise TokenOutcomeUnknown(grant, exc.reason) from None
+        if response.status_code >= 500:
+            log.warning(
+                "GoTo token endpoint answered a %s grant with HTTP %s", grant, response.status_code
             )
+            raise TokenOutcomeUnknown(grant, f"HTTP {response.status_code}")
         if response.status_code >= 400:
             _raise_token_error(response, grant)
         return parse(_TokenAnswer, json_body(response, "token answer"), "token answer")

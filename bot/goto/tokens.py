@@ -51,6 +51,10 @@ class TokenStore(Protocol):
         """Persist the new tokens of a location."""
         ...
 
+    async def connection_failed(self, location_id: int, problem: str) -> None:
+        """Record that the location's connection needs attention (`problem` is user-safe)."""
+        ...
+
 
 def utcnow() -> datetime:
     """Current time, timezone-aware UTC (the default clock)."""

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from bot.goto.errors import Unavailable
+from bot.goto.errors import NoAnswer, Unavailable
 from bot.goto.ratelimit import DEFAULT_LIMITERS, LimiterRegistry, Monotonic, RateLimit, Sleep
 from bot.goto.tokens import utcnow
 
@@ -66,8 +66,14 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
-def _is_retryable_status(status_code: int) -> bool:
-    return status_code == 429 or status_code >= 500
+# Failures in which the request never left this process: resending cannot repeat it.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def _is_retryable_status(status_code: int, *, idempotent: bool) -> bool:
+    # 429 is GoTo's rate limiter turning the request away before it is handled. Any 5xx may
+    # come after the request was handled (a gateway timeout, a crash after a token was issued).
+    return status_code == 429 or (idempotent and status_code >= 500)
 
 
 class Retrier:
@@ -94,11 +100,15 @@ class Retrier:
         build: Callable[[], httpx.Request],
         *,
         auth: httpx.Auth | None = None,
+        idempotent: bool = True,
     ) -> httpx.Response:
         """Send `build()` with retries on 429, 5xx, timeouts and dropped connections.
 
-        Only used for idempotent calls: GET, DELETE and registrant POSTs (a repeated
-        registration answers 409, which the callers treat as success).
+        Idempotent calls are GET, DELETE and registrant POSTs (a repeated registration
+        answers 409, which the callers treat as success). A call that must not be repeated
+        (`idempotent=False`: OAuth token calls) is resent only when it surely did not reach
+        GoTo (no connection was made) or was turned away with 429; a timeout or a dropped
+        connection after sending raises NoAnswer, and a 5xx answer is returned as is.
         """
         # The total budget is checked between attempts rather than enforced with a
         # cancellation, because cancelling mid-refresh could lose a rotated refresh token.
@@ -112,12 +122,20 @@ class Retrier:
                     response = await client.send(request)
                 else:
                     response = await client.send(request, auth=auth)
-            except httpx.TimeoutException:
+            except NOT_SENT as exc:
+                reason = (
+                    "timed out" if isinstance(exc, httpx.TimeoutException) else "connection failed"
+                )
+            except httpx.TimeoutException as exc:
                 reason = "timed out"
-            except httpx.TransportError:
+                if not idempotent:
+                    raise NoAnswer(reason) from exc
+            except httpx.TransportError as exc:
                 reason = "connection failed"
+                if not idempotent:
+                    raise NoAnswer(reason) from exc
             else:
-                if not _is_retryable_status(response.status_code):
+                if not _is_retryable_status(response.status_code, idempotent=idempotent):
                     return response
                 reason = (
                     "rate limited, HTTP 429"

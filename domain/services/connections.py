@@ -9,6 +9,8 @@ from domain.models import Location
 from domain.ports import SecretSealer, UnitOfWork
 from domain.types import utcnow
 
+PROBLEM_MAX_LENGTH = 500  # the size of Location.connection_error
+
 
 async def store_refreshed_tokens(
     uow: UnitOfWork,
@@ -33,3 +35,13 @@ async def store_refreshed_tokens(
     location.updated_at = utcnow()
     await uow.session.flush()
     return location
+
+
+async def mark_connection_failed(uow: UnitOfWork, location_id: int, *, problem: str) -> None:
+    """Show the location's connection as failed, saying why, until it is refreshed or re-linked."""
+    location = await uow.session.get(Location, location_id)
+    if location is None:
+        return  # deleted meanwhile: nothing left to mark
+    location.connection_error = problem[:PROBLEM_MAX_LENGTH]
+    location.updated_at = utcnow()
+    await uow.session.flush()

@@ -59,12 +59,16 @@ class FakeTime:
 
 @dataclass
 class RecordingStore:
-    """TokenStore that remembers every save."""
+    """TokenStore that remembers every save and every connection marked failed."""
 
     saved: list[tuple[int, TokenSet]] = field(default_factory=list)
+    failures: list[tuple[int, str]] = field(default_factory=list)
 
     async def save(self, location_id: int, tokens: TokenSet) -> None:
         self.saved.append((location_id, tokens))
+
+    async def connection_failed(self, location_id: int, problem: str) -> None:
+        self.failures.append((location_id, problem))
 
 
 @dataclass

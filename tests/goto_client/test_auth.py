@@ -10,7 +10,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from bot.goto import NeedsRelink
+from bot.goto import NeedsRelink, TokenOutcomeUnknown
 from tests.goto_client import bodies
 from tests.goto_client.conftest import (
     CLIENT_SECRET,
@@ -138,6 +138,61 @@ async def test_refresh_refused_raises_needs_relink_and_stores_nothing(
     assert store.saved == []
     assert api.call_count == 0
     assert "reconnect" in str(caught.value)
+
+
+async def test_a_refused_refresh_marks_the_connection(
+    goto: GoToMock, make_client: ClientFactory, clock: FakeTime, store: RecordingStore
+) -> None:
+    goto.token(Reply(400, {"error": "invalid_grant"}))
+    with pytest.raises(NeedsRelink):
+        await make_client(make_tokens(clock, expires_in=-1), location_id=7).webinar.get_webinar(
+            bodies.ORGANIZER, bodies.WEBINAR_KEY
+        )
+    assert store.failures == [
+        (7, "The GoTo connection has expired or was revoked. Please reconnect the GoTo account.")
+    ]
+
+
+async def test_a_refresh_goto_did_not_answer_is_sent_once_and_marks_the_connection(
+    goto: GoToMock, make_client: ClientFactory, clock: FakeTime, store: RecordingStore
+) -> None:
+    token_route = goto.token(
+        httpx.ReadTimeout("read timed out"), Reply(200, bodies.token_answer("access-2"))
+    )
+    api = goto.on("GET", goto.webinar_url(WEBINAR_PATH), Reply(200, bodies.webinar()))
+    client = make_client(make_tokens(clock, expires_in=-1), location_id=7)
+
+    outcomes = await asyncio.gather(
+        *(client.webinar.get_webinar(bodies.ORGANIZER, bodies.WEBINAR_KEY) for _ in range(5)),
+        return_exceptions=True,
+    )
+    # A later call, and another client of the same location, do not spend the token either.
+    later = make_client(make_tokens(clock, expires_in=-1), location_id=7)
+    with pytest.raises(TokenOutcomeUnknown):
+        await later.webinar.get_webinar(bodies.ORGANIZER, bodies.WEBINAR_KEY)
+
+    assert [type(outcome) for outcome in outcomes] == [TokenOutcomeUnknown] * 5
+    assert token_route.call_count == 1
+    assert api.call_count == 0
+    assert store.saved == []
+    assert store.failures == [
+        (7, "GoTo did not answer a token refresh (timed out); re-link to be safe.")
+    ]
+
+
+async def test_a_new_refresh_token_after_an_unanswered_refresh_is_used(
+    goto: GoToMock, make_client: ClientFactory, clock: FakeTime, store: RecordingStore
+) -> None:
+    token_route = goto.token(Reply(504), Reply(200, bodies.token_answer("access-3", "refresh-3")))
+    goto.on("GET", goto.webinar_url(WEBINAR_PATH), Reply(200, bodies.webinar()))
+    with pytest.raises(TokenOutcomeUnknown):
+        await make_client(make_tokens(clock, expires_in=-1)).webinar.get_webinar(
+            bodies.ORGANIZER, bodies.WEBINAR_KEY
+        )
+    relinked = make_tokens(clock, access="access-new", refresh="refresh-new", expires_in=-1)
+    await make_client(relinked).webinar.get_webinar(bodies.ORGANIZER, bodies.WEBINAR_KEY)
+    assert token_route.call_count == 2
+    assert [t.refresh_token.get_secret_value() for _, t in store.saved] == ["refresh-3"]
 
 
 async def test_token_rejected_after_refresh_needs_relink(

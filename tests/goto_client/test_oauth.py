@@ -8,7 +8,15 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from bot.goto import CodeRejected, GoToError, GoToOAuth, InvalidClient, NeedsRelink, Unavailable
+from bot.goto import (
+    CodeRejected,
+    GoToError,
+    GoToOAuth,
+    InvalidClient,
+    NeedsRelink,
+    TokenOutcomeUnknown,
+    Unavailable,
+)
 from bot.goto.oauth import parse_identity
 from tests.goto_client import bodies
 from tests.goto_client.conftest import (
@@ -149,17 +157,107 @@ async def test_refresh_without_refresh_token_keeps_old_one(
     assert tokens.connection_expires_at == old.connection_expires_at
 
 
-async def test_token_endpoint_5xx_is_retried(goto: GoToMock, oauth: GoToOAuth) -> None:
-    route = goto.token(Reply(503), Reply(200, bodies.token_answer()))
-    await oauth.refresh(CLIENT_ID, CLIENT_SECRET, "refresh-1")
+async def exchange(oauth: GoToOAuth) -> object:
+    return await oauth.exchange_code(CLIENT_ID, CLIENT_SECRET, "the-code", REDIRECT)
+
+
+async def refresh(oauth: GoToOAuth) -> object:
+    return await oauth.refresh(CLIENT_ID, CLIENT_SECRET, "refresh-1")
+
+
+TOKEN_CALLS = [
+    pytest.param(
+        exchange,
+        "Nothing was saved. Start a new link from Slack: this sign-in cannot be used again.",
+        id="code exchange",
+    ),
+    pytest.param(refresh, "re-link to be safe.", id="refresh"),
+]
+
+
+@pytest.mark.parametrize(("call", "advice"), TOKEN_CALLS)
+@pytest.mark.parametrize(
+    ("failure", "reason"),
+    [
+        (httpx.ReadTimeout("read timed out"), "timed out"),
+        (httpx.WriteTimeout("write timed out"), "timed out"),
+        (httpx.RemoteProtocolError("server disconnected"), "connection failed"),
+        (httpx.ReadError("connection reset"), "connection failed"),
+    ],
+)
+async def test_a_token_call_goto_may_have_received_is_sent_once(
+    goto: GoToMock,
+    oauth: GoToOAuth,
+    clock: FakeTime,
+    call,
+    advice: str,
+    failure: Exception,
+    reason: str,
+) -> None:
+    route = goto.token(failure, Reply(200, bodies.token_answer()))
+    with pytest.raises(TokenOutcomeUnknown) as caught:
+        await call(oauth)
+    assert route.call_count == 1
+    assert clock.sleeps == []
+    assert f"({reason})" in str(caught.value) and str(caught.value).endswith(advice)
+
+
+@pytest.mark.parametrize(("call", "advice"), TOKEN_CALLS)
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_a_token_call_answered_with_a_5xx_is_not_resent(
+    goto: GoToMock, oauth: GoToOAuth, call, advice: str, status: int
+) -> None:
+    route = goto.token(Reply(status), Reply(200, bodies.token_answer()))
+    with pytest.raises(TokenOutcomeUnknown) as caught:
+        await call(oauth)
+    assert route.call_count == 1
+    assert f"(HTTP {status})" in str(caught.value) and str(caught.value).endswith(advice)
+
+
+@pytest.mark.parametrize(("call", "advice"), TOKEN_CALLS)
+@pytest.mark.parametrize(
+    "failure", [httpx.ConnectError("connection refused"), httpx.ConnectTimeout("connect timed out")]
+)
+async def test_a_token_call_that_never_reached_goto_is_retried(
+    goto: GoToMock, oauth: GoToOAuth, call, advice: str, failure: Exception
+) -> None:
+    route = goto.token(failure, Reply(200, bodies.token_answer("access-9", "refresh-9")))
+    tokens = await call(oauth)
     assert route.call_count == 2
+    assert tokens.access_token.get_secret_value() == "access-9"  # type: ignore[attr-defined]
 
 
-async def test_token_endpoint_outage_is_unavailable(goto: GoToMock, oauth: GoToOAuth) -> None:
-    route = goto.token(Reply(502))
+@pytest.mark.parametrize(("call", "advice"), TOKEN_CALLS)
+async def test_a_token_call_turned_away_by_the_rate_limit_is_retried_after_the_wait(
+    goto: GoToMock, oauth: GoToOAuth, clock: FakeTime, call, advice: str
+) -> None:
+    route = goto.token(
+        Reply(429, headers={"Retry-After": "3"}),
+        Reply(200, bodies.token_answer("access-9", "refresh-9")),
+    )
+    await call(oauth)
+    assert route.call_count == 2
+    assert clock.sleeps == [3.0]
+
+
+async def test_a_token_host_that_cannot_be_reached_is_unavailable(
+    goto: GoToMock, oauth: GoToOAuth
+) -> None:
+    route = goto.token(httpx.ConnectError("connection refused"))
     with pytest.raises(Unavailable):
         await oauth.refresh(CLIENT_ID, CLIENT_SECRET, "refresh-1")
     assert route.call_count == 5
+
+
+async def test_an_identity_lookup_is_a_read_and_is_retried(
+    goto: GoToMock, oauth: GoToOAuth
+) -> None:
+    token = goto.token(Reply(200, bodies.token_answer(organizer_key=None)))
+    me = goto.on(
+        "GET", IDENTITY_URL, httpx.ReadTimeout("read timed out"), Reply(200, bodies.identity())
+    )
+    await oauth.exchange_code(CLIENT_ID, CLIENT_SECRET, "the-code", REDIRECT)
+    assert (token.call_count, me.call_count) == (1, 2)
 
 
 async def test_token_answer_without_access_token_names_the_field(
