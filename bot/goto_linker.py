@@ -47,6 +47,9 @@ class OAuthLinker:
                 "GoTo could not be reached just now. Nothing was changed; try the link again in a "
                 "few minutes.",
             ) from exc
+        except goto_errors.TokenOutcomeUnknown as exc:
+            # The code may have been spent; only a new sign-in can be trusted.
+            raise LinkFailed("outcome_unknown", exc.message) from exc
         except goto_errors.GoToError as exc:
             raise LinkFailed(
                 "goto_error", f"GoTo refused the link: {exc}. Nothing was changed."

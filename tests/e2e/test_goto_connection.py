@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.goto.errors import NeedsRelink
+from bot.goto.errors import NeedsRelink, TokenOutcomeUnknown
 from domain.models import Location
 from tests.e2e.conftest import Stack
 from tests.e2e.locations_flow import admin_with_teams, consent, create_goto_location
@@ -46,3 +46,30 @@ async def test_a_lapsed_connection_needs_relinking(stack: Stack) -> None:
             await goto.webinar.get_webinar(location.goto_organizer_key or "", BOBS_WEBINAR)
     (after,) = await stack.rows(Location)
     assert after.refresh_token_enc == location.refresh_token_enc
+
+
+async def test_a_refresh_goto_does_not_answer_is_sent_once_and_shown_on_the_location(
+    stack: Stack,
+) -> None:
+    location = await linked_location(stack)
+    stack.goto_clock.advance(61 * 60)
+    async with httpx.AsyncClient() as http:
+        fault = {"status": 504, "count": 1, "path_contains": "/oauth/token"}
+        assert (await http.post(f"{stack.goto_url}/_sandbox/faults", json=fault)).is_success
+    before = len(stack.goto_state.requests)
+    async with stack.runtime.goto.client_for(location) as goto:
+        with pytest.raises(TokenOutcomeUnknown):
+            await goto.webinar.get_webinar(location.goto_organizer_key or "", BOBS_WEBINAR)
+    sent = [(r["method"], r["path"]) for r in list(stack.goto_state.requests)[before:]]
+    # The expired access token is turned away, the refresh is tried once, nothing is resent.
+    assert sent == [
+        ("GET", f"/G2W/rest/v2/organizers/{location.goto_organizer_key}/webinars/{BOBS_WEBINAR}"),
+        ("POST", "/oauth/token"),
+    ]
+    (after,) = await stack.rows(Location)
+    assert after.connection_error == (
+        "GoTo did not answer a token refresh (HTTP 504); re-link to be safe."
+    )
+    assert after.refresh_token_enc == location.refresh_token_enc
+    shown = await stack.command(f"location show {location.name}")
+    assert "failed: GoTo did not answer a token refresh (HTTP 504); re-link to be safe." in shown
