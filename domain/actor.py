@@ -80,7 +80,7 @@ class Actor:
         if not self.teams:
             raise NotFound(self.join_hint)
         names = ", ".join(
-            mrkdwn.bold(t.name) for t in sorted(self.teams.values(), key=lambda t: t.name_key)
+            mrkdwn.escape(t.name) for t in sorted(self.teams.values(), key=lambda t: t.name_key)
         )
         raise NotFound(f"Choose your active team first: `/vilt team use <name>` (yours: {names}).")
 

@@ -128,7 +128,7 @@ async def location_show(inv: Invocation) -> None:
     async with inv.request.deps.uow() as uow:
         view = await locations.visible_location(uow, inv.actor, inv.raw_args)
     admin = sees_connection(inv.actor, view)
-    about = view.status.text if admin and view.kind.is_goto else view.kind.label
+    about = view.status.text if admin or not view.kind.is_goto else view.kind.label
     await inv.reply(
         f"{mrkdwn.escape(view.name)}: {mrkdwn.escape(about)}",
         blocks=location_summary(view, with_connection=admin),
@@ -272,14 +272,19 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
     )
     router.add(
         Subcommand(
-            "location list", LIST_USAGE, "locations your teams can use", location_list, members
+            "location list",
+            LIST_USAGE,
+            "locations your teams can use",
+            location_list,
+            members,
+            admin_summary="the locations of this workspace",
         )
     )
     router.add(
         Subcommand(
             "location show",
             SHOW_USAGE,
-            "one location and its GoTo connection",
+            "one location (with its GoTo connection if you administer its team)",
             location_show,
             members,
         )

@@ -344,7 +344,7 @@ async def test_someone_in_no_team_is_told_who_can_add_them(world: World) -> None
             )
     assert caught.value.message == (
         f"You are not in any viltbot team yet. Ask a team admin or a viltbot admin (<@{BOSS}>) "
-        f"to add you with `/vilt team add <@{NEW}> learner`."
+        f"to add you: they type `/vilt team add`, mention you (<@{NEW}>) and a role, e.g. `learner`."
     )
 
 

@@ -27,8 +27,8 @@ async def test_help_lists_only_what_the_caller_may_use(stack: Stack) -> None:
     assert "• `/vilt help`" in newcomer
     assert "• `/vilt team new" not in newcomer and "• `/vilt team add" not in newcomer
     assert (
-        f"Ask a team admin or a viltbot admin (<@{BOSS}>) to add you with "
-        f"`/vilt team add <@{BEN}> learner`."
+        f"Ask a team admin or a viltbot admin (<@{BOSS}>) to add you: they type "
+        f"`/vilt team add`, mention you (<@{BEN}>) and a role, e.g. `learner`."
     ) in newcomer
 
 

@@ -115,22 +115,13 @@ def test_a_role_missing_from_the_active_team_reads_as_member() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an inactive GoTo location gets '· _inactive_' after its connection status, as if "
-    "it were part of it; a classroom gets it on its name line",
-)
 def test_inactive_is_said_on_the_name_line_for_every_kind() -> None:
     page = LocationPage(views=[training(active=False)], total=1)
-    assert texts(home(team_admin(), page))[3] == (
+    assert texts(home(team_admin(), page))[4] == (
         "*Training Lab* · GoToTraining · _inactive_\n:white_circle: not linked"
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="location names typed in the modal reach the Home tab's mrkdwn unescaped",
-)
 def test_location_names_are_escaped_on_home() -> None:
     page = LocationPage(views=[classroom(name="R&D <!channel> Lab")], total=1)
     shown = json.dumps(home(team_admin(), page))

@@ -380,14 +380,19 @@ SUMMARIES = {
 
 @pytest.mark.parametrize("name", list(SUMMARIES))
 def test_a_location_is_summarised_in_one_section(name: str) -> None:
-    assert_snapshot(f"summary-{name}", summary_text(location_summary(SUMMARIES[name])).split("\n"))
+    assert_snapshot(
+        f"summary-{name}",
+        summary_text(location_summary(SUMMARIES[name], with_connection=True)).split("\n"),
+    )
 
 
 def test_a_long_description_is_cut_and_so_is_the_whole_summary() -> None:
-    text = summary_text(location_summary(classroom(description="d" * 600)))
+    text = summary_text(location_summary(classroom(description="d" * 600), with_connection=True))
     assert text.split("\n")[-1] == "d" * 500
     many = [f"Team {i:02} " + "t" * 70 for i in range(40)]
-    text = summary_text(location_summary(classroom(teams=many, description="d" * 500)))
+    text = summary_text(
+        location_summary(classroom(teams=many, description="d" * 500), with_connection=True)
+    )
     assert len(text) == 3000 and text.endswith("t")
 
 
@@ -407,7 +412,7 @@ def test_the_secret_never_appears_in_anything_built_for_slack() -> None:
         modal(typed_webinar()),
         modal(typed_webinar(), ModalMeta(location_id=7), saved=saved, link_url=LINK_URL),
         link_message(saved, LINK_URL),
-        location_summary(saved),
+        location_summary(saved, with_connection=True),
         ModalMeta(location_id=7, response_url=RESPONSE_URL).dump(),
     ]
     assert SECRET not in json.dumps(built)
@@ -439,14 +444,9 @@ UNSAFE_NAME = "R&D <!channel> Lab"
 UNSAFE_DESCRIPTION = "Ask <@U0BOSS0001> & see <https://evil.test|our map>"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="location names and descriptions typed in the modal reach mrkdwn unescaped, so "
-    "'<!channel>' or '<https://…|text>' in them become a mention or a disguised link",
-)
 def test_text_people_typed_is_escaped_where_slack_reads_mrkdwn() -> None:
     shown = webinar(name=UNSAFE_NAME, description=UNSAFE_DESCRIPTION)
-    summary = summary_text(location_summary(shown))
+    summary = summary_text(location_summary(shown, with_connection=True))
     text, blocks = link_message(shown, LINK_URL)
     for rendered in (summary, text, json.dumps(blocks)):
         assert "<!channel>" not in rendered and "<https://evil.test" not in rendered
@@ -454,12 +454,6 @@ def test_text_people_typed_is_escaped_where_slack_reads_mrkdwn() -> None:
     assert "Ask &lt;@U0BOSS0001&gt; &amp; see &lt;https://evil.test|our map&gt;" in summary
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rebuilt for someone who no longer administers any team (demoted while the modal "
-    "was open), the owner select has no options: Slack refuses the update and the modal "
-    "silently stays as it was",
-)
 def test_the_modal_is_valid_for_someone_who_administers_no_team_any_more() -> None:
     view = location_modal(
         form=typed_webinar(), admin_teams=[], all_teams=ALL_TEAMS, meta=ModalMeta(location_id=7)
