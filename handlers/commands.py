@@ -100,7 +100,7 @@ def help_text(router: CommandRouter, actor: Actor, *, intro: str | None = None) 
     lines.append("*viltbot commands you can use:*")
     for command in router.visible_to(actor):
         lines.append(f"• `{command.usage}` — {command.summary_for(actor)}")
-    if not actor.teams and not actor.is_workspace_admin:
+    if not actor.teams:
         lines.append("\n" + actor.join_hint)
     return "\n".join(lines)
 
