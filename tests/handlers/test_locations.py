@@ -490,6 +490,36 @@ async def test_an_admin_who_lost_the_role_is_told_in_the_open_modal(stack: Stack
     assert await stack.count(LinkRequest) == 0
 
 
+async def test_someone_who_administers_no_team_any_more_is_told_so_in_the_modal(
+    stack: Stack,
+) -> None:
+    await stack.command(f"team new Sales <#{TRAINING}|training>")
+    await stack.command(f"team add <@{ANN}> admin")
+    view = await open_modal(stack, user=ANN)
+    await stack.command(f"team add <@{ANN}> learner")  # Boss demotes Ann, her only team
+
+    before = len(stack.standin.calls_to("views.update"))
+    await stack.slack.block_action(
+        "kind_selected",
+        user_id=ANN,
+        team_id=WS,
+        view=view,
+        value="gotowebinar",
+        state_values={"name": "Room", "kind": "gotowebinar"},
+    )
+    (update,) = (await stack.standin.wait_for("views.update", count=before + 1))[before:]
+    rebuilt = update.args["view"]
+    assert [b["text"]["text"] for b in rebuilt["blocks"]] == [
+        ":warning: You are not an admin of any team any more, so this location cannot be saved "
+        "from here and nothing was saved. Ask an admin of the owner team to make the change, or "
+        "to make you an admin again."
+    ]
+    assert "submit" not in rebuilt and rebuilt["close"]["text"] == "Close"
+    # Slack took the update: the open modal now says it.
+    assert "not an admin of any team" in json.dumps(stack.standin.view(view["id"]))
+    assert await stack.count(Location) == 0
+
+
 async def test_changing_the_kind_of_a_saved_location_keeps_its_saved_secret(stack: Stack) -> None:
     teams = await admin_with_teams(stack)
     await create_goto_location(stack, teams)
