@@ -354,7 +354,8 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
             await ack(response_action="errors", errors=_visible_errors(exc.errors, view))
             return
         except DomainError as exc:
-            await ack(response_action="errors", errors={"name": exc.message[:150]})
+            # Slack shows field errors as plain text: the message is read back from mrkdwn.
+            await ack(response_action="errors", errors={"name": _plain(exc.message)[:150]})
             return
         await ack()
         verb = "created" if meta.location_id is None else "saved"
@@ -371,6 +372,11 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
             await _tell_privately(client, request.actor, meta, text)
 
         await run_safely(reply, request.request_id, follow_up())
+
+
+def _plain(message: str) -> str:
+    """A mrkdwn message as plain text, its escaped user text read back as typed."""
+    return message.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _modal_input(
