@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from domain.actor import Actor
 from domain.errors import NotAllowed, NotFound
 from domain.models import Role, Workspace
 from domain.services.identity import ensure_workspace
@@ -153,8 +154,6 @@ async def test_a_viltbot_admin_in_no_team_is_told_to_create_one_not_to_ask_herse
 
 
 async def test_a_newcomer_is_not_sent_to_a_viltbot_admin_who_is_herself() -> None:
-    from domain.actor import Actor
-
     ada = Actor(workspace_id=WS, user_id=ADA, workspace_admins=(ADA, BOSS))
     assert ada.join_hint == (
         f"You are not in any viltbot team yet. Ask a team admin or a viltbot admin (<@{BOSS}>) "

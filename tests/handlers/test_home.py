@@ -19,7 +19,15 @@ from sandbox.slack.blockkit import check_view
 from tests.e2e.conftest import BEN, BOSS, TRAINING, WS, Stack
 from tests.handlers.locations_data import classroom, status, training, webinar
 from tests.handlers.snapshots import assert_snapshot
-from tests.handlers.support import OPS_TEAM, SALES, SUPPORT, actor, newcomer, team_admin
+from tests.handlers.support import (
+    OPS_TEAM,
+    SALES,
+    SUPPORT,
+    actor,
+    learner,
+    newcomer,
+    team_admin,
+)
 
 PAGE = LocationPage(
     views=[
@@ -180,3 +188,22 @@ async def test_home_shows_the_first_fifteen_locations_and_counts_the_rest(stack:
     rooms = [line for line in shown if line.startswith("*Room")]
     assert rooms == [f"*Room {i:02}* · Classroom" for i in range(15)]
     assert "…and 2 more: `/vilt location list`" in shown
+
+
+def test_a_learner_sees_each_location_without_its_connection() -> None:
+    page = LocationPage(views=[webinar(), classroom()], total=2)
+    shown = texts(home(learner(), page))
+    assert shown[3:6] == [
+        "*Locations*",
+        "*Webinar Room* · GoToWebinar",
+        "*Oslo Room 3* · Classroom",
+    ]
+    assert "bob@example.com" not in json.dumps(home(learner(), page))
+
+
+def test_the_active_team_name_is_shown_as_text() -> None:
+    rnd = SALES.model_copy(update={"name": "R&D <!here>"})
+    who = actor(roles=[(rnd, Role.ADMIN)])
+    assert texts(home(who, EMPTY))[1] == (
+        "Active team: *R&amp;D &lt;!here&gt;* (you are admin) · reports go to <#C0TRAINING>"
+    )

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from domain.models import LocationKind
+from domain.models import LocationKind, Role
 from domain.rules import ConnectionState, LocationForm
 from handlers.location_views import (
     ModalMeta,
@@ -19,6 +19,7 @@ from handlers.location_views import (
     location_modal,
     location_summary,
     problem_modal,
+    sees_connection,
     status_icon,
 )
 from sandbox.slack.blockkit import check_blocks, check_view
@@ -35,7 +36,7 @@ from tests.handlers.locations_data import (
     webinar,
 )
 from tests.handlers.snapshots import assert_snapshot
-from tests.handlers.support import SALES, SUPPORT, team
+from tests.handlers.support import SALES, SUPPORT, actor, team
 
 ADMIN_TEAMS = [SALES, SUPPORT]
 ALL_TEAMS = [OPS, SALES, SUPPORT]
@@ -459,3 +460,34 @@ def test_the_modal_is_valid_for_someone_who_administers_no_team_any_more() -> No
         form=typed_webinar(), admin_teams=[], all_teams=ALL_TEAMS, meta=ModalMeta(location_id=7)
     )
     assert check_view(view) == []
+
+
+def test_without_the_connection_a_summary_says_nothing_of_the_goto_account() -> None:
+    shown = webinar(status=status(LocationKind.GOTOWEBINAR, email="bob@example.com", days=3))
+    text = summary_text(location_summary(shown, with_connection=False))
+    assert text.split("\n") == [
+        "*Webinar Room* · GoToWebinar · active",
+        "Owner: *Sales* · Available to: Sales, Support",
+        "GoTo notifications: on (GoTo emails registrants)",
+        "Max learners: 25",
+        "Information: <https://example.com/webinars|https://example.com/webinars>",
+        "Live product demos #onboarding #sales",
+    ]
+
+
+def test_the_connection_is_shown_to_admins_of_the_owner_team_only() -> None:
+    shown = webinar()  # owned by Sales
+    assert sees_connection(actor(roles=[(SALES, Role.ADMIN)]), shown)
+    for who in (
+        actor(roles=[(SALES, Role.LEARNER)]),
+        actor(roles=[(SALES, Role.INSTRUCTOR)]),
+        actor(roles=[(SUPPORT, Role.ADMIN)]),
+        actor(workspace_admin=True),
+    ):
+        assert not sees_connection(who, shown)
+
+
+def test_a_failed_connection_reason_is_shown_as_text() -> None:
+    failed = webinar(status=status(LocationKind.GOTOWEBINAR, error="bad <!channel> & co"))
+    text = summary_text(location_summary(failed, with_connection=True))
+    assert "Connection: :red_circle: failed: bad &lt;!channel&gt; &amp; co" in text
