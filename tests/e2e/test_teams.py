@@ -83,7 +83,7 @@ async def test_active_team_switches_between_teams(stack: Stack) -> None:
 async def test_bad_input_answers_clearly_and_changes_nothing(stack: Stack) -> None:
     cases = {
         "frobnicate": "I don't know `/vilt frobnicate`",
-        "team": "I don't know `/vilt team`",
+        "team": "*`/vilt team` commands you can use:*\n• `/vilt team new <name> #channel`",
         "team new": "Usage: `/vilt team new <name> #channel`",
         "team new Sales": "Usage: `/vilt team new <name> #channel`",
         "team new Sales #training": "couldn't tell which channel `#training` is",
