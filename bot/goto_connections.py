@@ -9,6 +9,7 @@ from bot.goto.oauth import GoToOAuth
 from bot.goto.ratelimit import RateLimit
 from bot.goto.tokens import TokenSet
 from db.uow import SqlUnitOfWork
+from domain import mrkdwn
 from domain.errors import InvalidInput
 from domain.models import Location
 from domain.ports import SecretSealer
@@ -71,7 +72,8 @@ class GoToConnections:
             or location.access_expires_at is None
         ):
             raise InvalidInput(
-                f"*{location.name}* is not linked to a GoTo account: `/vilt location link {location.name}`."
+                f"{mrkdwn.bold(location.name)} is not linked to a GoTo account: "
+                f"{mrkdwn.code('/vilt location link ' + location.name)}."
             )
         tokens = TokenSet(
             access_token=self._sealer.decrypt(location.access_token_enc),  # type: ignore[arg-type]

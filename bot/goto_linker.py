@@ -32,14 +32,12 @@ class OAuthLinker:
         except goto_errors.InvalidClient as exc:
             raise LinkFailed(
                 "invalid_client",
-                "GoTo did not accept this location's consumer key and secret. Check them with "
-                "`/vilt location edit <name>` and link again. Nothing was changed.",
+                "GoTo did not accept this location's consumer key and secret. Nothing was changed.",
             ) from exc
         except goto_errors.CodeRejected as exc:
             raise LinkFailed(
                 "code_used",
-                "GoTo says this sign-in was already used or has expired. Start again from Slack "
-                "with `/vilt location link <name>`. Nothing was changed.",
+                "GoTo says this sign-in was already used or has expired. Nothing was changed.",
             ) from exc
         except (goto_errors.Unavailable, httpx.TransportError) as exc:
             raise LinkFailed(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from domain import mrkdwn
 from domain.errors import NotAllowed, NotFound
 from domain.models import Role, Team
 
@@ -36,14 +37,26 @@ class Actor:
 
     @property
     def join_hint(self) -> str:
-        """What someone in no team is told: who can add them, and with which command."""
+        """What someone in no team is told: a next step that makes sense for them.
+
+        A viltbot admin creates a team; anyone else asks a team admin or one of the other viltbot
+        admins, named by mention, to add them (their own mention is shown outside the code spans
+        so that it reads as a name and can be typed as one).
+        """
+        if self.is_workspace_admin:
+            return (
+                "You are a viltbot admin and not in any team yet. Create your first team with "
+                "`/vilt team new <name> #channel`: you become its admin, and then add people "
+                "with `/vilt team add @person admin|instructor|learner`."
+            )
+        others = [u for u in self.workspace_admins if u != self.user_id]
         who = "a team admin"
-        if self.workspace_admins:
-            mentions = ", ".join(f"<@{u}>" for u in self.workspace_admins)
-            who += f" or a viltbot admin ({mentions})"
+        if others:
+            who += f" or a viltbot admin ({', '.join(mrkdwn.user(u) for u in others)})"
         return (
-            f"You are not in any viltbot team yet. Ask {who} to add you with "
-            f"`/vilt team add <@{self.user_id}> learner`."
+            f"You are not in any viltbot team yet. Ask {who} to add you: they type "
+            f"`/vilt team add`, mention you ({mrkdwn.user(self.user_id)}) and a role, "
+            "e.g. `learner`."
         )
 
     @property
@@ -66,7 +79,9 @@ class Actor:
             return team
         if not self.teams:
             raise NotFound(self.join_hint)
-        names = ", ".join(sorted(t.name for t in self.teams.values()))
+        names = ", ".join(
+            mrkdwn.escape(t.name) for t in sorted(self.teams.values(), key=lambda t: t.name_key)
+        )
         raise NotFound(f"Choose your active team first: `/vilt team use <name>` (yours: {names}).")
 
     def require_admin_of_active(self) -> Team:
@@ -74,5 +89,5 @@ class Actor:
         team = self.require_active_team()
         assert team.id is not None
         if not self.is_admin_of(team.id):
-            raise NotAllowed(f"Only admins of team *{team.name}* can do that.")
+            raise NotAllowed(f"Only admins of team {mrkdwn.bold(team.name)} can do that.")
         return team

@@ -13,6 +13,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from domain import mrkdwn
 from domain.actor import Actor
 from domain.errors import DomainError
 from handlers.context import Request
@@ -54,6 +55,14 @@ class Subcommand:
     summary: str
     handler: Handler
     allowed: Callable[[Actor], bool] = field(default=lambda actor: True)
+    # What the command does for viltbot's workspace admins, when that differs.
+    admin_summary: str | None = None
+
+    def summary_for(self, actor: Actor) -> str:
+        """The summary that is true for this actor."""
+        if actor.is_workspace_admin and self.admin_summary:
+            return self.admin_summary
+        return self.summary
 
 
 class CommandRouter:
@@ -90,8 +99,8 @@ def help_text(router: CommandRouter, actor: Actor, *, intro: str | None = None) 
     lines = [intro] if intro else []
     lines.append("*viltbot commands you can use:*")
     for command in router.visible_to(actor):
-        lines.append(f"• `{command.usage}` — {command.summary}")
-    if not actor.teams and not actor.is_workspace_admin:
+        lines.append(f"• `{command.usage}` — {command.summary_for(actor)}")
+    if not actor.teams:
         lines.append("\n" + actor.join_hint)
     return "\n".join(lines)
 
@@ -147,12 +156,18 @@ async def run_safely(
 async def _unknown(router: CommandRouter, invocation: Invocation, words: list[str]) -> None:
     actor = invocation.actor
     if words and words[0].lower() != "help":
-        allowed = [c for c in router.group_usage(words[0].lower()) if c.allowed(actor)]
+        group = words[0].lower()
+        allowed = [c for c in router.group_usage(group) if c.allowed(actor)]
         if allowed:
-            usages = "\n".join(f"• `{c.usage}` — {c.summary}" for c in allowed)
-            await invocation.reply(f"I don't know `/vilt {' '.join(words[:2])}`. Try:\n{usages}")
+            usages = "\n".join(f"• `{c.usage}` — {c.summary_for(actor)}" for c in allowed)
+            if len(words) == 1:
+                await invocation.reply(f"*`/vilt {group}` commands you can use:*\n{usages}")
+                return
+            asked = mrkdwn.code("/vilt " + " ".join(words[:2]))
+            await invocation.reply(f"I don't know {asked}. Try:\n{usages}")
             return
-        await invocation.reply(help_text(router, actor, intro=f"I don't know `/vilt {words[0]}`."))
+        asked = mrkdwn.code(f"/vilt {words[0]}")
+        await invocation.reply(help_text(router, actor, intro=f"I don't know {asked}."))
         return
     await invocation.reply(help_text(router, actor))
 

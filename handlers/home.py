@@ -17,11 +17,12 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
+from domain import mrkdwn
 from domain.actor import Actor
 from domain.services import locations
 from domain.services.locations import LocationPage
 from handlers.context import Request
-from handlers.location_views import status_icon
+from handlers.location_views import sees_connection, status_icon
 
 HOME_LOCATIONS = 15
 
@@ -49,18 +50,19 @@ def home_view(actor: Actor, page: LocationPage) -> dict[str, Any]:
         blocks.append(
             SectionBlock(
                 text=MarkdownTextObject(
-                    text=f"Active team: *{team.name}* (you are {role}) · reports go to <#{team.channel_id}>{more}"
+                    text=f"Active team: {mrkdwn.bold(team.name)} (you are {role})"
+                    f" · reports go to {mrkdwn.channel(team.channel_id)}{more}"
                 )
             )
         )
     if page.views:
         blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text="*Locations*"))]
         for view in page.views:
-            line = f"*{view.name}* · {view.kind.label}"
-            if view.kind.is_goto:
-                line += f"\n{status_icon(view.status.state)} {view.status.text}"
+            line = f"{mrkdwn.bold(view.name)} · {view.kind.label}"
             if not view.active:
                 line += " · _inactive_"
+            if view.kind.is_goto and sees_connection(actor, view):
+                line += f"\n{status_icon(view.status.state)} {mrkdwn.escape(view.status.text)}"
             blocks.append(SectionBlock(text=MarkdownTextObject(text=line)))
         if page.total > len(page.views):
             blocks.append(

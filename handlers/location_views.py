@@ -25,6 +25,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from domain import mrkdwn
+from domain.actor import Actor
 from domain.limits import (
     CONSUMER_KEY_MAX,
     CONSUMER_SECRET_MAX,
@@ -48,6 +50,13 @@ VALUE = "value"  # the action_id of every input; block_ids carry the field names
 SAVE_BEFORE_LINK = (
     "Linking requires your location to be saved. If you proceed, your location is saved "
     "using the current settings."
+)
+
+
+NO_ADMIN_TEAM = (
+    ":warning: You are not an admin of any team any more, so this location cannot be saved "
+    "from here and nothing was saved. Ask an admin of the owner team to make the change, or "
+    "to make you an admin again."
 )
 
 
@@ -109,7 +118,14 @@ def location_modal(
     link_url: str | None = None,
     problems: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The create/edit modal; GoTo kinds add key, secret, notifications and linking."""
+    """The create/edit modal; GoTo kinds add key, secret, notifications and linking.
+
+    Someone who administers no team (any more) has no owner to choose: the modal says so
+    instead of offering a form that cannot be saved.
+    """
+    if not admin_teams:
+        title = "Edit location" if meta.location_id is not None else "New location"
+        return problem_modal(title, NO_ADMIN_TEAM)
     kind = LocationKind(form.kind) if form.kind in LocationKind._value2member_map_ else None
     problems = problems or {}
     kinds = [_option(k.label, k.value) for k in LocationKind]
@@ -288,7 +304,9 @@ def _goto_blocks(
         saved.status.text if saved is not None else "not linked (the location is not saved yet)"
     )
     blocks.append(
-        ContextBlock(elements=[MarkdownTextObject(text=f"*Connection status:* {status}")])
+        ContextBlock(
+            elements=[MarkdownTextObject(text=f"*Connection status:* {mrkdwn.escape(status)}")]
+        )
     )
     if link_url:
         blocks.append(
@@ -384,7 +402,10 @@ def link_message(
 ) -> tuple[str, list[dict[str, Any]]]:
     """The private message with the button that opens GoTo's consent page."""
     product = location.kind.label
-    text = f"Link *{location.name}* with your {product} account to register learners on GoTo."
+    text = (
+        f"Link {mrkdwn.bold(location.name)} with your {product} account "
+        "to register learners on GoTo."
+    )
     blocks: list[Block] = []
     if saved_note:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=saved_note)))
@@ -415,14 +436,26 @@ def link_message(
     return text, [b.to_dict() for b in blocks]
 
 
-def location_summary(view: LocationView) -> list[dict[str, Any]]:
-    """Blocks describing one location (for show and list)."""
+def sees_connection(actor: Actor, view: LocationView) -> bool:
+    """Whether the actor is shown a location's GoTo connection (account, status, expiry).
+
+    Only admins of the owner team, who link and renew it, are; learners and instructors are not.
+    """
+    return actor.is_admin_of(view.owner_team_id)
+
+
+def location_summary(view: LocationView, *, with_connection: bool) -> list[dict[str, Any]]:
+    """Blocks describing one location (for show and list); the connection for admins only."""
+    teams = ", ".join(mrkdwn.escape(team) for team in view.teams) or "—"
     lines = [
-        f"*{view.name}* · {view.kind.label} · {'active' if view.active else 'inactive'}",
-        f"Owner: *{view.owner_team}* · Available to: {', '.join(view.teams) or '—'}",
+        f"{mrkdwn.bold(view.name)} · {view.kind.label} · {'active' if view.active else 'inactive'}",
+        f"Owner: {mrkdwn.bold(view.owner_team)} · Available to: {teams}",
     ]
     if view.kind.is_goto:
-        lines.append(f"Connection: {status_icon(view.status.state)} {view.status.text}")
+        if with_connection:
+            lines.append(
+                f"Connection: {status_icon(view.status.state)} {mrkdwn.escape(view.status.text)}"
+            )
         lines.append(
             "GoTo notifications: "
             + (
@@ -434,9 +467,9 @@ def location_summary(view: LocationView) -> list[dict[str, Any]]:
     if view.max_learners:
         lines.append(f"Max learners: {view.max_learners}")
     if view.information_url:
-        lines.append(f"Information: <{view.information_url}|{view.information_url}>")
+        lines.append(f"Information: {mrkdwn.link(view.information_url, view.information_url)}")
     if view.description:
-        lines.append(view.description[:500])
+        lines.append(mrkdwn.escape(view.description[:500]))
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)[:3000]))]
     return [b.to_dict() for b in blocks] + [DividerBlock().to_dict()]
 

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from domain import mrkdwn
 from domain.actor import Actor
 from domain.errors import DomainError, FieldErrors, InvalidInput, NotAllowed
 from domain.rules import ConnectionState, LocationForm
@@ -34,6 +35,7 @@ from handlers.location_views import (
     location_modal,
     location_summary,
     problem_modal,
+    sees_connection,
 )
 from handlers.permissions import members, team_admins
 from handlers.ports import Deps
@@ -103,12 +105,12 @@ async def location_list(inv: Invocation) -> None:
     async with inv.request.deps.uow() as uow:
         page = await locations.list_locations(uow, inv.actor, inv.raw_args, limit=LIST_PAGE)
     if not page.views:
-        suffix = f" matching `{inv.raw_args}`" if inv.raw_args else ""
+        suffix = f" matching {mrkdwn.code(inv.raw_args)}" if inv.raw_args else ""
         await inv.reply(f"No locations{suffix}.")
         return
     blocks: list[dict[str, Any]] = []
     for view in page.views:
-        blocks += location_summary(view)
+        blocks += location_summary(view, with_connection=sees_connection(inv.actor, view))
     more = (
         f"\n…and {page.total - len(page.views)} more; narrow the list with a #tag or text."
         if page.total > len(page.views)
@@ -125,7 +127,12 @@ async def location_show(inv: Invocation) -> None:
         raise InvalidInput(f"Usage: `{SHOW_USAGE}`")
     async with inv.request.deps.uow() as uow:
         view = await locations.visible_location(uow, inv.actor, inv.raw_args)
-    await inv.reply(f"{view.name}: {view.status.text}", blocks=location_summary(view))
+    admin = sees_connection(inv.actor, view)
+    about = view.status.text if admin or not view.kind.is_goto else view.kind.label
+    await inv.reply(
+        f"{mrkdwn.escape(view.name)}: {mrkdwn.escape(about)}",
+        blocks=location_summary(view, with_connection=admin),
+    )
 
 
 async def location_link(inv: Invocation) -> None:
@@ -265,14 +272,19 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
     )
     router.add(
         Subcommand(
-            "location list", LIST_USAGE, "locations your teams can use", location_list, members
+            "location list",
+            LIST_USAGE,
+            "locations your teams can use",
+            location_list,
+            members,
+            admin_summary="the locations of this workspace",
         )
     )
     router.add(
         Subcommand(
             "location show",
             SHOW_USAGE,
-            "one location and its GoTo connection",
+            "one location (with its GoTo connection if you administer its team)",
             location_show,
             members,
         )
@@ -316,9 +328,9 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
         was_new = meta.location_id is None
         meta.location_id = saved.id
         note = (
-            f":floppy_disk: *{saved.name}* was saved with the current settings."
+            f":floppy_disk: {mrkdwn.bold(saved.name)} was saved with the current settings."
             if was_new
-            else f":floppy_disk: Changes to *{saved.name}* were saved."
+            else f":floppy_disk: Changes to {mrkdwn.bold(saved.name)} were saved."
         )
         url = await _send_link(request.deps, client, request.actor, saved, meta, note)
         meta.notices = [note + " Now click the button below to open GoTo."]
@@ -342,22 +354,29 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
             await ack(response_action="errors", errors=_visible_errors(exc.errors, view))
             return
         except DomainError as exc:
-            await ack(response_action="errors", errors={"name": exc.message[:150]})
+            # Slack shows field errors as plain text: the message is read back from mrkdwn.
+            await ack(response_action="errors", errors={"name": _plain(exc.message)[:150]})
             return
         await ack()
         verb = "created" if meta.location_id is None else "saved"
 
         async def follow_up() -> None:
-            note = f":white_check_mark: Location *{saved.name}* {verb}."
+            note = f":white_check_mark: Location {mrkdwn.bold(saved.name)} {verb}."
             if saved.kind.is_goto and saved.status.state is not ConnectionState.CONNECTED:
                 await _send_link(request.deps, client, request.actor, saved, meta, note)
             else:
-                await _tell_privately(client, request.actor, meta, note, location_summary(saved))
+                summary = location_summary(saved, with_connection=True)
+                await _tell_privately(client, request.actor, meta, note, summary)
 
         async def reply(text: str) -> None:
             await _tell_privately(client, request.actor, meta, text)
 
         await run_safely(reply, request.request_id, follow_up())
+
+
+def _plain(message: str) -> str:
+    """A mrkdwn message as plain text, its escaped user text read back as typed."""
+    return message.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _modal_input(

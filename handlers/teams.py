@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain import mrkdwn
 from domain.errors import InvalidInput
 from domain.models import Role
 from domain.services import teams
@@ -28,8 +29,9 @@ async def team_new(inv: Invocation) -> None:
         )
         await uow.commit()
     await inv.reply(
-        f":white_check_mark: Team *{team.name}* created; reports go to <#{team.channel_id}>. "
-        f"You are its admin and it is now your active team. Add people with `{ADD_USAGE}`."
+        f":white_check_mark: Team {mrkdwn.bold(team.name)} created; reports go to "
+        f"{mrkdwn.channel(team.channel_id)}. You are its admin and it is now your active team. "
+        f"Add people with `{ADD_USAGE}`."
     )
 
 
@@ -38,15 +40,18 @@ async def team_list(inv: Invocation) -> None:
     async with inv.request.deps.uow() as uow:
         summaries = await teams.list_teams(uow, inv.actor)
     if not summaries:
-        hint = f" Create one with `{NEW_USAGE}`." if inv.actor.may_create_teams else ""
-        await inv.reply("There are no teams you belong to yet." + hint)
+        if inv.actor.may_create_teams:
+            await inv.reply(f"There are no teams here yet. Create one with `{NEW_USAGE}`.")
+        else:
+            await inv.reply("There are no teams you belong to yet.")
         return
     lines = ["*Teams*"]
     for s in summaries:
         role = f"you: {s.your_role.value}" if s.your_role else "you: not a member"
         active = " · :large_green_circle: active" if s.active else ""
         lines.append(
-            f"• *{s.name}* — <#{s.channel_id}> · {s.members} member{'s' if s.members != 1 else ''}"
+            f"• {mrkdwn.bold(s.name)} — {mrkdwn.channel(s.channel_id)}"
+            f" · {s.members} member{'s' if s.members != 1 else ''}"
             f" ({s.admins} admin{'s' if s.admins != 1 else ''}) · {role}{active}"
         )
     await inv.reply("\n".join(lines))
@@ -61,7 +66,8 @@ async def team_use(inv: Invocation) -> None:
         await uow.commit()
     role = inv.actor.roles.get(team.id or -1)
     await inv.reply(
-        f"Your active team is now *{team.name}* (you are {role.value if role else 'a member'})."
+        f"Your active team is now {mrkdwn.bold(team.name)} "
+        f"(you are {role.value if role else 'a member'})."
     )
 
 
@@ -74,7 +80,8 @@ async def team_add(inv: Invocation) -> None:
         role = Role(inv.args[1].lower())
     except ValueError:
         raise InvalidInput(
-            f"`{inv.args[1]}` is not a role; use admin, instructor or learner. Usage: `{ADD_USAGE}`"
+            f"{mrkdwn.code(inv.args[1])} is not a role; use admin, instructor or learner. "
+            f"Usage: `{ADD_USAGE}`"
         ) from None
     deps = inv.request.deps
     async with deps.uow() as uow:
@@ -83,9 +90,15 @@ async def team_add(inv: Invocation) -> None:
         )
         await uow.commit()
     if added:
-        await inv.reply(f":white_check_mark: <@{user_id}> added to *{team.name}* as {role.value}.")
+        await inv.reply(
+            f":white_check_mark: {mrkdwn.user(user_id)} added to {mrkdwn.bold(team.name)} "
+            f"as {role.value}."
+        )
     else:
-        await inv.reply(f":white_check_mark: <@{user_id}> is now {role.value} in *{team.name}*.")
+        await inv.reply(
+            f":white_check_mark: {mrkdwn.user(user_id)} is now {role.value} "
+            f"in {mrkdwn.bold(team.name)}."
+        )
 
 
 async def team_remove(inv: Invocation) -> None:
@@ -96,7 +109,9 @@ async def team_remove(inv: Invocation) -> None:
     async with inv.request.deps.uow() as uow:
         team = await teams.remove_member(uow, inv.actor, user_id=user_id)
         await uow.commit()
-    await inv.reply(f":white_check_mark: <@{user_id}> is no longer in *{team.name}*.")
+    await inv.reply(
+        f":white_check_mark: {mrkdwn.user(user_id)} is no longer in {mrkdwn.bold(team.name)}."
+    )
 
 
 def register(router: CommandRouter) -> None:
@@ -107,7 +122,14 @@ def register(router: CommandRouter) -> None:
         )
     )
     router.add(
-        Subcommand("team list", "/vilt team list", "the teams you are in", team_list, members)
+        Subcommand(
+            "team list",
+            "/vilt team list",
+            "the teams you are in",
+            team_list,
+            members,
+            admin_summary="every team in this workspace",
+        )
     )
     router.add(Subcommand("team use", USE_USAGE, "switch your active team", team_use, members))
     router.add(

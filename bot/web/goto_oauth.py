@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from bot.web.pages import page
 from bot.web.slack_updates import LinkAnnouncer
+from domain import mrkdwn
 from domain.errors import LinkFailed
 from domain.services import linking
 from domain.types import utcnow
@@ -82,8 +83,9 @@ def goto_oauth_routes(
         return page(
             title="Location has been linked correctly",
             message=(
-                f"*{location.name}* is now linked to the GoTo account "
-                f"{location.goto_email or location.goto_organizer_key}. The connection stays active "
+                f"{mrkdwn.bold(location.name)} is now linked to the GoTo account "
+                f"{mrkdwn.escape(location.goto_email or location.goto_organizer_key or '')}. "
+                "The connection stays active "
                 f"for about 30 days (until {location.connection_expires_at:%Y-%m-%d})."
             ),
             ok=True,

@@ -15,8 +15,12 @@ _CODE = re.compile(r"`([^`\n]+)`")
 
 
 def slack_text(text: str) -> Markup:
-    """Show Slack's *bold* and `code` marks as HTML, escaping everything else."""
-    html = str(escape(text))
+    """Show Slack's *bold* and `code` marks as HTML, escaping everything else.
+
+    The text is mrkdwn, so the entities that keep user text inert in Slack are read back first.
+    """
+    plain = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    html = str(escape(plain))
     html = _BOLD.sub(r"<strong>\1</strong>", html)
     html = _CODE.sub(r"<code>\1</code>", html)
     return Markup(html)

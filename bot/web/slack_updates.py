@@ -6,6 +6,7 @@ import httpx
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
 from bot.slack.clients import SlackClients
+from domain import mrkdwn
 from domain.models import LocationKind
 from domain.services.linking import LinkResult
 
@@ -21,8 +22,9 @@ class LinkAnnouncer:
         location, request = result.location, result.request
         kind = LocationKind(location.kind)
         text = (
-            f":white_check_mark: *{location.name}* is linked to the {kind.label} account "
-            f"{location.goto_email or location.goto_organizer_key}; connected until "
+            f":white_check_mark: {mrkdwn.bold(location.name)} is linked to the {kind.label} "
+            f"account {mrkdwn.escape(location.goto_email or location.goto_organizer_key or '')}; "
+            "connected until "
             f"{location.connection_expires_at:%Y-%m-%d}."
         )
         blocks = [SectionBlock(text=MarkdownTextObject(text=text)).to_dict()]

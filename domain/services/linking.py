@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import col, select, update
 
+from domain import mrkdwn
 from domain.actor import Actor
 from domain.errors import InvalidInput, LinkFailed
 from domain.models import LinkRequest, Location, Team
@@ -28,11 +29,13 @@ async def start_link(uow: UnitOfWork, actor: Actor, location_id: int, *, now: da
     """Create a single-use state for linking; only admins of the owner team may link."""
     location = await editable_location(uow, actor, location_id)
     if not location.kind.is_goto:
-        raise InvalidInput(f"*{location.name}* is a classroom; only GoTo locations are linked.")
+        raise InvalidInput(
+            f"{mrkdwn.bold(location.name)} is a classroom; only GoTo locations are linked."
+        )
     if not location.consumer_key or not location.consumer_secret_enc:
         raise InvalidInput(
-            f"*{location.name}* needs its consumer key and secret before linking: "
-            f"`/vilt location edit {location.name}`."
+            f"{mrkdwn.bold(location.name)} needs its consumer key and secret before linking: "
+            f"{mrkdwn.code('/vilt location edit ' + location.name)}."
         )
     state = secrets.token_urlsafe(32)
     uow.session.add(
@@ -128,10 +131,12 @@ async def complete_link(
         if error == "access_denied":
             raise LinkFailed(
                 "denied",
-                f"You did not allow viltbot to use your GoTo account, so *{location.name}* is not linked.",
+                "You did not allow viltbot to use your GoTo account, so "
+                f"{mrkdwn.bold(location.name)} is not linked.",
             )
         raise LinkFailed(
-            "goto_error", f"GoTo refused the link ({error[:60]}). Nothing was changed."
+            "goto_error",
+            f"GoTo refused the link ({mrkdwn.escape(error[:60])}). Nothing was changed.",
         )
     if not code:
         raise LinkFailed("state_invalid", _STATE_INVALID)
@@ -144,12 +149,15 @@ async def complete_link(
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise LinkFailed("state_used", "This link was already used.")
     assert location.consumer_key and location.consumer_secret_enc
-    account = await linker.exchange_code(
-        consumer_key=location.consumer_key,
-        consumer_secret=sealer.decrypt(location.consumer_secret_enc),
-        code=code,
-        redirect_uri=redirect_uri,
-    )
+    try:
+        account = await linker.exchange_code(
+            consumer_key=location.consumer_key,
+            consumer_secret=sealer.decrypt(location.consumer_secret_enc),
+            code=code,
+            redirect_uri=redirect_uri,
+        )
+    except LinkFailed as exc:
+        raise with_next_step(exc, location.name) from exc
     other = (
         await uow.session.execute(
             select(Location).where(
@@ -162,8 +170,9 @@ async def complete_link(
     if other is not None:
         raise LinkFailed(
             "account_taken",
-            f"The GoTo account {account.email or account.organizer_key} is already linked to location "
-            f"*{other.name}*. Each GoTo account links to one location; sign in with "
+            f"The GoTo account {mrkdwn.escape(account.email or account.organizer_key)} is already "
+            f"linked to location {mrkdwn.bold(other.name)}. Each GoTo account links to one "
+            "location; sign in with "
             "another GoTo account. Nothing was changed.",
         )
     location.goto_organizer_key = account.organizer_key
@@ -187,14 +196,31 @@ async def complete_link(
             kind="location_linked",
             channel=team.channel_id,
             text=(
-                f":link: <@{request.user_id}> linked location *{location.name}* to the "
-                f"{kind.label} account {account.email or account.organizer_key}. The connection "
+                f":link: {mrkdwn.user(request.user_id)} linked location "
+                f"{mrkdwn.bold(location.name)} to the {kind.label} account "
+                f"{mrkdwn.escape(account.email or account.organizer_key)}. The connection "
                 f"lasts until {account.connection_expires_at:%Y-%m-%d}; I will warn this channel "
                 "before it lapses."
             ),
             dedupe_key=f"location_linked:{location.id}:{request.id}",
         )
     return LinkResult(location=location, request=request)
+
+
+# What to do after a failure GoTo reported, by reason: the sentence and the command to type.
+_NEXT_STEPS = {
+    "invalid_client": ("Check them with {command} and link again.", "/vilt location edit"),
+    "code_used": ("Start again from Slack with {command}.", "/vilt location link"),
+}
+
+
+def with_next_step(failure: LinkFailed, location_name: str) -> LinkFailed:
+    """A failure GoTo reported, with what to do next for this location, named."""
+    if failure.reason not in _NEXT_STEPS:
+        return failure
+    sentence, command = _NEXT_STEPS[failure.reason]
+    step = sentence.format(command=mrkdwn.code(f"{command} {location_name}"))
+    return LinkFailed(failure.reason, f"{failure.message} {step}")
 
 
 async def _location_of(uow: UnitOfWork, request: LinkRequest) -> Location:

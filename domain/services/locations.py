@@ -10,10 +10,11 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col, delete, select
 
+from domain import mrkdwn
 from domain.actor import Actor
 from domain.errors import Conflict, FieldErrors, InvalidInput, NotAllowed, NotFound
 from domain.models import Location, LocationKind, LocationTeam, Team
-from domain.names import name_key
+from domain.names import clean_name, name_key
 from domain.ports import SecretSealer, UnitOfWork
 from domain.rules import (
     CleanLocation,
@@ -141,8 +142,8 @@ async def editable_location(uow: UnitOfWork, actor: Actor, location_id: int) -> 
     if not actor.is_admin_of(location.owner_team_id):
         owner = await uow.session.get(Team, location.owner_team_id)
         raise NotAllowed(
-            f"Only admins of team *{owner.name if owner else 'unknown'}*, which owns "
-            f"*{location.name}*, can change it."
+            f"Only admins of team {mrkdwn.bold(owner.name if owner else 'unknown')}, which owns "
+            f"{mrkdwn.bold(location.name)}, can change it."
         )
     return location
 
@@ -164,7 +165,10 @@ async def find_location(uow: UnitOfWork, actor: Actor, name: str) -> Location:
         .all()
     )
     if not rows:
-        raise NotFound(f"There is no location called *{name}*. `/vilt location list` shows them.")
+        raise NotFound(
+            f"There is no location called {mrkdwn.bold(clean_name(name))}. "
+            "`/vilt location list` shows them."
+        )
     if len(rows) == 1:
         return rows[0]
     for location in rows:
@@ -174,8 +178,8 @@ async def find_location(uow: UnitOfWork, actor: Actor, name: str) -> Location:
     if len(mine) == 1:
         return mine[0]
     raise Conflict(
-        f"Several teams have a location called *{name}*; switch to the owner team with "
-        "`/vilt team use <team>` first."
+        f"Several teams have a location called {mrkdwn.bold(clean_name(name))}; switch to the "
+        "owner team with `/vilt team use <team>` first."
     )
 
 
@@ -245,7 +249,9 @@ async def visible_location(uow: UnitOfWork, actor: Actor, name: str) -> Location
         is not None
     )
     if not seen:
-        raise NotFound(f"There is no location called *{name}* available to your teams.")
+        raise NotFound(
+            f"There is no location called {mrkdwn.bold(clean_name(name))} available to your teams."
+        )
     return await describe(uow, location)
 
 
@@ -319,16 +325,21 @@ def _view(location: Location, owner: Team | None, teams: list[Team], now: dateti
 
 def _visible(actor: Actor) -> ColumnElement[bool] | None:
     """Which locations the actor sees: all of the workspace for its admins, else those their
-    teams own or may use; None when they see none."""
+    teams own or may use; None when they see none. Inactive locations are hidden from everyone
+    but the admins of their owner team."""
     in_workspace = col(Location.workspace_id) == actor.workspace_id
+    shown = or_(
+        col(Location.active), col(Location.owner_team_id).in_(sorted(admin_team_ids(actor)))
+    )
     if actor.is_workspace_admin:
-        return in_workspace
+        return and_(in_workspace, shown)
     team_ids = list(actor.teams)
     if not team_ids:
         return None
     available = select(LocationTeam.location_id).where(col(LocationTeam.team_id).in_(team_ids))
     return and_(
         in_workspace,
+        shown,
         or_(col(Location.owner_team_id).in_(team_ids), col(Location.id).in_(available)),
     )
 

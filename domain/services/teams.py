@@ -8,6 +8,7 @@ from uuid import uuid4
 from sqlalchemy import func
 from sqlmodel import select
 
+from domain import mrkdwn
 from domain.actor import Actor
 from domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from domain.limits import TEAM_NAME_MAX
@@ -52,7 +53,10 @@ async def find_team(uow: UnitOfWork, workspace_id: str, name: str) -> Team:
         )
     ).scalar_one_or_none()
     if team is None:
-        raise NotFound(f"There is no team called *{name}* here. `/vilt team list` shows the teams.")
+        raise NotFound(
+            f"There is no team called {mrkdwn.bold(clean_name(name))} here. "
+            "`/vilt team list` shows the teams."
+        )
     return team
 
 
@@ -72,7 +76,7 @@ async def create_team(
         )
     ).first()
     if clash is not None:
-        raise Conflict(f"A team called *{name}* already exists. Pick another name.")
+        raise Conflict(f"A team called {mrkdwn.bold(name)} already exists. Pick another name.")
     channel_name = await slack.check_postable(actor.workspace_id, channel_id)
     team = Team(
         workspace_id=actor.workspace_id,
@@ -100,8 +104,8 @@ async def create_team(
         kind="team_created",
         channel=channel_id,
         text=(
-            f"This channel (#{channel_name}) now receives viltbot reports and warnings "
-            f"for team *{name}*, created by <@{actor.user_id}>."
+            f"This channel (#{mrkdwn.escape(channel_name)}) now receives viltbot reports and "
+            f"warnings for team {mrkdwn.bold(name)}, created by {mrkdwn.user(actor.user_id)}."
         ),
         dedupe_key=f"team_created:{actor.workspace_id}:{team.id}",
     )
@@ -149,7 +153,8 @@ async def use_team(uow: UnitOfWork, actor: Actor, name: str) -> Team:
     assert team.id is not None
     if team.id not in actor.roles:
         raise NotAllowed(
-            f"You are not a member of team *{team.name}*. Ask one of its admins to add you."
+            f"You are not a member of team {mrkdwn.bold(team.name)}. "
+            "Ask one of its admins to add you."
         )
     await _set_active(uow, actor, team.id)
     actor.active_team_id = team.id
@@ -164,9 +169,9 @@ async def add_member(
     assert team.id is not None
     user = await slack.user(actor.workspace_id, user_id)
     if user is None or user.deleted:
-        raise NotFound(f"I can't find <@{user_id}> in this workspace.")
+        raise NotFound(f"I can't find {mrkdwn.user(user_id)} in this workspace.")
     if user.is_bot:
-        raise InvalidInput(f"<@{user_id}> is a bot; only people can be team members.")
+        raise InvalidInput(f"{mrkdwn.user(user_id)} is a bot; only people can be team members.")
     membership = await _membership(uow, team.id, user_id)
     added = membership is None
     if membership is None:
@@ -180,10 +185,13 @@ async def add_member(
         uow.session.add(membership)
     else:
         if membership.role == role:
-            raise Conflict(f"<@{user_id}> is already a {role.value} of team *{team.name}*.")
+            raise Conflict(
+                f"{mrkdwn.user(user_id)} is already a {role.value} of team {mrkdwn.bold(team.name)}."
+            )
         if membership.role == Role.ADMIN and await _admin_count(uow, team.id) == 1:
             raise Conflict(
-                f"<@{user_id}> is the last admin of *{team.name}*; add another admin first."
+                f"{mrkdwn.user(user_id)} is the last admin of {mrkdwn.bold(team.name)}; "
+                "add another admin first."
             )
         membership.role = role
     await uow.session.flush()
@@ -193,7 +201,8 @@ async def add_member(
         workspace_id=actor.workspace_id,
         kind="member_added" if added else "member_role_changed",
         channel=user_id,
-        text=f"<@{actor.user_id}> {verb} viltbot team *{team.name}* as {role.value}. "
+        text=f"{mrkdwn.user(actor.user_id)} {verb} viltbot team {mrkdwn.bold(team.name)} "
+        f"as {role.value}. "
         "Type `/vilt help` to see what you can do.",
         # Each add or role change is its own event; the key only guards against double delivery.
         dedupe_key=f"membership:{team.id}:{user_id}:{role.value}:{uuid4().hex}",
@@ -207,9 +216,12 @@ async def remove_member(uow: UnitOfWork, actor: Actor, *, user_id: str) -> Team:
     assert team.id is not None
     membership = await _membership(uow, team.id, user_id)
     if membership is None:
-        raise NotFound(f"<@{user_id}> is not a member of team *{team.name}*.")
+        raise NotFound(f"{mrkdwn.user(user_id)} is not a member of team {mrkdwn.bold(team.name)}.")
     if membership.role == Role.ADMIN and await _admin_count(uow, team.id) == 1:
-        raise Conflict(f"<@{user_id}> is the last admin of *{team.name}*; add another admin first.")
+        raise Conflict(
+            f"{mrkdwn.user(user_id)} is the last admin of {mrkdwn.bold(team.name)}; "
+            "add another admin first."
+        )
     await uow.session.delete(membership)
     prefs = (
         await uow.session.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from domain.actor import Actor
 from domain.errors import NotAllowed, NotFound
 from domain.models import Role, Workspace
 from domain.services.identity import ensure_workspace, resolve_actor
@@ -156,7 +157,7 @@ async def test_someone_in_no_team_is_told_who_can_add_them(world: World) -> None
         actor.require_admin_of_active()
     assert caught.value.message == (
         f"You are not in any viltbot team yet. Ask a team admin or a viltbot admin (<@{BOSS}>) "
-        f"to add you with `/vilt team add <@{LEO}> learner`."
+        f"to add you: they type `/vilt team add`, mention you (<@{LEO}>) and a role, e.g. `learner`."
     )
 
 
@@ -166,3 +167,36 @@ async def test_a_learner_is_not_an_admin_of_their_active_team(world: World) -> N
     with pytest.raises(NotAllowed) as caught:
         actor.require_admin_of_active()
     assert caught.value.message == "Only admins of team *Alpha* can do that."
+
+
+async def test_a_viltbot_admin_in_no_team_is_told_to_create_one_not_to_ask_herself(
+    world: World,
+) -> None:
+    actor = await world.actor(BOSS)
+    with pytest.raises(NotFound) as caught:
+        actor.require_admin_of_active()
+    assert caught.value.message == (
+        "You are a viltbot admin and not in any team yet. Create your first team with "
+        "`/vilt team new <name> #channel`: you become its admin, and then add people with "
+        "`/vilt team add @person admin|instructor|learner`."
+    )
+    assert f"<@{BOSS}>" not in caught.value.message
+
+
+async def test_a_newcomer_is_not_sent_to_a_viltbot_admin_who_is_herself() -> None:
+    ada = Actor(workspace_id=WS, user_id=ADA, workspace_admins=(ADA, BOSS))
+    assert ada.join_hint == (
+        f"You are not in any viltbot team yet. Ask a team admin or a viltbot admin (<@{BOSS}>) "
+        f"to add you: they type `/vilt team add`, mention you (<@{ADA}>) and a role, e.g. `learner`."
+    )
+
+
+async def test_team_names_in_the_choose_a_team_answer_are_escaped(world: World) -> None:
+    await world.make_team("R&D <EU>", learners=[LEO])
+    await world.make_team("Sales", learners=[LEO])
+    actor = await world.actor(LEO)
+    with pytest.raises(NotFound) as caught:
+        actor.require_active_team()
+    assert caught.value.message == (
+        "Choose your active team first: `/vilt team use <name>` (yours: R&amp;D &lt;EU&gt;, Sales)."
+    )

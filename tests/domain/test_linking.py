@@ -491,3 +491,45 @@ async def test_two_callbacks_racing_for_one_state_link_once(world: World) -> Non
     )
     assert len(world.linker.exchanges) == 1
     assert len(await world.rows(Notice)) == 1
+
+
+# --- what people are told -------------------------------------------------------------------
+
+
+async def test_a_code_goto_rejects_says_which_location_to_link_again(world: World) -> None:
+    alpha = await world.make_team("Alpha", admins=[ADA])
+    room = await world.make_location(ADA, alpha, "R&D <Lab>")
+    state = await world.start_link(room, by=ADA)
+    refused = await failed_completion(world, state, code="a-code-goto-does-not-know")
+    assert refused.message == (
+        "GoTo says this sign-in was already used or has expired. Nothing was changed. "
+        "Start again from Slack with `/vilt location link R&amp;D &lt;Lab&gt;`."
+    )
+
+
+def test_a_failure_without_a_next_step_is_kept_as_it_is() -> None:
+    failure = LinkFailed("unreachable", "GoTo could not be reached just now.")
+    assert linking.with_next_step(failure, "Webinar Room") is failure
+    refused = linking.with_next_step(
+        LinkFailed("invalid_client", "GoTo did not accept this location's key."), "Oslo `3`"
+    )
+    assert (refused.reason, refused.message) == (
+        "invalid_client",
+        "GoTo did not accept this location's key. "
+        "Check them with `/vilt location edit Oslo 3` and link again.",
+    )
+
+
+async def test_a_hostile_location_name_in_the_linked_notice_is_text(world: World) -> None:
+    alpha = await world.make_team("Alpha", admins=[ADA])
+    room = await world.make_location(
+        ADA, alpha, "<!channel> Room <http://evil.example|re-auth> <@U0BOSS0001>"
+    )
+    world.linker.add_account(CODE, organizer_key="ORG-7", email="a<b>@acme.test", now=NOW)
+    await complete(world, await world.start_link(room, by=ADA))
+    (notice,) = await world.rows(Notice)
+    assert notice.text.startswith(
+        f":link: <@{ADA}> linked location *&lt;!channel&gt; Room "
+        "&lt;http://evil.example|re-auth&gt; &lt;@U0BOSS0001&gt;* to the GoToWebinar account "
+        "a&lt;b&gt;@acme.test. "
+    )

@@ -413,3 +413,38 @@ async def test_a_shared_name_is_a_conflict_for_someone_in_neither_team(world: Wo
     async with world.uow() as uow:
         with pytest.raises(Conflict, match=r"Several teams have a location called \*Studio\*"):
             await locations.find_location(uow, actor, "Studio")
+
+
+async def test_an_inactive_location_is_seen_only_by_admins_of_its_owner_team(
+    world: World,
+) -> None:
+    alpha = await world.make_team("Alpha", admins=[ADA], learners=[LEO])
+    beta = await world.make_team("Beta", admins=[BEN])
+    await world.make_location(ADA, alpha, "Open Room", available_to=[alpha, beta])
+    await world.make_location(ADA, alpha, "Closed Room", available_to=[alpha, beta], active=False)
+
+    assert await names_found(world, ADA) == ["Closed Room", "Open Room"]
+    assert await names_found(world, LEO) == ["Open Room"]
+    assert await names_found(world, BEN) == ["Open Room"]  # an admin, but not of the owner
+    assert await names_found(world, BOSS) == ["Open Room"]  # a viltbot admin in no team
+    for user in (LEO, BEN, BOSS):
+        actor = await world.actor(user)
+        async with world.uow() as uow:
+            with pytest.raises(NotFound) as caught:
+                await locations.visible_location(uow, actor, "closed room")
+        assert caught.value.message == (
+            "There is no location called *closed room* available to your teams."
+        )
+    async with world.uow() as uow:
+        shown = await locations.visible_location(uow, await world.actor(ADA), "closed room")
+    assert (shown.name, shown.active) == ("Closed Room", False)
+
+
+async def test_names_in_look_up_errors_are_shown_clean_and_escaped(world: World) -> None:
+    actor = await world.actor(BOSS)
+    async with world.uow() as uow:
+        with pytest.raises(NotFound) as caught:
+            await locations.find_location(uow, actor, "R&D\u200b <!here>\u202e")
+    assert caught.value.message == (
+        "There is no location called *R&amp;D &lt;!here&gt;*. `/vilt location list` shows them."
+    )

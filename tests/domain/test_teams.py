@@ -344,7 +344,7 @@ async def test_someone_in_no_team_is_told_who_can_add_them(world: World) -> None
             )
     assert caught.value.message == (
         f"You are not in any viltbot team yet. Ask a team admin or a viltbot admin (<@{BOSS}>) "
-        f"to add you with `/vilt team add <@{NEW}> learner`."
+        f"to add you: they type `/vilt team add`, mention you (<@{NEW}>) and a role, e.g. `learner`."
     )
 
 
@@ -452,3 +452,30 @@ async def test_removing_someone_who_is_not_a_member_says_so(world: World) -> Non
         with pytest.raises(NotFound) as caught:
             await teams.remove_member(uow, actor, user_id=NEW)
     assert caught.value.message == f"<@{NEW}> is not a member of team *Alpha*."
+
+
+async def test_team_names_in_notices_and_answers_are_text(world: World) -> None:
+    actor = await world.actor(BOSS)
+    world.directory.channels["C0REPORTS1"] = "reports"
+    async with world.uow() as uow:
+        await teams.create_team(
+            uow, actor, name="Eng <!channel> & co", channel_id="C0REPORTS1", slack=world.directory
+        )
+        await uow.commit()
+    (notice,) = await world.rows(Notice)
+    assert notice.text == (
+        "This channel (#reports) now receives viltbot reports and warnings for team "
+        f"*Eng &lt;!channel&gt; &amp; co*, created by <@{BOSS}>."
+    )
+    async with world.uow() as uow:
+        with pytest.raises(Conflict) as caught:
+            await teams.create_team(
+                uow,
+                await world.actor(BOSS),
+                name="eng <!CHANNEL> & CO\u200b",
+                channel_id="C0REPORTS1",
+                slack=world.directory,
+            )
+    assert caught.value.message == (
+        "A team called *eng &lt;!CHANNEL&gt; &amp; CO* already exists. Pick another name."
+    )

@@ -152,7 +152,7 @@ async def test_app_home_opened_event_publishes_the_home_tab(socket_stack: Socket
     (publish,) = await socket_stack.standin.wait_for("views.publish", timeout=WAIT)
     assert publish.token == TOKEN and publish.args["user_id"] == BOSS
     assert publish.args["view"]["type"] == "home"
-    assert "You are not in any viltbot team yet" in json.dumps(publish.args["view"])
+    assert "You are a viltbot admin and not in any team yet" in json.dumps(publish.args["view"])
 
 
 async def test_the_bot_reconnects_when_slack_refreshes_the_socket(

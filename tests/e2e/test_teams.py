@@ -27,8 +27,8 @@ async def test_help_lists_only_what_the_caller_may_use(stack: Stack) -> None:
     assert "• `/vilt help`" in newcomer
     assert "• `/vilt team new" not in newcomer and "• `/vilt team add" not in newcomer
     assert (
-        f"Ask a team admin or a viltbot admin (<@{BOSS}>) to add you with "
-        f"`/vilt team add <@{BEN}> learner`."
+        f"Ask a team admin or a viltbot admin (<@{BOSS}>) to add you: they type "
+        f"`/vilt team add`, mention you (<@{BEN}>) and a role, e.g. `learner`."
     ) in newcomer
 
 
@@ -83,7 +83,7 @@ async def test_active_team_switches_between_teams(stack: Stack) -> None:
 async def test_bad_input_answers_clearly_and_changes_nothing(stack: Stack) -> None:
     cases = {
         "frobnicate": "I don't know `/vilt frobnicate`",
-        "team": "I don't know `/vilt team`",
+        "team": "*`/vilt team` commands you can use:*\n• `/vilt team new <name> #channel`",
         "team new": "Usage: `/vilt team new <name> #channel`",
         "team new Sales": "Usage: `/vilt team new <name> #channel`",
         "team new Sales #training": "couldn't tell which channel `#training` is",

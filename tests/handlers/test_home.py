@@ -19,7 +19,15 @@ from sandbox.slack.blockkit import check_view
 from tests.e2e.conftest import BEN, BOSS, TRAINING, WS, Stack
 from tests.handlers.locations_data import classroom, status, training, webinar
 from tests.handlers.snapshots import assert_snapshot
-from tests.handlers.support import OPS_TEAM, SALES, SUPPORT, actor, newcomer, team_admin
+from tests.handlers.support import (
+    OPS_TEAM,
+    SALES,
+    SUPPORT,
+    actor,
+    learner,
+    newcomer,
+    team_admin,
+)
 
 PAGE = LocationPage(
     views=[
@@ -115,22 +123,13 @@ def test_a_role_missing_from_the_active_team_reads_as_member() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an inactive GoTo location gets '· _inactive_' after its connection status, as if "
-    "it were part of it; a classroom gets it on its name line",
-)
 def test_inactive_is_said_on_the_name_line_for_every_kind() -> None:
     page = LocationPage(views=[training(active=False)], total=1)
-    assert texts(home(team_admin(), page))[3] == (
+    assert texts(home(team_admin(), page))[4] == (
         "*Training Lab* · GoToTraining · _inactive_\n:white_circle: not linked"
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="location names typed in the modal reach the Home tab's mrkdwn unescaped",
-)
 def test_location_names_are_escaped_on_home() -> None:
     page = LocationPage(views=[classroom(name="R&D <!channel> Lab")], total=1)
     shown = json.dumps(home(team_admin(), page))
@@ -189,3 +188,22 @@ async def test_home_shows_the_first_fifteen_locations_and_counts_the_rest(stack:
     rooms = [line for line in shown if line.startswith("*Room")]
     assert rooms == [f"*Room {i:02}* · Classroom" for i in range(15)]
     assert "…and 2 more: `/vilt location list`" in shown
+
+
+def test_a_learner_sees_each_location_without_its_connection() -> None:
+    page = LocationPage(views=[webinar(), classroom()], total=2)
+    shown = texts(home(learner(), page))
+    assert shown[3:6] == [
+        "*Locations*",
+        "*Webinar Room* · GoToWebinar",
+        "*Oslo Room 3* · Classroom",
+    ]
+    assert "bob@example.com" not in json.dumps(home(learner(), page))
+
+
+def test_the_active_team_name_is_shown_as_text() -> None:
+    rnd = SALES.model_copy(update={"name": "R&D <!here>"})
+    who = actor(roles=[(rnd, Role.ADMIN)])
+    assert texts(home(who, EMPTY))[1] == (
+        "Active team: *R&amp;D &lt;!here&gt;* (you are admin) · reports go to <#C0TRAINING>"
+    )

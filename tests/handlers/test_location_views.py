@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from domain.models import LocationKind
+from domain.models import LocationKind, Role
 from domain.rules import ConnectionState, LocationForm
 from handlers.location_views import (
     ModalMeta,
@@ -19,6 +19,7 @@ from handlers.location_views import (
     location_modal,
     location_summary,
     problem_modal,
+    sees_connection,
     status_icon,
 )
 from sandbox.slack.blockkit import check_blocks, check_view
@@ -35,7 +36,7 @@ from tests.handlers.locations_data import (
     webinar,
 )
 from tests.handlers.snapshots import assert_snapshot
-from tests.handlers.support import SALES, SUPPORT, team
+from tests.handlers.support import SALES, SUPPORT, actor, team
 
 ADMIN_TEAMS = [SALES, SUPPORT]
 ALL_TEAMS = [OPS, SALES, SUPPORT]
@@ -380,14 +381,19 @@ SUMMARIES = {
 
 @pytest.mark.parametrize("name", list(SUMMARIES))
 def test_a_location_is_summarised_in_one_section(name: str) -> None:
-    assert_snapshot(f"summary-{name}", summary_text(location_summary(SUMMARIES[name])).split("\n"))
+    assert_snapshot(
+        f"summary-{name}",
+        summary_text(location_summary(SUMMARIES[name], with_connection=True)).split("\n"),
+    )
 
 
 def test_a_long_description_is_cut_and_so_is_the_whole_summary() -> None:
-    text = summary_text(location_summary(classroom(description="d" * 600)))
+    text = summary_text(location_summary(classroom(description="d" * 600), with_connection=True))
     assert text.split("\n")[-1] == "d" * 500
     many = [f"Team {i:02} " + "t" * 70 for i in range(40)]
-    text = summary_text(location_summary(classroom(teams=many, description="d" * 500)))
+    text = summary_text(
+        location_summary(classroom(teams=many, description="d" * 500), with_connection=True)
+    )
     assert len(text) == 3000 and text.endswith("t")
 
 
@@ -407,7 +413,7 @@ def test_the_secret_never_appears_in_anything_built_for_slack() -> None:
         modal(typed_webinar()),
         modal(typed_webinar(), ModalMeta(location_id=7), saved=saved, link_url=LINK_URL),
         link_message(saved, LINK_URL),
-        location_summary(saved),
+        location_summary(saved, with_connection=True),
         ModalMeta(location_id=7, response_url=RESPONSE_URL).dump(),
     ]
     assert SECRET not in json.dumps(built)
@@ -439,14 +445,9 @@ UNSAFE_NAME = "R&D <!channel> Lab"
 UNSAFE_DESCRIPTION = "Ask <@U0BOSS0001> & see <https://evil.test|our map>"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="location names and descriptions typed in the modal reach mrkdwn unescaped, so "
-    "'<!channel>' or '<https://…|text>' in them become a mention or a disguised link",
-)
 def test_text_people_typed_is_escaped_where_slack_reads_mrkdwn() -> None:
     shown = webinar(name=UNSAFE_NAME, description=UNSAFE_DESCRIPTION)
-    summary = summary_text(location_summary(shown))
+    summary = summary_text(location_summary(shown, with_connection=True))
     text, blocks = link_message(shown, LINK_URL)
     for rendered in (summary, text, json.dumps(blocks)):
         assert "<!channel>" not in rendered and "<https://evil.test" not in rendered
@@ -454,14 +455,39 @@ def test_text_people_typed_is_escaped_where_slack_reads_mrkdwn() -> None:
     assert "Ask &lt;@U0BOSS0001&gt; &amp; see &lt;https://evil.test|our map&gt;" in summary
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rebuilt for someone who no longer administers any team (demoted while the modal "
-    "was open), the owner select has no options: Slack refuses the update and the modal "
-    "silently stays as it was",
-)
 def test_the_modal_is_valid_for_someone_who_administers_no_team_any_more() -> None:
     view = location_modal(
         form=typed_webinar(), admin_teams=[], all_teams=ALL_TEAMS, meta=ModalMeta(location_id=7)
     )
     assert check_view(view) == []
+
+
+def test_without_the_connection_a_summary_says_nothing_of_the_goto_account() -> None:
+    shown = webinar(status=status(LocationKind.GOTOWEBINAR, email="bob@example.com", days=3))
+    text = summary_text(location_summary(shown, with_connection=False))
+    assert text.split("\n") == [
+        "*Webinar Room* · GoToWebinar · active",
+        "Owner: *Sales* · Available to: Sales, Support",
+        "GoTo notifications: on (GoTo emails registrants)",
+        "Max learners: 25",
+        "Information: <https://example.com/webinars|https://example.com/webinars>",
+        "Live product demos #onboarding #sales",
+    ]
+
+
+def test_the_connection_is_shown_to_admins_of_the_owner_team_only() -> None:
+    shown = webinar()  # owned by Sales
+    assert sees_connection(actor(roles=[(SALES, Role.ADMIN)]), shown)
+    for who in (
+        actor(roles=[(SALES, Role.LEARNER)]),
+        actor(roles=[(SALES, Role.INSTRUCTOR)]),
+        actor(roles=[(SUPPORT, Role.ADMIN)]),
+        actor(workspace_admin=True),
+    ):
+        assert not sees_connection(who, shown)
+
+
+def test_a_failed_connection_reason_is_shown_as_text() -> None:
+    failed = webinar(status=status(LocationKind.GOTOWEBINAR, error="bad <!channel> & co"))
+    text = summary_text(location_summary(failed, with_connection=True))
+    assert "Connection: :red_circle: failed: bad &lt;!channel&gt; &amp; co" in text

@@ -228,13 +228,13 @@ async def test_list_and_show_answer_with_the_summaries(stack: Stack) -> None:
     assert await stack.command("location list") == "2 locations"
     assert replies(stack)[-1]["blocks"] == [
         {"type": "section", "text": {"type": "mrkdwn", "text": "*2 locations*"}},
-        *location_summary(oslo),
-        *location_summary(webinar),
+        *location_summary(oslo, with_connection=True),
+        *location_summary(webinar, with_connection=True),
     ]
     assert await stack.command("location list #ONSITE") == "1 location"
     assert replies(stack)[-1]["blocks"] == [
         {"type": "section", "text": {"type": "mrkdwn", "text": "*1 location*"}},
-        *location_summary(oslo),
+        *location_summary(oslo, with_connection=True),
     ]
     assert await stack.command("location list   #nothing  here") == (
         "No locations matching `#nothing  here`."
@@ -244,7 +244,7 @@ async def test_list_and_show_answer_with_the_summaries(stack: Stack) -> None:
     assert await stack.command("location show  oslo room") == (
         "Oslo Room: classroom (no GoTo connection)"
     )
-    assert replies(stack)[-1]["blocks"] == location_summary(oslo)
+    assert replies(stack)[-1]["blocks"] == location_summary(oslo, with_connection=True)
     assert replies(stack)[-1]["response_type"] == "ephemeral"
 
 
@@ -314,7 +314,7 @@ async def test_a_created_classroom_is_confirmed_with_its_summary(stack: Stack) -
     reply = await next_reply(stack, before)
     assert reply == {
         "text": ":white_check_mark: Location *Oslo Room* created.",
-        "blocks": location_summary(await described(stack, "Oslo Room")),
+        "blocks": location_summary(await described(stack, "Oslo Room"), with_connection=True),
         "response_type": "ephemeral",
     }
     assert stack.standin.calls_to("response_url")[-1].path.endswith(
@@ -327,7 +327,9 @@ async def test_a_created_classroom_is_confirmed_with_its_summary(stack: Stack) -
     assert await submit(stack, view, changed) == {}
     reply = await next_reply(stack, before)
     assert reply["text"] == ":white_check_mark: Location *Oslo Room* saved."
-    assert reply["blocks"] == location_summary(await described(stack, "Oslo Room"))
+    assert reply["blocks"] == location_summary(
+        await described(stack, "Oslo Room"), with_connection=True
+    )
     (room,) = await stack.rows(Location)
     assert room.max_learners == 12
 
@@ -358,7 +360,9 @@ async def test_a_created_goto_location_gets_the_link_button_and_a_linked_one_its
     assert await submit(stack, view, values) == {}
     reply = await next_reply(stack, before)
     assert reply["text"] == ":white_check_mark: Location *Webinar Room* saved."
-    assert reply["blocks"] == location_summary(await described(stack, "Webinar Room"))
+    assert reply["blocks"] == location_summary(
+        await described(stack, "Webinar Room"), with_connection=True
+    )
     assert await stack.count(LinkRequest) == 1
 
 
@@ -484,6 +488,36 @@ async def test_an_admin_who_lost_the_role_is_told_in_the_open_modal(stack: Stack
     (room,) = await stack.rows(Location)
     assert room.kind == "classroom"
     assert await stack.count(LinkRequest) == 0
+
+
+async def test_someone_who_administers_no_team_any_more_is_told_so_in_the_modal(
+    stack: Stack,
+) -> None:
+    await stack.command(f"team new Sales <#{TRAINING}|training>")
+    await stack.command(f"team add <@{ANN}> admin")
+    view = await open_modal(stack, user=ANN)
+    await stack.command(f"team add <@{ANN}> learner")  # Boss demotes Ann, her only team
+
+    before = len(stack.standin.calls_to("views.update"))
+    await stack.slack.block_action(
+        "kind_selected",
+        user_id=ANN,
+        team_id=WS,
+        view=view,
+        value="gotowebinar",
+        state_values={"name": "Room", "kind": "gotowebinar"},
+    )
+    (update,) = (await stack.standin.wait_for("views.update", count=before + 1))[before:]
+    rebuilt = update.args["view"]
+    assert [b["text"]["text"] for b in rebuilt["blocks"]] == [
+        ":warning: You are not an admin of any team any more, so this location cannot be saved "
+        "from here and nothing was saved. Ask an admin of the owner team to make the change, or "
+        "to make you an admin again."
+    ]
+    assert "submit" not in rebuilt and rebuilt["close"]["text"] == "Close"
+    # Slack took the update: the open modal now says it.
+    assert "not an admin of any team" in json.dumps(stack.standin.view(view["id"]))
+    assert await stack.count(Location) == 0
 
 
 async def test_changing_the_kind_of_a_saved_location_keeps_its_saved_secret(stack: Stack) -> None:
