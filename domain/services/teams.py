@@ -15,6 +15,7 @@ from domain.models import Membership, Role, Team, UserPreference
 from domain.names import clean_name, name_key
 from domain.ports import SlackDirectory, UnitOfWork
 from domain.services.notices import enqueue_notice
+from domain.unique import flush_unique
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ async def create_team(
         )
     ).first()
     if clash is not None:
-        raise Conflict(f"A team called *{name}* already exists. Pick another name.")
+        raise _name_taken(name)
     channel_name = await slack.check_postable(actor.workspace_id, channel_id)
     team = Team(
         workspace_id=actor.workspace_id,
@@ -82,7 +83,8 @@ async def create_team(
         created_by=actor.user_id,
     )
     uow.session.add(team)
-    await uow.session.flush()
+    # Another request may have taken the name since the check above.
+    await flush_unique(uow, Team, "uq_team_workspace_name", _name_taken(name))
     assert team.id is not None
     uow.session.add(
         Membership(
@@ -106,6 +108,10 @@ async def create_team(
         dedupe_key=f"team_created:{actor.workspace_id}:{team.id}",
     )
     return team
+
+
+def _name_taken(name: str) -> Conflict:
+    return Conflict(f"A team called *{name}* already exists. Pick another name.")
 
 
 async def list_teams(uow: UnitOfWork, actor: Actor) -> list[TeamSummary]:

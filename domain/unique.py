@@ -1,0 +1,53 @@
+"""Inserts that race: a unique key taken by a concurrent transaction is a conflict, not a crash.
+
+Services check for a clash before they insert, which answers the serial case. Two requests that
+check at the same time both find nothing, and the database's unique constraint stops the second
+insert. `flush_unique` turns that refusal into the same answer the check would have given.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Table, UniqueConstraint
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel
+
+from domain.errors import DomainError
+from domain.ports import UnitOfWork
+
+
+def unique_constraint(model: type[SQLModel], name: str) -> UniqueConstraint:
+    """The named unique constraint of a table model."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint) and constraint.name == name:
+            return constraint
+    raise KeyError(f"{table.name} has no unique constraint {name}")
+
+
+def violates(exc: IntegrityError, constraint: UniqueConstraint) -> bool:
+    """Whether the database refused a write because of this unique constraint.
+
+    PostgreSQL names the constraint; SQLite names the table's columns instead.
+    """
+    text = str(exc.orig)
+    if constraint.name and f'"{constraint.name}"' in text:
+        return True
+    table = constraint.table.name
+    columns = ", ".join(f"{table}.{column.name}" for column in constraint.columns)
+    return f"UNIQUE constraint failed: {columns}" in text
+
+
+async def flush_unique(
+    uow: UnitOfWork, model: type[SQLModel], constraint: str, conflict: DomainError
+) -> None:
+    """Flush pending writes; raise `conflict` when they break the named unique constraint.
+
+    The transaction cannot go on after the refusal: the caller's unit of work is rolled back
+    when the error leaves it.
+    """
+    try:
+        await uow.session.flush()
+    except IntegrityError as exc:
+        if violates(exc, unique_constraint(model, constraint)):
+            raise conflict from None
+        raise
