@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 
 from domain.errors import InvalidInput
+from domain.limits import COMMAND_TEXT_MAX, SLACK_ID_MAX
 
-CHANNEL_RE = re.compile(r"^<#([CG][A-Z0-9]{2,})(?:\|([^>]*))?>$")
-USER_RE = re.compile(r"^<@([UW][A-Z0-9]{2,})(?:\|([^>]*))?>$")
-RAW_CHANNEL_RE = re.compile(r"^[CG][A-Z0-9]{8,}$")
-RAW_USER_RE = re.compile(r"^[UW][A-Z0-9]{8,}$")
+# Ids longer than the columns that keep them are no Slack ids.
+_ID_REST = f"{{2,{SLACK_ID_MAX - 1}}}"
+_RAW_ID_REST = f"{{8,{SLACK_ID_MAX - 1}}}"
+CHANNEL_RE = re.compile(rf"^<#([CG][A-Z0-9]{_ID_REST})(?:\|([^>]*))?>$")
+USER_RE = re.compile(rf"^<@([UW][A-Z0-9]{_ID_REST})(?:\|([^>]*))?>$")
+RAW_CHANNEL_RE = re.compile(rf"^[CG][A-Z0-9]{_RAW_ID_REST}$")
+RAW_USER_RE = re.compile(rf"^[UW][A-Z0-9]{_RAW_ID_REST}$")
 
 
 def unescape_command_text(text: str) -> str:
@@ -18,6 +22,17 @@ def unescape_command_text(text: str) -> str:
     Mentions and channel links (`<@U…>`, `<#C…>`) are Slack's own markup and stay as they are.
     """
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def command_text(sent: str) -> str:
+    """The text after `/vilt` as typed, or InvalidInput when it is longer than any command needs."""
+    text = unescape_command_text(sent).strip()
+    if len(text) > COMMAND_TEXT_MAX:
+        raise InvalidInput(
+            f"That command is {len(text):,} characters long; viltbot reads at most "
+            f"{COMMAND_TEXT_MAX:,}. `/vilt help` lists the commands."
+        )
+    return text
 
 
 def parse_channel(token: str, usage: str) -> str:
