@@ -85,8 +85,10 @@ async def validate_form(
             errors.update(_NAME_TAKEN)
     if location is not None and clean is not None and location.goto_organizer_key:
         if clean.kind != location.kind:
+            # Its sessions and connection are the GoTo product's (PRODUCT.md rules 3 and 4).
             errors["kind"] = (
-                f"This location is linked to a {location.kind.label} account; its kind cannot change."
+                f"This location is linked to a {location.kind.label} account; its kind cannot "
+                f"change. For a {clean.kind.label} location, create a new one."
             )
         elif clean.consumer_key != location.consumer_key:
             errors["consumer_key"] = (

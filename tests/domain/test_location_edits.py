@@ -360,14 +360,19 @@ async def test_an_unlinked_location_may_change_gototype_and_app(world: World) ->
 # --- a linked location is locked to its kind and app -----------------------------------------
 
 
-@pytest.mark.parametrize("new_kind", ["gototraining", "classroom"])
-async def test_a_linked_location_cannot_change_its_kind(world: World, new_kind: str) -> None:
+@pytest.mark.parametrize(
+    ("new_kind", "label"), [("gototraining", "GoToTraining"), ("classroom", "Classroom")]
+)
+async def test_a_linked_location_cannot_change_its_kind(
+    world: World, new_kind: str, label: str
+) -> None:
     alpha, _ = await alpha_and_beta(world)
     location = await world.link(await world.make_location(ADA, alpha), by=ADA)
     before = await world.snapshot()
     refused = await refused_edit(world, ADA, location, kind=new_kind)
     assert refused.errors == {
-        "kind": "This location is linked to a GoToWebinar account; its kind cannot change."
+        "kind": "This location is linked to a GoToWebinar account; its kind cannot change. "
+        f"For a {label} location, create a new one."
     }
     assert await world.snapshot() == before
 
