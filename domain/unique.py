@@ -51,3 +51,18 @@ async def flush_unique(
         if violates(exc, unique_constraint(model, constraint)):
             raise conflict from None
         raise
+
+
+async def insert_if_absent(uow: UnitOfWork, row: SQLModel, constraint: str) -> bool:
+    """Insert `row` in a savepoint; False, and the transaction goes on, when its key is taken.
+
+    For rows that either request may write (a preference, say): the loser reads the winner's.
+    """
+    try:
+        async with uow.session.begin_nested():
+            uow.session.add(row)
+    except IntegrityError as exc:
+        if violates(exc, unique_constraint(type(row), constraint)):
+            return False
+        raise
+    return True

@@ -15,7 +15,7 @@ from domain.models import Membership, Role, Team, UserPreference
 from domain.names import clean_name, name_key
 from domain.ports import SlackDirectory, UnitOfWork
 from domain.services.notices import enqueue_notice
-from domain.unique import flush_unique
+from domain.unique import flush_unique, insert_if_absent
 
 
 @dataclass(frozen=True)
@@ -248,7 +248,27 @@ async def _admin_count(uow: UnitOfWork, team_id: int) -> int:
 
 
 async def _set_active(uow: UnitOfWork, actor: Actor, team_id: int) -> None:
-    pref = (
+    pref = await _preference(uow, actor)
+    if pref is None:
+        # A concurrent request of the same person (creating another team, say) may insert
+        # their preference first; then this one updates it.
+        inserted = await insert_if_absent(
+            uow,
+            UserPreference(
+                workspace_id=actor.workspace_id, user_id=actor.user_id, active_team_id=team_id
+            ),
+            "uq_userpref_workspace_user",
+        )
+        if inserted:
+            return
+        pref = await _preference(uow, actor)
+        assert pref is not None
+    pref.active_team_id = team_id
+    await uow.session.flush()
+
+
+async def _preference(uow: UnitOfWork, actor: Actor) -> UserPreference | None:
+    return (
         await uow.session.execute(
             select(UserPreference).where(
                 UserPreference.workspace_id == actor.workspace_id,
@@ -256,12 +276,3 @@ async def _set_active(uow: UnitOfWork, actor: Actor, team_id: int) -> None:
             )
         )
     ).scalar_one_or_none()
-    if pref is None:
-        uow.session.add(
-            UserPreference(
-                workspace_id=actor.workspace_id, user_id=actor.user_id, active_team_id=team_id
-            )
-        )
-    else:
-        pref.active_team_id = team_id
-    await uow.session.flush()

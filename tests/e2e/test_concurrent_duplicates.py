@@ -59,3 +59,22 @@ async def test_five_identical_location_submissions_at_once_make_one_location(
     )
     assert answers == {"": 1, taken: 4}, answers
     assert [loc.name for loc in await stack.rows(Location)] == ["Oslo Room"]
+
+
+async def test_one_admin_creating_several_teams_at_once_gets_each_of_them(stack: Stack) -> None:
+    await stack.command("help")
+    before = len(stack.standin.calls_to("response_url"))
+    names = [f"Crew {i}" for i in range(6)]
+    responses = await asyncio.gather(
+        *(
+            stack.slack.slash(f"team new {name} <#{TRAINING}|training>", user_id=BOSS, team_id=WS)
+            for name in names
+        )
+    )
+    assert [r.status_code for r in responses] == [200] * 6
+    replies = await stack.standin.wait_for("response_url", count=before + 6, timeout=30)
+    texts = [str(c.args.get("text")) for c in replies[before:]]
+    assert all(t.startswith(":white_check_mark: Team *Crew ") for t in texts), texts
+    assert sorted(t.name for t in await stack.rows(Team)) == names
+    # Each became the active team in turn; the last one saved is active now.
+    assert (await stack.command("team list")).count(":large_green_circle: active") == 1
