@@ -8,6 +8,8 @@ insert. `flush_unique` turns that refusal into the same answer the check would h
 from __future__ import annotations
 
 from sqlalchemy import Table, UniqueConstraint
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
@@ -54,15 +56,18 @@ async def flush_unique(
 
 
 async def insert_if_absent(uow: UnitOfWork, row: SQLModel, constraint: str) -> bool:
-    """Insert `row` in a savepoint; False, and the transaction goes on, when its key is taken.
+    """Insert `row` unless its key under the named unique constraint is taken; True if inserted.
 
-    For rows that either request may write (a preference, say): the loser reads the winner's.
+    For rows that either of two concurrent requests may write (a preference, a membership):
+    one statement that is a no-op when the key exists, also when another transaction stored it
+    a moment ago, so the transaction goes on and the loser reads the winner's row. No savepoint,
+    which SQLite's driver would commit.
     """
-    try:
-        async with uow.session.begin_nested():
-            uow.session.add(row)
-    except IntegrityError as exc:
-        if violates(exc, unique_constraint(type(row), constraint)):
-            return False
-        raise
-    return True
+    keys = [column.name for column in unique_constraint(type(row), constraint).columns]
+    values = row.model_dump(exclude={"id"})
+    dialect = uow.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    result = await uow.session.execute(
+        insert(type(row)).values(values).on_conflict_do_nothing(index_elements=keys)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -174,17 +174,25 @@ async def add_member(
     if user.is_bot:
         raise InvalidInput(f"<@{user_id}> is a bot; only people can be team members.")
     membership = await _membership(uow, team.id, user_id)
-    added = membership is None
     if membership is None:
-        membership = Membership(
-            workspace_id=actor.workspace_id,
-            team_id=team.id,
-            user_id=user_id,
-            role=role,
-            added_by=actor.user_id,
+        added = await insert_if_absent(
+            uow,
+            Membership(
+                workspace_id=actor.workspace_id,
+                team_id=team.id,
+                user_id=user_id,
+                role=role,
+                added_by=actor.user_id,
+            ),
+            "uq_membership_team_user",
         )
-        uow.session.add(membership)
+        if not added:
+            # A concurrent request added them since the look-up: go on as if it came first.
+            membership = await _membership(uow, team.id, user_id)
+            assert membership is not None
     else:
+        added = False
+    if membership is not None:
         if membership.role == role:
             raise Conflict(f"<@{user_id}> is already a {role.value} of team *{team.name}*.")
         if membership.role == Role.ADMIN and await _admin_count(uow, team.id) == 1:

@@ -3,6 +3,8 @@ on a linked location, and secrets sealed at rest (rule 9)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from domain.errors import FieldErrors, NotAllowed, NotFound
@@ -399,3 +401,28 @@ async def test_a_linked_location_keeps_its_connection_through_other_edits(world:
         linked.access_token_enc,
         CONSUMER_KEY,
     )
+
+
+# --- two saves at once ------------------------------------------------------------------------
+
+
+async def test_a_name_taken_by_a_concurrent_save_is_the_same_field_error(world: World) -> None:
+    alpha, _ = await alpha_and_beta(world)
+    actor = await world.actor(ADA)
+    form = location_form(owner_team_id=alpha.id, team_ids=[alpha.id])
+    first = world.uow()
+    async with first:
+        await locations.create_location(first, actor, form, sealer=world.sealer)
+
+        async def second() -> None:
+            async with world.uow() as uow:
+                await locations.create_location(uow, actor, form, sealer=world.sealer)
+                await uow.commit()
+
+        racing = asyncio.create_task(second())
+        await asyncio.sleep(0.3)  # it has checked the name and waits on the first insert
+        await first.commit()
+    with pytest.raises(FieldErrors) as refused:
+        await racing
+    assert refused.value.errors == {"name": "Another location of the owner team has this name."}
+    assert [location.name for location in await world.rows(Location)] == ["Webinar Room"]

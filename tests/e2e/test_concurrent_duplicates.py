@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from domain.models import Location, Team
-from tests.e2e.conftest import BOSS, TRAINING, WS, Stack
+from domain.models import Location, Membership, Team
+from tests.e2e.conftest import BEN, BOSS, TRAINING, WS, Stack
 from tests.e2e.locations_flow import admin_with_teams, open_modal, webinar_values
 
 CREATED = (
@@ -78,3 +78,24 @@ async def test_one_admin_creating_several_teams_at_once_gets_each_of_them(stack:
     assert sorted(t.name for t in await stack.rows(Team)) == names
     # Each became the active team in turn; the last one saved is active now.
     assert (await stack.command("team list")).count(":large_green_circle: active") == 1
+
+
+async def test_the_same_person_added_five_times_at_once_is_added_once(stack: Stack) -> None:
+    await stack.command(f"team new Sales <#{TRAINING}|training>")
+    before = len(stack.standin.calls_to("response_url"))
+    responses = await asyncio.gather(
+        *(
+            stack.slack.slash(f"team add <@{BEN}> learner", user_id=BOSS, team_id=WS)
+            for _ in range(5)
+        )
+    )
+    assert [r.status_code for r in responses] == [200] * 5
+    replies = await stack.standin.wait_for("response_url", count=before + 5, timeout=30)
+    assert Counter(str(c.args.get("text")) for c in replies[before:]) == {
+        f":white_check_mark: <@{BEN}> added to *Sales* as learner.": 1,
+        f":warning: <@{BEN}> is already a learner of team *Sales*.": 4,
+    }
+    assert sorted((m.user_id, m.role) for m in await stack.rows(Membership)) == [
+        (BEN, "learner"),
+        (BOSS, "admin"),
+    ]
