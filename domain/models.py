@@ -12,6 +12,7 @@ from domain.limits import (
     CONSUMER_KEY_MAX,
     INFORMATION_URL_MAX,
     LOCATION_NAME_MAX,
+    SLACK_ID_MAX,
     TEAM_NAME_MAX,
 )
 from domain.types import EnumText, UTCDateTime, utcnow
@@ -37,9 +38,9 @@ class NoticeStatus(StrEnum):
 class Workspace(SQLModel, table=True):
     """A Slack workspace that installed the bot."""
 
-    id: str = Field(primary_key=True, max_length=32)
+    id: str = Field(primary_key=True, max_length=SLACK_ID_MAX)
     name: str = Field(default="", max_length=200)
-    installer_user_id: str | None = Field(default=None, max_length=32)
+    installer_user_id: str | None = Field(default=None, max_length=SLACK_ID_MAX)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
@@ -51,11 +52,11 @@ class Team(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("workspace_id", "name_key", name="uq_team_workspace_name"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    workspace_id: str = Field(foreign_key="workspace.id", index=True, max_length=32)
+    workspace_id: str = Field(foreign_key="workspace.id", index=True, max_length=SLACK_ID_MAX)
     name: str = Field(max_length=TEAM_NAME_MAX)
     name_key: str = Field(max_length=TEAM_NAME_MAX, description="domain.names.name_key(name)")
-    channel_id: str = Field(max_length=32)
-    created_by: str = Field(max_length=32)
+    channel_id: str = Field(max_length=SLACK_ID_MAX)
+    created_by: str = Field(max_length=SLACK_ID_MAX)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
@@ -67,11 +68,11 @@ class Membership(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("team_id", "user_id", name="uq_membership_team_user"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    workspace_id: str = Field(foreign_key="workspace.id", index=True, max_length=32)
+    workspace_id: str = Field(foreign_key="workspace.id", index=True, max_length=SLACK_ID_MAX)
     team_id: int = Field(foreign_key="team.id", index=True)
-    user_id: str = Field(max_length=32, index=True)
+    user_id: str = Field(max_length=SLACK_ID_MAX, index=True)
     role: Role = Field(sa_column=Column(EnumText(Role, 16), nullable=False))
-    added_by: str = Field(max_length=32)
+    added_by: str = Field(max_length=SLACK_ID_MAX)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
@@ -85,8 +86,8 @@ class UserPreference(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    workspace_id: str = Field(foreign_key="workspace.id", max_length=32)
-    user_id: str = Field(max_length=32)
+    workspace_id: str = Field(foreign_key="workspace.id", max_length=SLACK_ID_MAX)
+    user_id: str = Field(max_length=SLACK_ID_MAX)
     active_team_id: int | None = Field(default=None, foreign_key="team.id")
 
 
@@ -96,9 +97,9 @@ class Notice(SQLModel, table=True):
     __table_args__ = (Index("ix_notice_due", "status", "next_attempt_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    workspace_id: str = Field(foreign_key="workspace.id", index=True, max_length=32)
+    workspace_id: str = Field(foreign_key="workspace.id", index=True, max_length=SLACK_ID_MAX)
     kind: str = Field(max_length=64)
-    channel: str = Field(max_length=32, description="channel id or user id (a DM)")
+    channel: str = Field(max_length=SLACK_ID_MAX, description="channel id or user id (a DM)")
     text: str = Field(sa_column=Column(Text, nullable=False))
     blocks_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     dedupe_key: str = Field(max_length=255, unique=True)
@@ -151,7 +152,7 @@ class Location(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    workspace_id: str = Field(foreign_key="workspace.id", index=True, max_length=32)
+    workspace_id: str = Field(foreign_key="workspace.id", index=True, max_length=SLACK_ID_MAX)
     owner_team_id: int = Field(foreign_key="team.id", index=True)
     name: str = Field(max_length=LOCATION_NAME_MAX)
     name_key: str = Field(max_length=LOCATION_NAME_MAX, description="domain.names.name_key(name)")
@@ -174,12 +175,12 @@ class Location(SQLModel, table=True):
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
     linked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
-    linked_by: str | None = Field(default=None, max_length=32)
+    linked_by: str | None = Field(default=None, max_length=SLACK_ID_MAX)
     connection_expires_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
     connection_error: str | None = Field(default=None, max_length=500)
-    created_by: str = Field(max_length=32)
+    created_by: str = Field(max_length=SLACK_ID_MAX)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
@@ -203,12 +204,12 @@ class LinkRequest(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     state_hash: str = Field(max_length=64, unique=True)
-    workspace_id: str = Field(foreign_key="workspace.id", max_length=32)
+    workspace_id: str = Field(foreign_key="workspace.id", max_length=SLACK_ID_MAX)
     location_id: int = Field(foreign_key="location.id", index=True, ondelete="CASCADE")
-    user_id: str = Field(max_length=32)
+    user_id: str = Field(max_length=SLACK_ID_MAX)
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
-    message_channel: str | None = Field(default=None, max_length=32)
+    message_channel: str | None = Field(default=None, max_length=SLACK_ID_MAX)
     message_ts: str | None = Field(default=None, max_length=32)
     response_url: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(

@@ -16,6 +16,7 @@ from domain.limits import (
     LOCATION_NAME_MAX,
     MAX_LEARNERS_MAX,
     MAX_LEARNERS_MIN,
+    MAX_LEARNERS_TEXT_MAX,
 )
 from domain.models import LocationKind
 from domain.names import clean_name, name_key
@@ -29,6 +30,11 @@ MAX_LEARNERS_RULE = (
 )
 # A tag starts a word: not inside a URL fragment (/#x), an HTML entity (&#39;) or "##".
 TAG_RE = re.compile(r"(?<![\w&/#])#([\w][\w-]{0,49})")
+
+
+def too_long(field: str, limit: int) -> str:
+    """The answer to text over a field's limit, naming the field and the limit."""
+    return f"{field} has at most {limit:,} characters."
 
 
 def tags_in(text: str) -> list[str]:
@@ -86,7 +92,7 @@ def validate_location(
     if not name:
         errors["name"] = "Give the location a name."
     elif max(len(name), len(name_key(name))) > LOCATION_NAME_MAX:
-        errors["name"] = f"Use at most {LOCATION_NAME_MAX} characters."
+        errors["name"] = too_long("A location name", LOCATION_NAME_MAX)
     try:
         kind = LocationKind(form.kind)
     except ValueError:
@@ -95,7 +101,11 @@ def validate_location(
     max_learners: int | None = None
     raw_max = form.max_learners.strip().replace(",", "").replace("_", "")
     if raw_max:
-        if not (raw_max.isascii() and raw_max.isdigit()):
+        # Checked before int(): ASCII digits only ("²" is a digit to str.isdigit), and short
+        # enough that no huge number is ever converted.
+        if len(form.max_learners) > MAX_LEARNERS_TEXT_MAX or not (
+            raw_max.isascii() and raw_max.isdigit()
+        ):
             errors["max_learners"] = MAX_LEARNERS_RULE
         else:
             max_learners = int(raw_max)
@@ -103,16 +113,17 @@ def validate_location(
                 errors["max_learners"] = MAX_LEARNERS_RULE
     url = form.information_url.strip() or None
     if url is not None:
-        parsed = urlparse(url)
+        try:
+            parsed = urlparse(url)
+        except ValueError:  # e.g. an unclosed IPv6 bracket: "http://[::1"
+            parsed = urlparse("")
         if parsed.scheme not in {"http", "https"} or not parsed.netloc or " " in url:
             errors["information_url"] = "Enter a web address starting with http:// or https://."
         elif len(url) > INFORMATION_URL_MAX:
-            errors["information_url"] = (
-                f"Use a web address of at most {INFORMATION_URL_MAX:,} characters."
-            )
+            errors["information_url"] = too_long("An information URL", INFORMATION_URL_MAX)
     description = form.description.strip()
     if len(description) > DESCRIPTION_MAX:
-        errors["description"] = f"Use at most {DESCRIPTION_MAX:,} characters."
+        errors["description"] = too_long("A description", DESCRIPTION_MAX)
     owner = form.owner_team_id
     if owner is None or owner not in admin_team_ids:
         errors["owner_team"] = "Choose a team you administer as the owner."
@@ -128,14 +139,14 @@ def validate_location(
             errors["consumer_key"] = f"Paste the consumer key of your {kind.label} app."
         elif len(consumer_key) > CONSUMER_KEY_MAX or " " in consumer_key:
             errors["consumer_key"] = (
-                "That does not look like a consumer key "
-                f"(no spaces, at most {CONSUMER_KEY_MAX:,} characters)."
+                "That does not look like a consumer key: "
+                f"a consumer key has no spaces and at most {CONSUMER_KEY_MAX:,} characters."
             )
         if consumer_secret is None and not has_saved_secret:
             errors["consumer_secret"] = f"Paste the consumer secret of your {kind.label} app."
         elif consumer_secret is not None and len(consumer_secret) > CONSUMER_SECRET_MAX:
-            errors["consumer_secret"] = (
-                f"That does not look like a consumer secret (at most {CONSUMER_SECRET_MAX:,} characters)."
+            errors["consumer_secret"] = "That does not look like a consumer secret: " + too_long(
+                "a consumer secret", CONSUMER_SECRET_MAX
             )
     else:
         consumer_key = consumer_secret = None

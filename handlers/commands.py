@@ -17,7 +17,7 @@ from domain import mrkdwn
 from domain.actor import Actor
 from domain.errors import DomainError
 from handlers.context import Request
-from handlers.parsing import unescape_command_text
+from handlers.parsing import command_text
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,11 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
     ) -> None:
         await ack()
         request = Request.of(context)
-        text = unescape_command_text(str(body.get("text") or "")).strip()
+        try:
+            text = command_text(str(body.get("text") or ""))
+        except DomainError as exc:
+            await respond(text=f":warning: {exc.message}", response_type="ephemeral")
+            return
         words = text.split()
         command, rest = router.find(words)
         invocation = Invocation(

@@ -35,6 +35,7 @@ from domain.limits import (
     LOCATION_NAME_MAX,
     MAX_LEARNERS_MAX,
     MAX_LEARNERS_MIN,
+    MAX_LEARNERS_TEXT_MAX,
 )
 from domain.models import LocationKind, Team
 from domain.rules import ConnectionState, LocationForm
@@ -185,7 +186,10 @@ def location_modal(
             label=FIELD_LABELS["max_learners"],
             optional=True,
             element=PlainTextInputElement(
-                action_id=VALUE, initial_value=form.max_learners or None, placeholder="e.g. 25"
+                action_id=VALUE,
+                initial_value=form.max_learners or None,
+                placeholder="e.g. 25",
+                max_length=MAX_LEARNERS_TEXT_MAX,
             ),
             hint=f"A whole number from {MAX_LEARNERS_MIN:,} to {MAX_LEARNERS_MAX:,}; "
             "empty means no limit.",

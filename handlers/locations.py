@@ -37,6 +37,7 @@ from handlers.location_views import (
     problem_modal,
     sees_connection,
 )
+from handlers.parsing import name_argument, search_text
 from handlers.permissions import members, team_admins
 from handlers.ports import Deps
 
@@ -84,7 +85,7 @@ async def location_edit(inv: Invocation) -> None:
 
     async def form() -> dict[str, Any]:
         async with inv.request.deps.uow() as uow:
-            location = await locations.find_location(uow, actor, inv.raw_args)
+            location = await locations.find_location(uow, actor, name_argument(inv.raw_args))
             assert location.id is not None
             await locations.editable_location(uow, actor, location.id)
             view = await locations.describe(uow, location)
@@ -102,10 +103,11 @@ async def location_edit(inv: Invocation) -> None:
 
 async def location_list(inv: Invocation) -> None:
     """Locations the caller's teams own or may use, optionally filtered."""
+    query = search_text(inv.raw_args)
     async with inv.request.deps.uow() as uow:
-        page = await locations.list_locations(uow, inv.actor, inv.raw_args, limit=LIST_PAGE)
+        page = await locations.list_locations(uow, inv.actor, query, limit=LIST_PAGE)
     if not page.views:
-        suffix = f" matching {mrkdwn.code(inv.raw_args)}" if inv.raw_args else ""
+        suffix = f" matching {mrkdwn.code(query)}" if query else ""
         await inv.reply(f"No locations{suffix}.")
         return
     blocks: list[dict[str, Any]] = []
@@ -126,7 +128,7 @@ async def location_show(inv: Invocation) -> None:
     if not inv.raw_args:
         raise InvalidInput(f"Usage: `{SHOW_USAGE}`")
     async with inv.request.deps.uow() as uow:
-        view = await locations.visible_location(uow, inv.actor, inv.raw_args)
+        view = await locations.visible_location(uow, inv.actor, name_argument(inv.raw_args))
     admin = sees_connection(inv.actor, view)
     about = view.status.text if admin or not view.kind.is_goto else view.kind.label
     await inv.reply(
@@ -141,7 +143,7 @@ async def location_link(inv: Invocation) -> None:
         raise InvalidInput(f"Usage: `{LINK_USAGE}`")
     deps = inv.request.deps
     async with deps.uow() as uow:
-        location = await locations.find_location(uow, inv.actor, inv.raw_args)
+        location = await locations.find_location(uow, inv.actor, name_argument(inv.raw_args))
         assert location.id is not None
         state = await linking.start_link(uow, inv.actor, location.id, now=utcnow())
         await linking.remember_message(uow, state, response_url=inv.body.get("response_url"))

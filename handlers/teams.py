@@ -7,7 +7,7 @@ from domain.errors import InvalidInput
 from domain.models import Role
 from domain.services import teams
 from handlers.commands import CommandRouter, Invocation, Subcommand
-from handlers.parsing import parse_channel, parse_user
+from handlers.parsing import name_argument, parse_channel, parse_user
 from handlers.permissions import members, team_admins, team_creators
 
 NEW_USAGE = "/vilt team new <name> #channel"
@@ -21,7 +21,7 @@ async def team_new(inv: Invocation) -> None:
     if len(inv.args) < 2:
         raise InvalidInput(f"Usage: `{NEW_USAGE}`")
     channel_id = parse_channel(inv.args[-1], f"`{NEW_USAGE}`")
-    name = " ".join(inv.args[:-1])
+    name = name_argument(" ".join(inv.args[:-1]))
     deps = inv.request.deps
     async with deps.uow() as uow:
         team = await teams.create_team(
@@ -62,7 +62,7 @@ async def team_use(inv: Invocation) -> None:
     if not inv.raw_args:
         raise InvalidInput(f"Usage: `{USE_USAGE}`")
     async with inv.request.deps.uow() as uow:
-        team = await teams.use_team(uow, inv.actor, inv.raw_args)
+        team = await teams.use_team(uow, inv.actor, name_argument(inv.raw_args))
         await uow.commit()
     role = inv.actor.roles.get(team.id or -1)
     await inv.reply(

@@ -25,6 +25,7 @@ from domain.rules import (
     validate_location,
 )
 from domain.types import utcnow
+from domain.unique import flush_unique
 
 
 @dataclass(frozen=True)
@@ -82,11 +83,13 @@ async def validate_form(
     if clean is not None:
         clash = await _same_name(uow, clean.owner_team_id, name_key(clean.name), location)
         if clash:
-            errors["name"] = "Another location of the owner team has this name."
+            errors.update(_NAME_TAKEN)
     if location is not None and clean is not None and location.goto_organizer_key:
         if clean.kind != location.kind:
+            # Its sessions and connection are the GoTo product's (PRODUCT.md rules 3 and 4).
             errors["kind"] = (
-                f"This location is linked to a {location.kind.label} account; its kind cannot change."
+                f"This location is linked to a {location.kind.label} account; its kind cannot "
+                f"change. For a {clean.kind.label} location, create a new one."
             )
         elif clean.consumer_key != location.consumer_key:
             errors["consumer_key"] = (
@@ -112,7 +115,7 @@ async def create_location(
     )
     _apply(location, clean, sealer)
     uow.session.add(location)
-    await uow.session.flush()
+    await _flush_name(uow)
     await _set_teams(uow, location, clean.team_ids)
     return location
 
@@ -129,9 +132,20 @@ async def update_location(
     location.kind = clean.kind
     _apply(location, clean, sealer)
     location.updated_at = utcnow()
+    await _flush_name(uow)
     await _set_teams(uow, location, clean.team_ids)
     await uow.session.flush()
     return location
+
+
+# The answer to a name already used in the owner team, whether seen by the check or, when two
+# saves race, by the unique constraint.
+_NAME_TAKEN = {"name": "Another location of the owner team has this name."}
+
+
+async def _flush_name(uow: UnitOfWork) -> None:
+    """Write the location; a name taken meanwhile by a concurrent save is a field error."""
+    await flush_unique(uow, Location, "uq_location_team_name", FieldErrors(dict(_NAME_TAKEN)))
 
 
 async def editable_location(uow: UnitOfWork, actor: Actor, location_id: int) -> Location:

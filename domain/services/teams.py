@@ -16,6 +16,7 @@ from domain.models import Membership, Role, Team, UserPreference
 from domain.names import clean_name, name_key
 from domain.ports import SlackDirectory, UnitOfWork
 from domain.services.notices import enqueue_notice
+from domain.unique import flush_unique, insert_if_absent
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ async def create_team(
         )
     ).first()
     if clash is not None:
-        raise Conflict(f"A team called {mrkdwn.bold(name)} already exists. Pick another name.")
+        raise _name_taken(name)
     channel_name = await slack.check_postable(actor.workspace_id, channel_id)
     team = Team(
         workspace_id=actor.workspace_id,
@@ -86,7 +87,8 @@ async def create_team(
         created_by=actor.user_id,
     )
     uow.session.add(team)
-    await uow.session.flush()
+    # Another request may have taken the name since the check above.
+    await flush_unique(uow, Team, "uq_team_workspace_name", _name_taken(name))
     assert team.id is not None
     uow.session.add(
         Membership(
@@ -110,6 +112,10 @@ async def create_team(
         dedupe_key=f"team_created:{actor.workspace_id}:{team.id}",
     )
     return team
+
+
+def _name_taken(name: str) -> Conflict:
+    return Conflict(f"A team called {mrkdwn.bold(name)} already exists. Pick another name.")
 
 
 async def list_teams(uow: UnitOfWork, actor: Actor) -> list[TeamSummary]:
@@ -173,17 +179,25 @@ async def add_member(
     if user.is_bot:
         raise InvalidInput(f"{mrkdwn.user(user_id)} is a bot; only people can be team members.")
     membership = await _membership(uow, team.id, user_id)
-    added = membership is None
     if membership is None:
-        membership = Membership(
-            workspace_id=actor.workspace_id,
-            team_id=team.id,
-            user_id=user_id,
-            role=role,
-            added_by=actor.user_id,
+        added = await insert_if_absent(
+            uow,
+            Membership(
+                workspace_id=actor.workspace_id,
+                team_id=team.id,
+                user_id=user_id,
+                role=role,
+                added_by=actor.user_id,
+            ),
+            "uq_membership_team_user",
         )
-        uow.session.add(membership)
+        if not added:
+            # A concurrent request added them since the look-up: go on as if it came first.
+            membership = await _membership(uow, team.id, user_id)
+            assert membership is not None
     else:
+        added = False
+    if membership is not None:
         if membership.role == role:
             raise Conflict(
                 f"{mrkdwn.user(user_id)} is already a {role.value} of team {mrkdwn.bold(team.name)}."
@@ -254,7 +268,27 @@ async def _admin_count(uow: UnitOfWork, team_id: int) -> int:
 
 
 async def _set_active(uow: UnitOfWork, actor: Actor, team_id: int) -> None:
-    pref = (
+    pref = await _preference(uow, actor)
+    if pref is None:
+        # A concurrent request of the same person (creating another team, say) may insert
+        # their preference first; then this one updates it.
+        inserted = await insert_if_absent(
+            uow,
+            UserPreference(
+                workspace_id=actor.workspace_id, user_id=actor.user_id, active_team_id=team_id
+            ),
+            "uq_userpref_workspace_user",
+        )
+        if inserted:
+            return
+        pref = await _preference(uow, actor)
+        assert pref is not None
+    pref.active_team_id = team_id
+    await uow.session.flush()
+
+
+async def _preference(uow: UnitOfWork, actor: Actor) -> UserPreference | None:
+    return (
         await uow.session.execute(
             select(UserPreference).where(
                 UserPreference.workspace_id == actor.workspace_id,
@@ -262,12 +296,3 @@ async def _set_active(uow: UnitOfWork, actor: Actor, team_id: int) -> None:
             )
         )
     ).scalar_one_or_none()
-    if pref is None:
-        uow.session.add(
-            UserPreference(
-                workspace_id=actor.workspace_id, user_id=actor.user_id, active_team_id=team_id
-            )
-        )
-    else:
-        pref.active_team_id = team_id
-    await uow.session.flush()

@@ -3,6 +3,8 @@ on a linked location, and secrets sealed at rest (rule 9)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from domain.errors import FieldErrors, NotAllowed, NotFound
@@ -360,14 +362,19 @@ async def test_an_unlinked_location_may_change_gototype_and_app(world: World) ->
 # --- a linked location is locked to its kind and app -----------------------------------------
 
 
-@pytest.mark.parametrize("new_kind", ["gototraining", "classroom"])
-async def test_a_linked_location_cannot_change_its_kind(world: World, new_kind: str) -> None:
+@pytest.mark.parametrize(
+    ("new_kind", "label"), [("gototraining", "GoToTraining"), ("classroom", "Classroom")]
+)
+async def test_a_linked_location_cannot_change_its_kind(
+    world: World, new_kind: str, label: str
+) -> None:
     alpha, _ = await alpha_and_beta(world)
     location = await world.link(await world.make_location(ADA, alpha), by=ADA)
     before = await world.snapshot()
     refused = await refused_edit(world, ADA, location, kind=new_kind)
     assert refused.errors == {
-        "kind": "This location is linked to a GoToWebinar account; its kind cannot change."
+        "kind": "This location is linked to a GoToWebinar account; its kind cannot change. "
+        f"For a {label} location, create a new one."
     }
     assert await world.snapshot() == before
 
@@ -394,3 +401,28 @@ async def test_a_linked_location_keeps_its_connection_through_other_edits(world:
         linked.access_token_enc,
         CONSUMER_KEY,
     )
+
+
+# --- two saves at once ------------------------------------------------------------------------
+
+
+async def test_a_name_taken_by_a_concurrent_save_is_the_same_field_error(world: World) -> None:
+    alpha, _ = await alpha_and_beta(world)
+    actor = await world.actor(ADA)
+    form = location_form(owner_team_id=alpha.id, team_ids=[alpha.id])
+    first = world.uow()
+    async with first:
+        await locations.create_location(first, actor, form, sealer=world.sealer)
+
+        async def second() -> None:
+            async with world.uow() as uow:
+                await locations.create_location(uow, actor, form, sealer=world.sealer)
+                await uow.commit()
+
+        racing = asyncio.create_task(second())
+        await asyncio.sleep(0.3)  # it has checked the name and waits on the first insert
+        await first.commit()
+    with pytest.raises(FieldErrors) as refused:
+        await racing
+    assert refused.value.errors == {"name": "Another location of the owner team has this name."}
+    assert [location.name for location in await world.rows(Location)] == ["Webinar Room"]

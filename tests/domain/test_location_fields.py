@@ -59,7 +59,7 @@ async def test_a_name_of_exactly_the_longest_length_is_saved(world: World, alpha
 
 async def test_a_name_one_past_the_longest_is_refused(world: World, alpha: Team) -> None:
     assert await refused(world, alpha, name="n" * (LOCATION_NAME_MAX + 1)) == {
-        "name": f"Use at most {LOCATION_NAME_MAX} characters."
+        "name": f"A location name has at most {LOCATION_NAME_MAX} characters."
     }
 
 
@@ -68,7 +68,7 @@ async def test_a_name_whose_compare_key_grows_past_the_longest_is_refused(
 ) -> None:
     # "İ" folds to "i̇" (two characters): the key would not fit the column.
     assert await refused(world, alpha, name="İ" * LOCATION_NAME_MAX) == {
-        "name": f"Use at most {LOCATION_NAME_MAX} characters."
+        "name": f"A location name has at most {LOCATION_NAME_MAX} characters."
     }
 
 
@@ -107,7 +107,18 @@ async def test_max_learners_one_past_either_end_is_refused(
     }
 
 
-@pytest.mark.parametrize("typed", ["-5", "ten", "2.5", "\u0661\u0660"])  # the last: Arabic 10
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "-5",
+        "ten",
+        "2.5",
+        "\u0661\u0660",  # Arabic 10
+        "\u00b2",  # superscript two: a digit to str.isdigit, not to int()
+        "1" * 4301,  # past the digits int() converts at all
+        "0" * 13 + "5",  # a small number, typed longer than the field allows
+    ],
+)
 async def test_max_learners_must_be_a_whole_number(world: World, alpha: Team, typed: str) -> None:
     assert await refused(world, alpha, max_learners=typed) == {"max_learners": MAX_LEARNERS_RULE}
 
@@ -130,12 +141,19 @@ async def test_a_url_of_exactly_the_longest_length_is_saved(world: World, alpha:
 async def test_a_url_one_past_the_longest_is_refused(world: World, alpha: Team) -> None:
     url = URL_START + "a" * (INFORMATION_URL_MAX + 1 - len(URL_START))
     assert await refused(world, alpha, information_url=url) == {
-        "information_url": f"Use a web address of at most {INFORMATION_URL_MAX:,} characters."
+        "information_url": f"An information URL has at most {INFORMATION_URL_MAX:,} characters."
     }
 
 
 @pytest.mark.parametrize(
-    "url", ["javascript:alert(1)", "ftp://acme.test/x", "https://", "https://acme.test/a b"]
+    "url",
+    [
+        "javascript:alert(1)",
+        "ftp://acme.test/x",
+        "https://",
+        "https://acme.test/a b",
+        "http://[::1/map",  # urlparse raises on an unclosed IPv6 bracket
+    ],
 )
 async def test_a_url_must_be_a_web_address(world: World, alpha: Team, url: str) -> None:
     assert await refused(world, alpha, information_url=url) == {
@@ -155,7 +173,7 @@ async def test_a_description_of_exactly_the_longest_length_is_saved(
 
 async def test_a_description_one_past_the_longest_is_refused(world: World, alpha: Team) -> None:
     assert await refused(world, alpha, description="d" * (DESCRIPTION_MAX + 1)) == {
-        "description": f"Use at most {DESCRIPTION_MAX:,} characters."
+        "description": f"A description has at most {DESCRIPTION_MAX:,} characters."
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from domain.errors import ChannelUnusable, Conflict, InvalidInput, NotAllowed, NotFound
@@ -479,3 +481,56 @@ async def test_team_names_in_notices_and_answers_are_text(world: World) -> None:
     assert caught.value.message == (
         "A team called *eng &lt;!CHANNEL&gt; &amp; CO* already exists. Pick another name."
     )
+
+
+# --- two requests at once ---------------------------------------------------------------------
+
+
+async def test_a_member_added_by_a_concurrent_request_is_answered_as_already_added(
+    world: World,
+) -> None:
+    """The second request looks NEW up before the first commits, and inserts after it did."""
+    alpha = await create(world, "Alpha")
+    actor = await world.actor(BOSS)
+    first = world.uow()
+    async with first:
+        await teams.add_member(first, actor, user_id=NEW, role=Role.LEARNER, slack=world.directory)
+
+        async def second() -> None:
+            async with world.uow() as uow:
+                await teams.add_member(
+                    uow, actor, user_id=NEW, role=Role.LEARNER, slack=world.directory
+                )
+                await uow.commit()
+
+        racing = asyncio.create_task(second())
+        await asyncio.sleep(0.3)  # it has looked NEW up and waits on the first insert
+        await first.commit()
+    with pytest.raises(Conflict) as refused:
+        await racing
+    assert refused.value.message == f"<@{NEW}> is already a learner of team *Alpha*."
+    assert await role_of(world, alpha, NEW) == Role.LEARNER
+
+
+async def test_a_name_taken_by_a_concurrent_request_is_answered_as_already_existing(
+    world: World,
+) -> None:
+    actor = await world.actor(BOSS)
+    first = world.uow()
+    async with first:
+        await teams.create_team(first, actor, name="Dup", channel_id=REPORTS, slack=world.directory)
+
+        async def second() -> None:
+            async with world.uow() as uow:
+                await teams.create_team(
+                    uow, actor, name="dup", channel_id=REPORTS, slack=world.directory
+                )
+                await uow.commit()
+
+        racing = asyncio.create_task(second())
+        await asyncio.sleep(0.3)  # it has checked the name and waits on the first insert
+        await first.commit()
+    with pytest.raises(Conflict) as refused:
+        await racing
+    assert refused.value.message == "A team called *dup* already exists. Pick another name."
+    assert [t.name for t in await world.rows(Team)] == ["Dup"]

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import InvalidInput
-from handlers.parsing import parse_channel, parse_user, unescape_command_text
+from handlers.parsing import (
+    name_argument,
+    parse_channel,
+    parse_user,
+    search_text,
+    unescape_command_text,
+)
 
 USAGE = "`/vilt team new <name> #channel`"
 
@@ -135,3 +141,47 @@ def test_anyone_else_is_refused_with_the_usage(token: str, message: str) -> None
 )
 def test_command_text_is_read_as_the_person_typed_it(sent: str, typed: str) -> None:
     assert unescape_command_text(sent) == typed
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("Webinar Room", "Webinar Room"),
+        ('"Webinar Room"', "Webinar Room"),
+        ("“Webinar Room”", "Webinar Room"),
+        ("”Webinar Room”", "Webinar Room"),
+        ("\u2018Webinar Room\u2019", "Webinar Room"),
+        ("'Webinar Room'", "Webinar Room"),
+        ("„Webinar Room“", "Webinar Room"),
+        ("«Webinar Room»", "Webinar Room"),
+        ('  " Webinar Room "  ', "Webinar Room"),
+        ("Bob's Room", "Bob's Room"),
+        ('"Webinar Room', '"Webinar Room'),
+        ("“Webinar Room'", "“Webinar Room'"),
+        ('"', '"'),
+        ('""', ""),
+    ],
+)
+def test_a_name_may_be_quoted_with_straight_or_smart_quotes(typed: str, name: str) -> None:
+    assert name_argument(typed) == name
+
+
+@pytest.mark.parametrize(
+    ("sent", "query"),
+    [
+        ("#leadership", "#leadership"),
+        ("<#G0SBLEADR1|leadership>", "#leadership"),
+        ("#onboarding <#C0SALES001|sales>", "#onboarding #sales"),
+        ("<#C0SALES001|sales> <#G0SBLEADR1|leadership>", "#sales #leadership"),
+        ('"oslo room"', "oslo room"),
+        ("  oslo  ", "oslo"),
+    ],
+)
+def test_channel_links_in_a_search_are_tags_again(sent: str, query: str) -> None:
+    assert search_text(sent) == query
+
+
+@pytest.mark.parametrize("sent", ["<#G0SBLEADR1|>", "<#G0SBLEADR1>", "#sales <#C0SALES001| >"])
+def test_a_channel_link_without_its_name_is_refused_clearly(sent: str) -> None:
+    with pytest.raises(InvalidInput, match="can't tell which tag you meant"):
+        search_text(sent)

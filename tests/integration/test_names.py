@@ -96,7 +96,9 @@ async def test_teams_and_locations_are_found_and_kept_unique_by_their_key(
         form.name = "ß" * (LOCATION_NAME_MAX // 2 + 1)
         with pytest.raises(FieldErrors) as refused:
             await locations.create_location(uow, boss, form, sealer=Sealer())
-        assert refused.value.errors == {"name": f"Use at most {LOCATION_NAME_MAX} characters."}
+        assert refused.value.errors == {
+            "name": f"A location name has at most {LOCATION_NAME_MAX} characters."
+        }
 
 
 def test_the_migration_brings_stored_names_and_keys_to_the_new_form(database_url: str) -> None:
