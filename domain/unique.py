@@ -64,7 +64,14 @@ async def insert_if_absent(uow: UnitOfWork, row: SQLModel, constraint: str) -> b
     which SQLite's driver would commit.
     """
     keys = [column.name for column in unique_constraint(type(row), constraint).columns]
-    values = row.model_dump(exclude={"id"})
+    return await insert_unless_key_taken(uow, row, keys, exclude={"id"})
+
+
+async def insert_unless_key_taken(
+    uow: UnitOfWork, row: SQLModel, keys: list[str], *, exclude: set[str] | None = None
+) -> bool:
+    """Insert `row` unless a row with the same `keys` exists (or appears meanwhile); True if inserted."""
+    values = row.model_dump(exclude=exclude)
     dialect = uow.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     result = await uow.session.execute(

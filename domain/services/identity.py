@@ -9,6 +9,7 @@ from sqlmodel import select
 from domain.actor import Actor
 from domain.models import Membership, Team, UserPreference, Workspace
 from domain.ports import UnitOfWork
+from domain.unique import insert_unless_key_taken
 
 
 async def ensure_workspace(
@@ -21,9 +22,15 @@ async def ensure_workspace(
     """
     workspace = await uow.session.get(Workspace, workspace_id)
     if workspace is None:
-        workspace = Workspace(id=workspace_id, name=name, installer_user_id=installer_user_id)
-        uow.session.add(workspace)
-        await uow.session.flush()
+        # The first requests from a new workspace often arrive together: whichever inserts
+        # first wins, the others read its row.
+        await insert_unless_key_taken(
+            uow,
+            Workspace(id=workspace_id, name=name, installer_user_id=installer_user_id),
+            ["id"],
+        )
+        workspace = await uow.session.get(Workspace, workspace_id)
+        assert workspace is not None
     elif installer_user_id and workspace.installer_user_id is None:
         workspace.installer_user_id = installer_user_id
     return workspace

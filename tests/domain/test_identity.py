@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from domain.actor import Actor
@@ -22,6 +24,29 @@ async def test_a_workspace_is_created_on_first_contact_and_only_once(world: Worl
             await uow.commit()
     (workspace,) = await world.rows(Workspace)
     assert (workspace.id, workspace.name, workspace.installer_user_id) == (WS, "Acme", INSTALLER)
+
+
+async def test_two_first_requests_from_a_new_workspace_at_once_both_get_through(
+    world: World,
+) -> None:
+    """The second looks the workspace up before the first commits, and inserts after it did."""
+    first = world.uow()
+    async with first:
+        await ensure_workspace(first, WS)
+
+        async def second() -> Actor:
+            async with world.uow() as uow:
+                actor = await resolve_actor(uow, WS, LEO)
+                await uow.commit()
+                return actor
+
+        racing = asyncio.create_task(second())
+        await asyncio.sleep(0.3)  # it has looked the workspace up and waits on the first insert
+        await first.commit()
+    actor = await racing
+    assert (actor.workspace_id, actor.user_id) == (WS, LEO)
+    (workspace,) = await world.rows(Workspace)
+    assert workspace.id == WS
 
 
 async def test_a_workspace_first_met_in_a_request_has_no_name_or_installer_yet(
