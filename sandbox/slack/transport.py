@@ -52,14 +52,19 @@ class HttpTransport(StandInCore):
             path=request.url.path,
         )
         self.calls.append(call)
-        faulted = await self._apply_fault(call)
-        if faulted is not None:
-            return faulted
+        fault = self._take_fault(call.method)
+        if fault is not None:
+            faulted = await self._fault_response(call, fault)
+            if faulted is not None:
+                return faulted
         # The served root, also when this app is mounted under a prefix (sandbox mode).
         root = str(request.url.replace(query="")).rsplit(f"api/{method}", 1)[0]
         ctx = CallContext(call, args, None, root, *basic)
         body = await self._dispatch(ctx, problems)
         call.response = body
+        if fault is not None and fault.answer_delay:
+            # The call took effect; only the answer is late.
+            await asyncio.sleep(fault.answer_delay)
         return JSONResponse(body)
 
     def _take_fault(self, method: str) -> Fault | None:
@@ -74,6 +79,10 @@ class HttpTransport(StandInCore):
         fault = self._take_fault(call.method)
         if fault is None:
             return None
+        return await self._fault_response(call, fault)
+
+    async def _fault_response(self, call: RecordedCall, fault: Fault) -> Response | None:
+        """Apply a fault's delay; the error answer it makes, or None to handle the call."""
         call.fault = fault.describe()
         if call.token:
             workspace = self.workspace_for_token(call.token)
