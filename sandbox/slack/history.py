@@ -29,8 +29,8 @@ class HistoryMethods(StandInCore):
         if not channel.is_im and not channel.is_member:
             raise SlackError("not_in_channel")
         inclusive = _truthy(args.get("inclusive"))
-        oldest = _bound(args.get("oldest"), "invalid_ts_oldest", Decimal(0))
-        latest = _bound(args.get("latest"), "invalid_ts_latest", None)
+        oldest = _bound(args.get("oldest"), "invalid_ts_oldest") or Decimal(0)
+        latest = _bound(args.get("latest"), "invalid_ts_latest")
         before = _cursor_ts(args.get("cursor"))
         limit = _limit(args.get("limit"))
         with_metadata = _truthy(args.get("include_all_metadata"))
@@ -76,9 +76,9 @@ def _as_listed(message: dict[str, Any], *, with_metadata: bool) -> dict[str, Any
     return listed
 
 
-def _bound(value: Any, error: str, default: Decimal | None) -> Decimal | None:
+def _bound(value: Any, error: str) -> Decimal | None:
     if value in (None, ""):
-        return default
+        return None
     try:
         return Decimal(str(value))
     except InvalidOperation as exc:

@@ -114,10 +114,10 @@ async def test_history_needs_the_scope_of_the_channel_type(standin, client) -> N
 
 
 async def test_a_late_answer_still_posts_the_message(standin, client) -> None:
-    standin.inject("chat.postMessage", answer_delay=1.0)
-    impatient = AsyncWebClient(token=TOKEN, base_url=client.base_url, timeout=0.2)
+    standin.inject("chat.postMessage", answer_delay=1.5)
+    impatient = AsyncWebClient(token=TOKEN, base_url=client.base_url, timeout=1)
     with pytest.raises(asyncio.TimeoutError):
         await impatient.chat_postMessage(channel=TRAINING, text="slow")
     # Slack carried the post out although the client stopped waiting for the answer.
     assert [m["text"] for m in standin.messages(TRAINING)] == ["slow"]
-    assert standin.calls_to("chat.postMessage")[0].fault == "answer_delay=1"
+    assert standin.calls_to("chat.postMessage")[0].fault == "answer_delay=1.5"
