@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -174,7 +175,7 @@ def impatient_outbox(stack: Stack, clock: Clock) -> Outbox:
     )
 
 
-def posted(stack: Stack, channel: str = TRAINING) -> list[dict]:
+def posted(stack: Stack, channel: str = TRAINING) -> list[dict[str, Any]]:
     return [m for m in stack.standin.messages(channel) if m.get("text") == "hello"]
 
 
