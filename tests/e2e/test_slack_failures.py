@@ -13,7 +13,7 @@ import pytest
 from bot.slack.failures import RATE_LIMITED, TOKEN_INVALID
 from domain.models import Membership, Team
 from sandbox.slack.records import RecordedCall, SlackError
-from tests.e2e.conftest import ANN, TRAINING, Stack
+from tests.e2e.conftest import ANN, BOSS, TRAINING, WS, Stack
 from tests.e2e.locations_flow import admin_with_teams
 
 
@@ -94,3 +94,15 @@ async def test_views_open_refused_tells_the_user_in_the_command_reply(
     reply = await stack.command("location new")
     assert reply == f":warning: {told}"
     assert stack.standin.calls_to("views.update") == []
+
+
+async def test_views_open_rate_limited_once_still_opens_the_form(stack: Stack) -> None:
+    # Bolt's own per-request client carries the same retry handlers.
+    await admin_with_teams(stack)
+    stack.standin.inject("views.open", status=429, retry_after=1)
+    response = await stack.slack.slash("location new", user_id=BOSS, team_id=WS)
+    assert response.status_code == 200
+    updated = await stack.standin.wait_for("views.update", timeout=8)
+    limited, opened = stack.standin.calls_to("views.open")
+    assert limited.status == 429 and opened.ok
+    assert updated[0].ok and updated[0].args["view_id"] == opened.response["view"]["id"]
