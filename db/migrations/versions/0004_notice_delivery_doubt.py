@@ -30,6 +30,11 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("in_doubt", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+    # A notice some worker holds or already tried was first tried at some time after it was made:
+    # searching from then on cannot miss an earlier post of it.
+    op.execute(
+        "UPDATE notice SET first_attempt_at = created_at WHERE status = 'sending' OR attempts > 0"
+    )
 
 
 def downgrade() -> None:
