@@ -73,7 +73,8 @@ class Fault:
     """An injected fault for a method; `remaining` counts down (None = forever).
 
     `delay` holds the call before Slack looks at it; `answer_delay` lets Slack do the work and
-    answer late (a client that gave up meanwhile cannot tell whether the call took effect).
+    answer late (a client that gave up meanwhile cannot tell whether the call took effect);
+    `answer_lost` lets Slack do the work and then drops the connection halfway through the answer.
     """
 
     method: str
@@ -83,6 +84,7 @@ class Fault:
     delay: float | None = None
     remaining: int | None = 1
     answer_delay: float | None = None
+    answer_lost: bool = False
 
     def describe(self) -> str:
         """Short text stored in RecordedCall.fault."""
@@ -95,6 +97,8 @@ class Fault:
             parts.append(f"delay={self.delay:g}")
         if self.answer_delay is not None:
             parts.append(f"answer_delay={self.answer_delay:g}")
+        if self.answer_lost:
+            parts.append("answer_lost")
         return ",".join(parts)
 
 

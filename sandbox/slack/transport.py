@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from sandbox.slack.blockkit import check_blocks, check_message_body, check_view
 from sandbox.slack.core import RESPONSE_URL, UPLOAD_URL, CallContext, StandInCore
@@ -35,6 +36,24 @@ MESSAGE_METHODS = frozenset(
     }
 )
 VIEW_METHODS = frozenset({"views.open", "views.push", "views.update", "views.publish"})
+
+
+class LostAnswer(Response):
+    """An answer whose connection breaks after its first bytes: the client cannot read it."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=200, media_type="application/json")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b'{"ok": tr', "more_body": True})
+        # Returning without the rest makes the server close the connection mid-answer.
 
 
 class HttpTransport(StandInCore):
@@ -65,6 +84,8 @@ class HttpTransport(StandInCore):
         if fault is not None and fault.answer_delay:
             # The call took effect; only the answer is late.
             await asyncio.sleep(fault.answer_delay)
+        if fault is not None and fault.answer_lost:
+            return LostAnswer()
         return JSONResponse(body)
 
     def _take_fault(self, method: str) -> Fault | None:

@@ -216,6 +216,25 @@ async def test_a_post_answered_after_the_timeout_is_not_posted_again(stack: Stac
     assert len(posted(stack)) == 1
 
 
+async def test_a_post_whose_answer_was_cut_off_is_not_posted_again(stack: Stack) -> None:
+    clock = Clock()
+    outbox = outbox_for(stack, clock)
+    await enqueue(stack, "cut-off")
+    stack.standin.inject("chat.postMessage", answer_lost=True)
+
+    first = await outbox.deliver_due()
+    assert first.retrying and not first.sent
+    (notice,) = await stack.rows(Notice)
+    assert notice.in_doubt and notice.status == NoticeStatus.PENDING
+
+    clock.advance(3600)
+    assert (await outbox.deliver_due()).sent == [notice.id]
+    (message,) = posted(stack)
+    (notice,) = await stack.rows(Notice)
+    assert notice.status == NoticeStatus.SENT and notice.slack_ts == message["ts"]
+    assert len(stack.standin.calls_to("chat.postMessage")) == 1
+
+
 @pytest.mark.parametrize("channel", [TRAINING, ANN], ids=["channel", "direct-message"])
 async def test_a_worker_killed_after_slack_posted_leaves_exactly_one_message(
     stack: Stack, channel: str

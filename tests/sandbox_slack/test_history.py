@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import aiohttp
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -121,3 +122,13 @@ async def test_a_late_answer_still_posts_the_message(standin, client) -> None:
     # Slack carried the post out although the client stopped waiting for the answer.
     assert [m["text"] for m in standin.messages(TRAINING)] == ["slow"]
     assert standin.calls_to("chat.postMessage")[0].fault == "answer_delay=1.5"
+
+
+async def test_a_lost_answer_still_posts_the_message(standin, client) -> None:
+    standin.inject("chat.postMessage", answer_lost=True)
+    with pytest.raises(aiohttp.ClientError):
+        await client.chat_postMessage(channel=TRAINING, text="posted, answer lost")
+    assert [m["text"] for m in standin.messages(TRAINING)] == ["posted, answer lost"]
+    assert standin.calls_to("chat.postMessage")[0].fault == "answer_lost"
+    # The next call is answered as usual.
+    assert (await client.chat_postMessage(channel=TRAINING, text="next"))["ok"]
