@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -12,6 +13,8 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from bot.slack.failures import SlackRefusal, describe_slack_error
 from bot.slack.retries import retry_handlers
 from domain.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 SLACK_TIMEOUT_SECONDS = 15
 
@@ -33,6 +36,13 @@ class ExplainingWebClient(AsyncWebClient):
             message = describe_slack_error(exc)
             if message is None:
                 raise
+            # The method and Slack's error code only: never the token or the arguments.
+            log.warning(
+                "Slack refused %s: %s (HTTP %s)",
+                api_method,
+                exc.response.get("error") or "-",
+                exc.response.status_code,
+            )
             raise SlackRefusal(message, exc) from exc
 
     @classmethod

@@ -13,7 +13,7 @@ import pytest
 from bot.slack.failures import RATE_LIMITED, TOKEN_INVALID
 from domain.models import Membership, Team
 from sandbox.slack.records import RecordedCall, SlackError
-from tests.e2e.conftest import ANN, BOSS, TRAINING, WS, Stack
+from tests.e2e.conftest import ANN, BOSS, TOKEN, TRAINING, WS, Stack
 from tests.e2e.locations_flow import admin_with_teams
 
 
@@ -43,12 +43,15 @@ async def test_a_long_rate_limit_is_not_waited_out_inside_a_request(stack: Stack
 
 @pytest.mark.parametrize("error", ["invalid_auth", "token_revoked", "account_inactive"])
 async def test_a_dead_token_on_conversations_info_asks_for_a_reinstall(
-    stack: Stack, error: str
+    stack: Stack, error: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     stack.standin.inject("conversations.info", error=error)
     reply = await stack.command(f"team new Sales <#{TRAINING}|training>")
     assert reply == f":warning: {TOKEN_INVALID}"
     assert await stack.rows(Team) == []
+    # The operator reads which call Slack refused and why, and never the token.
+    assert f"Slack refused conversations.info: {error} (HTTP 200)" in caplog.messages
+    assert TOKEN not in caplog.text
 
 
 async def test_a_missing_scope_on_users_info_names_the_permission(stack: Stack) -> None:
