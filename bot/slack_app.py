@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
@@ -13,7 +15,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.settings import Settings
-from bot.slack.clients import SlackClients
+from bot.slack.clients import ExplainingWebClient, SlackClients
 from domain.errors import DomainError
 from handlers import commands, help, home, locations, teams
 from handlers.commands import CommandRouter
@@ -28,12 +30,28 @@ BOT_SCOPES = [
     "chat:write.public",
     "channels:read",
     "channels:join",
+    "channels:history",
     "groups:read",
+    "groups:history",
     "im:write",
+    "im:history",
+    "mpim:history",
     "users:read",
     "users:read.email",
     "files:write",
 ]
+
+
+async def explained_slack_errors(
+    context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]
+) -> Any:
+    """Give listeners a client whose unfixable Slack errors tell the user what to do.
+
+    Bolt makes a plain client per request (with the app client's retry handlers); this one is the
+    same client, raising `SlackRefusal` (a DomainError) for rate limits, dead tokens and scopes.
+    """
+    context["client"] = ExplainingWebClient.like(context.client)
+    return await next()
 
 
 def build_router(app: AsyncApp) -> CommandRouter:
@@ -85,6 +103,7 @@ def create_slack_app(
             # Socket Mode envelopes are not signed, and no HTTP endpoint for Slack is served then.
             request_verification_enabled=not settings.socket_mode,
         )
+    app.middleware(explained_slack_errors)
     app.middleware(actor_middleware(deps))
     commands.register(app, build_router(app))
     home.register(app)

@@ -6,11 +6,10 @@ import asyncio
 
 import uvicorn
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_sdk.web.async_client import AsyncWebClient
 from starlette.types import ASGIApp
 
 from bot.bootstrap import Runtime
-from bot.slack.clients import SLACK_TIMEOUT_SECONDS
+from bot.slack.clients import web_client
 
 
 def build_socket_mode_handler(runtime: Runtime) -> AsyncSocketModeHandler:
@@ -21,10 +20,8 @@ def build_socket_mode_handler(runtime: Runtime) -> AsyncSocketModeHandler:
     app_token = settings.slack_app_token.get_secret_value()
     # This client only calls apps.connections.open, which takes the app-level token, never a bot
     # token; pointing it at SLACK_API_URL keeps stand-ins and proxies in the loop.
-    web_client = AsyncWebClient(
-        token=app_token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT_SECONDS
-    )
-    return AsyncSocketModeHandler(runtime.slack_app, app_token, web_client=web_client)
+    client = web_client(settings.slack_api_url, app_token)
+    return AsyncSocketModeHandler(runtime.slack_app, app_token, web_client=client)
 
 
 async def run_socket_mode(runtime: Runtime, app: ASGIApp, host: str, port: int) -> None:

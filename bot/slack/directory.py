@@ -1,10 +1,16 @@
-"""SlackDirectory adapter: what Slack says about channels and users."""
+"""SlackDirectory adapter: what Slack says about channels and users.
+
+Slack errors that no retry fixes (rate limit after retries, a dead token, a missing scope) arrive
+as `SlackRefusal` from the client and go to the caller unchanged: their message says what to do.
+"""
 
 from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.clients import SlackClients
+from bot.slack.failures import SlackRefusal
+from domain import mrkdwn
 from domain.errors import ChannelUnusable
 from domain.ports import SlackUser
 
@@ -20,11 +26,13 @@ class WebApiDirectory:
         client = await self._clients.for_workspace(workspace_id)
         try:
             answer = await client.conversations_info(channel=channel_id)
+        except SlackRefusal:
+            raise
         except SlackApiError as exc:
-            error = exc.response.get("error", "")
-            if error in {"channel_not_found", "missing_scope"}:
+            if exc.response.get("error") == "channel_not_found":
                 raise ChannelUnusable(
-                    f"I can't see <#{channel_id}>. If it is private, invite me with `/invite @viltbot` first."
+                    f"I can't see {mrkdwn.channel(channel_id)}. "
+                    "If it is private, invite me with `/invite @viltbot` first."
                 ) from exc
             raise
         channel = answer.get("channel") or {}
@@ -41,6 +49,8 @@ class WebApiDirectory:
             # Public channels can be joined; joining lets the bot post without chat:write.public.
             try:
                 await client.conversations_join(channel=channel_id)
+            except SlackRefusal:
+                raise
             except SlackApiError as exc:
                 raise ChannelUnusable(
                     f"I can't join #{name} ({exc.response.get('error', 'unknown error')}). "
@@ -53,6 +63,8 @@ class WebApiDirectory:
         client = await self._clients.for_workspace(workspace_id)
         try:
             answer = await client.users_info(user=user_id)
+        except SlackRefusal:
+            raise
         except SlackApiError as exc:
             if exc.response.get("error") in {"user_not_found", "user_not_visible"}:
                 return None

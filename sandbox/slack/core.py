@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 import string
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,6 @@ RESPONSE_URL = "response_url"
 UPLOAD_URL = "upload_url"
 """Pseudo-method name under which file bytes POSTed to upload URLs are recorded."""
 
-_TS_START_MICROS = 1_732_700_000_000_100
 _ID_ALPHABET = string.ascii_uppercase + string.digits
 HASH_ALPHABET = string.ascii_letters + string.digits
 
@@ -91,7 +91,7 @@ class StandInCore:
     def _init_runtime(self) -> None:
         self._rng = random.Random(self._seed)
         self._issued_ids: set[str] = set()
-        self._ts_micros = _TS_START_MICROS - 100
+        self._ts_micros = time.time_ns() // 1_000
         self._messages: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._views: dict[str, dict[str, Any]] = {}
         self._view_users: dict[str, str | None] = {}
@@ -120,8 +120,9 @@ class StandInCore:
                 return candidate
 
     def next_ts(self) -> str:
-        """The next message timestamp ("1732700000.000100", increasing)."""
-        self._ts_micros += 100
+        """The next message timestamp: the wall clock as Slack writes it ("1764500000.000100"),
+        strictly increasing, so that `oldest`/`latest` bounds in seconds work as on Slack."""
+        self._ts_micros = max(self._ts_micros + 100, time.time_ns() // 1_000)
         return f"{self._ts_micros // 1_000_000}.{self._ts_micros % 1_000_000:06d}"
 
     def _new_hash(self) -> str:

@@ -11,13 +11,17 @@ DEFAULT_APP_ID = "A0VILTBOT01"
 DEFAULT_BOT_NAME = "viltbot"
 DEFAULT_BOT_SCOPES = (
     "app_mentions:read",
+    "channels:history",
     "channels:join",
     "channels:read",
     "chat:write",
     "commands",
     "files:write",
+    "groups:history",
     "groups:read",
+    "im:history",
     "im:write",
+    "mpim:history",
     "team:read",
     "users:read",
     "users:read.email",
@@ -66,7 +70,12 @@ class RecordedCall:
 
 @dataclass
 class Fault:
-    """An injected fault for a method; `remaining` counts down (None = forever)."""
+    """An injected fault for a method; `remaining` counts down (None = forever).
+
+    `delay` holds the call before Slack looks at it; `answer_delay` lets Slack do the work and
+    answer late (a client that gave up meanwhile cannot tell whether the call took effect);
+    `answer_lost` lets Slack do the work and then drops the connection halfway through the answer.
+    """
 
     method: str
     status: int | None = None
@@ -74,6 +83,8 @@ class Fault:
     retry_after: int = 2
     delay: float | None = None
     remaining: int | None = 1
+    answer_delay: float | None = None
+    answer_lost: bool = False
 
     def describe(self) -> str:
         """Short text stored in RecordedCall.fault."""
@@ -84,6 +95,10 @@ class Fault:
             parts.append(f"error={self.error}")
         if self.delay is not None:
             parts.append(f"delay={self.delay:g}")
+        if self.answer_delay is not None:
+            parts.append(f"answer_delay={self.answer_delay:g}")
+        if self.answer_lost:
+            parts.append("answer_lost")
         return ",".join(parts)
 
 

@@ -147,11 +147,18 @@ class Seeding(StandInCore):
         retry_after: int = 2,
         times: int | None = 1,
         delay: float | None = None,
+        answer_delay: float | None = None,
+        answer_lost: bool = False,
     ) -> Fault:
-        """Make the next `times` calls to `method` fail (429 by default), error, or answer slowly."""
-        if status is None and error is None and delay is None:
-            status = 429
-        fault = Fault(method, status, error, retry_after, delay, times)
+        """Make the next `times` calls to `method` fail (429 by default), error, or answer slowly.
+
+        `delay` holds a call before it is handled; `answer_delay` handles it at once (a message is
+        posted) and holds only the answer, as when Slack is slow to reply to a call it carried out;
+        `answer_lost` handles it and then breaks the connection in the middle of the answer.
+        """
+        if status is None and error is None and delay is None and answer_delay is None:
+            status = None if answer_lost else 429
+        fault = Fault(method, status, error, retry_after, delay, times, answer_delay, answer_lost)
         self._faults.append(fault)
         return fault
 

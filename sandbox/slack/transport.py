@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from sandbox.slack.blockkit import check_blocks, check_message_body, check_view
 from sandbox.slack.core import RESPONSE_URL, UPLOAD_URL, CallContext, StandInCore
@@ -37,6 +38,24 @@ MESSAGE_METHODS = frozenset(
 VIEW_METHODS = frozenset({"views.open", "views.push", "views.update", "views.publish"})
 
 
+class LostAnswer(Response):
+    """An answer whose connection breaks after its first bytes: the client cannot read it."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=200, media_type="application/json")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b'{"ok": tr', "more_body": True})
+        # Returning without the rest makes the server close the connection mid-answer.
+
+
 class HttpTransport(StandInCore):
     """Receives every request, records it, applies faults and checks, and dispatches it."""
 
@@ -52,14 +71,21 @@ class HttpTransport(StandInCore):
             path=request.url.path,
         )
         self.calls.append(call)
-        faulted = await self._apply_fault(call)
-        if faulted is not None:
-            return faulted
+        fault = self._take_fault(call.method)
+        if fault is not None:
+            faulted = await self._fault_response(call, fault)
+            if faulted is not None:
+                return faulted
         # The served root, also when this app is mounted under a prefix (sandbox mode).
         root = str(request.url.replace(query="")).rsplit(f"api/{method}", 1)[0]
         ctx = CallContext(call, args, None, root, *basic)
         body = await self._dispatch(ctx, problems)
         call.response = body
+        if fault is not None and fault.answer_delay:
+            # The call took effect; only the answer is late.
+            await asyncio.sleep(fault.answer_delay)
+        if fault is not None and fault.answer_lost:
+            return LostAnswer()
         return JSONResponse(body)
 
     def _take_fault(self, method: str) -> Fault | None:
@@ -74,6 +100,10 @@ class HttpTransport(StandInCore):
         fault = self._take_fault(call.method)
         if fault is None:
             return None
+        return await self._fault_response(call, fault)
+
+    async def _fault_response(self, call: RecordedCall, fault: Fault) -> Response | None:
+        """Apply a fault's delay; the error answer it makes, or None to handle the call."""
         call.fault = fault.describe()
         if call.token:
             workspace = self.workspace_for_token(call.token)

@@ -6,7 +6,7 @@ and Block Kit rules (slack_sdk.models). Response URLs and file upload URLs it ha
 served by the same app, so Bolt's `respond()` and slack_sdk's `files_upload_v2` land here too.
 
 SlackStandIn is composed of one part per concern (core, seeding, inspection, transport, and the
-chat, views, directory, files and OAuth methods), each in its own module beside this one.
+chat, views, directory, history, files and OAuth methods), each in its own module beside this one.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from sandbox.slack.chat import ChatMethods
 from sandbox.slack.core import RESPONSE_URL, UPLOAD_URL, MethodHandler
 from sandbox.slack.directory import DirectoryMethods
 from sandbox.slack.files import FileMethods
+from sandbox.slack.history import HistoryMethods
 from sandbox.slack.inspection import Inspection
 from sandbox.slack.oauth import OAuthMethods
 from sandbox.slack.records import (
@@ -71,6 +72,7 @@ class SlackStandIn(
     ChatMethods,
     ViewMethods,
     DirectoryMethods,
+    HistoryMethods,
     FileMethods,
     OAuthMethods,
 ):
@@ -100,6 +102,7 @@ class SlackStandIn(
             "conversations.info": self._conversations_info,
             "conversations.join": self._conversations_join,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
             "files.upload": self._files_upload,

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
-from bot.slack.outbox import Outbox
+from bot.slack.clients import SlackClients
+from bot.slack.notice_history import NOTICE_EVENT_TYPE
+from bot.slack.outbox import Outbox, WebApiPoster
 from db.uow import SqlUnitOfWork
 from domain.models import Notice, NoticeStatus
 from domain.services.identity import ensure_workspace
 from domain.services.notices import enqueue_notice
 from domain.types import utcnow
-from tests.e2e.conftest import ARCHIVED, TRAINING, WS, Stack
+from tests.e2e.conftest import ANN, ARCHIVED, TOKEN, TRAINING, WS, Stack
 from tests.support.databases import configured_url
 
 
@@ -126,6 +129,8 @@ async def test_a_crashed_worker_lease_expires_and_another_delivers(stack: Stack)
     clock.advance(outbox.lease.total_seconds() + 1)
     assert len((await outbox.deliver_due()).sent) == 1
     assert len(stack.standin.calls_to("chat.postMessage")) == 1
+    # Its lease ran out in flight, so the history was read first: nothing there, so it posted.
+    assert len(stack.standin.calls_to("conversations.history")) == 1
 
 
 @pytest.mark.skipif(configured_url() is None, reason="competing workers need PostgreSQL")
@@ -157,3 +162,134 @@ async def test_two_workers_on_postgresql_deliver_each_notice_once(stack: Stack) 
     assert sorted(a + b) == sorted(set(a + b)) and len(a + b) == 60
     texts = [c.args["text"] for c in stack.standin.calls_to("chat.postMessage")]
     assert sorted(texts) == sorted(f"notice {i}" for i in range(60))
+
+
+def impatient_outbox(stack: Stack, clock: Clock) -> Outbox:
+    """An outbox whose Slack client gives up waiting for an answer after one second."""
+    clients = SlackClients(stack.standin.base_url or "", bot_token=TOKEN, timeout=1)
+    return Outbox(
+        factory=stack.runtime.factory,
+        poster=WebApiPoster(clients),
+        clock=clock,
+        jitter=lambda: 1.0,
+    )
+
+
+def posted(stack: Stack, channel: str = TRAINING) -> list[dict[str, Any]]:
+    return [m for m in stack.standin.messages(channel) if m.get("text") == "hello"]
+
+
+async def test_every_notice_carries_its_id_as_message_metadata(stack: Stack) -> None:
+    await enqueue(stack, "tagged")
+    await stack.runtime.outbox.deliver_due()
+    (notice,) = await stack.rows(Notice)
+    (call,) = stack.standin.calls_to("chat.postMessage")
+    assert call.args["metadata"] == {
+        "event_type": NOTICE_EVENT_TYPE,
+        "event_payload": {"notice_id": notice.id},
+    }
+    # A post whose answer arrived needs no look into the history.
+    assert stack.standin.calls_to("conversations.history") == []
+
+
+async def test_a_post_answered_after_the_timeout_is_not_posted_again(stack: Stack) -> None:
+    clock = Clock()
+    outbox = impatient_outbox(stack, clock)
+    await enqueue(stack, "slow")
+    stack.standin.inject("chat.postMessage", answer_delay=2)
+
+    first = await outbox.deliver_due()
+    assert first.retrying and not first.sent  # the client timed out; Slack posted anyway
+    (notice,) = await stack.rows(Notice)
+    assert notice.status == NoticeStatus.PENDING and notice.in_doubt
+    assert notice.last_error == "TimeoutError"
+
+    clock.advance(3600)
+    second = await outbox.deliver_due()
+    assert second.sent == [notice.id]
+    (message,) = posted(stack)
+    (notice,) = await stack.rows(Notice)
+    assert notice.status == NoticeStatus.SENT and notice.slack_ts == message["ts"]
+    assert len(stack.standin.calls_to("chat.postMessage")) == 1
+    clock.advance(3600)
+    assert (await outbox.deliver_due()).sent == []
+    assert len(posted(stack)) == 1
+
+
+async def test_a_post_whose_answer_was_cut_off_is_not_posted_again(stack: Stack) -> None:
+    clock = Clock()
+    outbox = outbox_for(stack, clock)
+    await enqueue(stack, "cut-off")
+    stack.standin.inject("chat.postMessage", answer_lost=True)
+
+    first = await outbox.deliver_due()
+    assert first.retrying and not first.sent
+    (notice,) = await stack.rows(Notice)
+    assert notice.in_doubt and notice.status == NoticeStatus.PENDING
+
+    clock.advance(3600)
+    assert (await outbox.deliver_due()).sent == [notice.id]
+    (message,) = posted(stack)
+    (notice,) = await stack.rows(Notice)
+    assert notice.status == NoticeStatus.SENT and notice.slack_ts == message["ts"]
+    assert len(stack.standin.calls_to("chat.postMessage")) == 1
+
+
+@pytest.mark.parametrize("channel", [TRAINING, ANN], ids=["channel", "direct-message"])
+async def test_a_worker_killed_after_slack_posted_leaves_exactly_one_message(
+    stack: Stack, channel: str
+) -> None:
+    clock = Clock()
+    outbox = outbox_for(stack, clock)
+    await enqueue(stack, "killed", channel=channel)
+    (claimed,) = await outbox.claim_due()
+    # The worker posts, then dies before it can record the answer.
+    ts = await outbox.poster.post(claimed)
+    clock.advance(outbox.lease.total_seconds() + 1)
+
+    report = await outbox.deliver_due()
+    assert report.sent == [claimed.id]
+    (notice,) = await stack.rows(Notice)
+    assert notice.status == NoticeStatus.SENT and notice.slack_ts == ts
+    assert len(stack.standin.calls_to("chat.postMessage")) == 1
+    where = stack.standin.calls_to("chat.postMessage")[0].response["channel"]
+    assert [m["ts"] for m in stack.standin.messages(where)] == [ts]
+
+
+@pytest.mark.parametrize(
+    ("scopes_dropped", "error"),
+    [({"channels:history"}, "missing_scope"), (set(), "not_in_channel")],
+)
+async def test_a_notice_in_doubt_whose_history_cannot_be_read_fails_for_an_operator(
+    stack: Stack, scopes_dropped: set[str], error: str
+) -> None:
+    clock = Clock()
+    outbox = outbox_for(stack, clock)
+    await enqueue(stack, "unreadable")
+    (claimed,) = await outbox.claim_due()
+    await outbox.poster.post(claimed)  # posted; the worker dies
+    workspace = stack.standin.workspaces[WS]
+    workspace.scopes = tuple(s for s in workspace.scopes if s not in scopes_dropped)
+    if error == "not_in_channel":
+        stack.standin.channels[(WS, TRAINING)].is_member = False  # posts via chat:write.public
+    clock.advance(outbox.lease.total_seconds() + 1)
+
+    report = await outbox.deliver_due()
+    assert report.failed == [claimed.id]
+    (notice,) = await stack.rows(Notice)
+    assert notice.status == NoticeStatus.FAILED
+    assert notice.last_error is not None and error in notice.last_error
+    assert "check the channel before re-sending" in notice.last_error
+    clock.advance(3600)
+    await outbox.deliver_due()
+    assert len(stack.standin.calls_to("chat.postMessage")) == 1  # no second copy
+
+
+async def test_a_short_rate_limit_is_waited_out_within_the_same_delivery(stack: Stack) -> None:
+    await enqueue(stack, "limited")
+    stack.standin.inject("chat.postMessage", status=429, retry_after=1)
+    report = await stack.runtime.outbox.deliver_due()
+    assert len(report.sent) == 1
+    limited, delivered = stack.standin.calls_to("chat.postMessage")
+    assert limited.status == 429 and delivered.ok
+    assert len(posted(stack)) == 1
