@@ -1,0 +1,100 @@
+"""Request bodies over the limit are refused with 413 before they are read whole, on every route."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+import httpx
+
+from bot.web.body_limit import DEFAULT_MAX_REQUEST_BYTES
+from tests.e2e.conftest import BOSS, SIGNING_SECRET, WS, Stack
+from tests.harness.signing import sign
+
+LIMIT = DEFAULT_MAX_REQUEST_BYTES
+
+
+async def _raw_exchange(base_url: str, head: bytes, chunks: list[bytes]) -> tuple[bytes, int]:
+    """Send `head`, then `chunks` until the server answers; return its answer and the bytes sent."""
+    parts = urlsplit(base_url)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    sent = 0
+    try:
+        writer.write(head)
+        await writer.drain()
+        answer = asyncio.ensure_future(reader.read(4096))
+        for chunk in chunks:
+            if answer.done():
+                break
+            try:
+                writer.write(chunk)
+                await writer.drain()
+            except ConnectionError:
+                break  # the server closed its side after answering
+            sent += len(chunk)
+            await asyncio.sleep(0)
+        return await asyncio.wait_for(answer, timeout=10), sent
+    finally:
+        writer.close()
+
+
+def _status(answer: bytes) -> int:
+    return int(answer.split(b" ", 2)[1])
+
+
+async def test_a_declared_length_over_the_limit_is_refused_before_the_body_is_sent(
+    stack: Stack,
+) -> None:
+    declared = 200 * 1024 * 1024
+    head = (
+        "POST /slack/events HTTP/1.1\r\nHost: bot\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {declared}\r\n\r\n"
+    ).encode()
+    answer, _ = await _raw_exchange(stack.base_url, head, [])
+    assert _status(answer) == 413
+    assert b"at most 1048576 bytes" in answer
+
+
+async def test_a_chunked_body_is_refused_once_it_passes_the_limit(stack: Stack) -> None:
+    chunk = b"a" * 65536
+    framed = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+    head = (
+        b"POST /slack/events HTTP/1.1\r\nHost: bot\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+    # 200 MiB offered; the server answers after a little over 1 MiB.
+    answer, sent = await _raw_exchange(stack.base_url, head, [framed] * 3200)
+    assert _status(answer) == 413
+    assert sent < 16 * LIMIT
+
+
+async def test_a_signed_command_under_the_limit_is_still_answered(stack: Stack) -> None:
+    reply = await stack.command("help " + "x" * (LIMIT // 2), user=BOSS, team=WS)
+    assert reply
+
+
+async def test_one_byte_over_the_limit_is_refused_even_when_signed(stack: Stack) -> None:
+    body = "command=%2Fvilt&text=" + "x" * (LIMIT - len("command=%2Fvilt&text=") + 1)
+    response = await stack.slack.client.post(
+        stack.slack.url,
+        content=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded", **sign(SIGNING_SECRET, body)},
+    )
+    assert response.status_code == 413
+    assert stack.standin.calls_to("response_url") == []
+
+
+async def test_the_limit_holds_on_the_oauth_callback_and_unknown_paths(stack: Stack) -> None:
+    big = b"x" * (LIMIT + 1)
+    async with httpx.AsyncClient(base_url=stack.base_url) as http:
+        for path in ("/goto/oauth/callback", "/goto/oauth/start", "/nowhere"):
+            response = await http.post(path, content=big)
+            assert response.status_code == 413, path
+
+
+async def test_a_non_numeric_content_length_is_a_bad_request(stack: Stack) -> None:
+    head = b"POST /slack/events HTTP/1.1\r\nHost: bot\r\nContent-Length: 12a\r\n\r\n"
+    answer, _ = await _raw_exchange(stack.base_url, head, [])
+    assert _status(answer) == 400
