@@ -90,9 +90,7 @@ SIGNED_MALFORMED: dict[str, tuple[bytes, str]] = {
 
 
 @pytest.mark.parametrize("case", list(SIGNED_MALFORMED))
-async def test_signed_but_malformed_bodies_get_400(
-    stack: Stack, bot_log: Log, case: str
-) -> None:
+async def test_signed_but_malformed_bodies_get_400(stack: Stack, bot_log: Log, case: str) -> None:
     body, content_type = SIGNED_MALFORMED[case]
     response = await stack.slack.client.post(
         stack.slack.url, content=body, headers={"Content-Type": content_type, **_signed(body)}
@@ -113,11 +111,13 @@ async def test_a_refused_form_submission_keeps_its_secret_out_of_the_log(
     view = await choose_kind(stack, await open_modal(stack), "gotowebinar")
     values = {"name": "Webinar Room", "kind": "gotowebinar", "consumer_secret": WEBINAR_SECRET}
     values["owner_team"] = str(teams["Sales"])
-    for late_or_forged in ({"stale": True}, {"forge": True}):
-        response = await stack.slack.view_submission(
-            view, values, user_id=BOSS, team_id=WS, check_required=False, **late_or_forged
-        )
-        assert response.status_code == 401
+    late = await stack.slack.view_submission(
+        view, values, user_id=BOSS, team_id=WS, check_required=False, stale=True
+    )
+    forged = await stack.slack.view_submission(
+        view, values, user_id=BOSS, team_id=WS, check_required=False, forge=True
+    )
+    assert (late.status_code, forged.status_code) == (401, 401)
     assert stack.slack.last_body and WEBINAR_SECRET in payload_form(stack.slack.last_payload or {})
     assert bot_log.lines(WEBINAR_SECRET) == []
     assert len(bot_log.lines("refused POST /slack/events with 401")) == 2
