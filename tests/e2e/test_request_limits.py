@@ -12,6 +12,7 @@ from bot.server import create_web_app
 from bot.web.body_limit import DEFAULT_MAX_REQUEST_BYTES
 from tests.e2e.conftest import BOSS, SIGNING_SECRET, WS, Stack, stack_settings
 from tests.harness.signing import sign
+from tests.support.raw_http import declare_body
 
 LIMIT = DEFAULT_MAX_REQUEST_BYTES
 
@@ -79,21 +80,16 @@ async def test_a_signed_command_under_the_limit_is_still_answered(stack: Stack) 
 
 async def test_one_byte_over_the_limit_is_refused_even_when_signed(stack: Stack) -> None:
     body = "command=%2Fvilt&text=" + "x" * (LIMIT - len("command=%2Fvilt&text=") + 1)
-    response = await stack.slack.client.post(
-        stack.slack.url,
-        content=body,
-        headers={"Content-Type": "application/x-www-form-urlencoded", **sign(SIGNING_SECRET, body)},
-    )
-    assert response.status_code == 413
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(SIGNING_SECRET, body)}
+    status, _ = await declare_body(stack.base_url, "/slack/events", len(body), headers)
+    assert status == 413
     assert stack.standin.calls_to("response_url") == []
 
 
 async def test_the_limit_holds_on_the_oauth_callback_and_unknown_paths(stack: Stack) -> None:
-    big = b"x" * (LIMIT + 1)
-    async with httpx.AsyncClient(base_url=stack.base_url) as http:
-        for path in ("/goto/oauth/callback", "/goto/oauth/start", "/nowhere"):
-            response = await http.post(path, content=big)
-            assert response.status_code == 413, path
+    for path in ("/goto/oauth/callback", "/goto/oauth/start", "/nowhere"):
+        status, _ = await declare_body(stack.base_url, path, LIMIT + 1)
+        assert status == 413, path
 
 
 async def test_the_limit_is_set_by_viltbot_max_request_bytes(database_url: str) -> None:

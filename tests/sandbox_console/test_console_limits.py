@@ -5,19 +5,22 @@ from __future__ import annotations
 import httpx
 
 from bot.web.body_limit import DEFAULT_MAX_REQUEST_BYTES
-from sandbox.console.workspace import GENERAL
-from sandbox.ids import SANDBOX_ADMIN
 from tests.sandbox_console.conftest import Sandbox
+from tests.support.raw_http import declare_body
 
 
 async def test_an_oversized_command_form_is_refused_and_nothing_is_sent(
     sandbox: Sandbox, http: httpx.AsyncClient
 ) -> None:
-    text = "help " + "x" * DEFAULT_MAX_REQUEST_BYTES
     for path in ("/sandbox/command", "/sandbox/view/submit"):
-        response = await http.post(
-            path, data={"user": SANDBOX_ADMIN, "channel": GENERAL, "text": text}
+        status, answer = await declare_body(
+            sandbox.url,
+            path,
+            DEFAULT_MAX_REQUEST_BYTES + 1,
+            {"Content-Type": "application/x-www-form-urlencoded"},
         )
-        assert response.status_code == 413, path
-        assert "at most 1048576 bytes" in response.text
+        assert status == 413, path
+        assert b"at most 1048576 bytes" in answer
+    # Nothing reached the bot, and the console still works.
     assert sandbox.console.standin.calls == []
+    assert (await http.get("/sandbox")).status_code == 200
