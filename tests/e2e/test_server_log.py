@@ -102,7 +102,9 @@ async def test_an_idle_server_logs_where_it_listens_and_little_else(
     async with (
         run_standin_server(standin) as slack_url,
         # Notices are polled twice a second: the job runs ~8 times while the server is idle.
-        served_bot(database_url, slack_url, tmp_path, VILTBOT_NOTICE_POLL_SECONDS="0.5") as (
+        served_bot(
+            database_url, slack_url, tmp_path, LOG_LEVEL="INFO", VILTBOT_NOTICE_POLL_SECONDS="0.5"
+        ) as (
             url,
             lines,
         ),
