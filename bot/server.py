@@ -6,15 +6,22 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.adapter.starlette.async_handler import (
+    AsyncSlackRequestHandler,
+    to_async_bolt_request,
+    to_starlette_response,
+)
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.bootstrap import Runtime
+from bot.web.body_limit import BodySizeLimit
 from bot.web.goto_oauth import goto_oauth_routes
+from bot.web.slack_requests import Refusal, SlackRequestCheck, log_refusal
 from bot.web.slack_updates import LinkAnnouncer
 
 log = logging.getLogger(__name__)
@@ -25,8 +32,23 @@ def create_web_app(
 ) -> Starlette:
     """The HTTP face of viltbot."""
     handler = AsyncSlackRequestHandler(runtime.slack_app)
+    secret = runtime.settings.slack_signing_secret
+    check = SlackRequestCheck(secret.get_secret_value() if secret else "")
 
     async def slack_events(request: Request) -> Response:
+        body = await request.body()
+        refusal = check.refusal(request.headers, body)
+        if refusal is None:
+            try:
+                bolt_request = to_async_bolt_request(request, body)
+            except (AttributeError, KeyError, TypeError, ValueError):
+                refusal = Refusal(400, "the body is not shaped like a request from Slack")
+            else:
+                return to_starlette_response(await runtime.slack_app.async_dispatch(bolt_request))
+        log_refusal(request.url.path, refusal)
+        return refusal.response()
+
+    async def slack_oauth(request: Request) -> Response:
         return await handler.handle(request)
 
     async def healthz(request: Request) -> Response:
@@ -52,8 +74,8 @@ def create_web_app(
         routes.append(Route("/slack/events", slack_events, methods=["POST"]))
     if runtime.settings.multi_workspace:
         routes += [
-            Route("/slack/install", slack_events, methods=["GET"]),
-            Route("/slack/oauth_redirect", slack_events, methods=["GET"]),
+            Route("/slack/install", slack_oauth, methods=["GET"]),
+            Route("/slack/oauth_redirect", slack_oauth, methods=["GET"]),
         ]
     routes += goto_oauth_routes(runtime.deps, LinkAnnouncer(runtime.slack_clients))
     routes += extra_routes or []
@@ -67,4 +89,6 @@ def create_web_app(
         finally:
             await runtime.close()
 
-    return Starlette(routes=routes, lifespan=lifespan)
+    # Outermost: no route reads more than the limit, whatever it is.
+    limit = Middleware(BodySizeLimit, limit=runtime.settings.max_request_bytes)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[limit])
