@@ -1,12 +1,6 @@
-"""What the fuzz test (test_fuzz.py) found outside request handling, pinned until fixed there.
-
-Each input is left out of the fuzz strategies while its test here is an expected failure; when
-one is fixed, drop its xfail marker and put the input back into test_fuzz.py.
-"""
+"""What the fuzz test (test_fuzz.py) found, kept as exact cases: each once made the bot silent."""
 
 from __future__ import annotations
-
-import pytest
 
 from tests.e2e.conftest import BOSS, WS, Stack
 from tests.e2e.locations_flow import (
@@ -20,11 +14,6 @@ from tests.e2e.locations_flow import (
 SLACK_TEXT_MAX = 40_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an unknown command is echoed whole ('I don't know `/vilt …`'): past ~39,600 "
-    "characters the reply is over Slack's 40,000 and Slack refuses it, so nothing is answered",
-)
 async def test_a_very_long_unknown_command_still_gets_a_reply_slack_accepts(stack: Stack) -> None:
     before = len(stack.standin.calls_to("response_url"))
     response = await stack.slack.slash("0" * 39_990, user_id=BOSS, team_id=WS)
@@ -36,11 +25,6 @@ async def test_a_very_long_unknown_command_still_gets_a_reply_slack_accepts(stac
     assert violations == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="max_learners of 4,301 digits raises ValueError (Python's limit on int() of long "
-    "strings) in domain/rules.py instead of a field error: the modal gets no answer",
-)
 async def test_a_max_learners_of_4301_digits_is_a_field_error(stack: Stack) -> None:
     max_learners = "9" * 4301
     teams = await admin_with_teams(stack)
