@@ -32,24 +32,22 @@ class OAuthLinker:
         except goto_errors.InvalidClient as exc:
             raise LinkFailed(
                 "invalid_client",
-                "GoTo did not accept this location's consumer key and secret. Check them with "
-                "`/vilt location edit <name>` and link again. Nothing was changed.",
+                "GoTo did not accept this location's consumer key and secret. Nothing was changed.",
             ) from exc
         except goto_errors.CodeRejected as exc:
             raise LinkFailed(
                 "code_used",
-                "GoTo says this sign-in was already used or has expired. Start again from Slack "
-                "with `/vilt location link <name>`. Nothing was changed.",
+                "GoTo says this sign-in was already used or has expired. Nothing was changed.",
             ) from exc
         except (goto_errors.Unavailable, httpx.TransportError) as exc:
             raise LinkFailed(
                 "unreachable",
-                "GoTo could not be reached just now. Nothing was changed; try the link again in a "
-                "few minutes.",
+                "GoTo could not be reached, so it did not confirm the link. Nothing was changed.",
             ) from exc
         except goto_errors.GoToError as exc:
+            # Whatever else went wrong (a timeout included), GoTo did not confirm the link.
             raise LinkFailed(
-                "goto_error", f"GoTo refused the link: {exc}. Nothing was changed."
+                "goto_error", f"GoTo did not confirm the link ({exc}). Nothing was changed."
             ) from exc
         return LinkedAccount(
             organizer_key=tokens.organizer_key,

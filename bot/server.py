@@ -55,7 +55,7 @@ def create_web_app(
             Route("/slack/install", slack_events, methods=["GET"]),
             Route("/slack/oauth_redirect", slack_events, methods=["GET"]),
         ]
-    routes += goto_oauth_routes(runtime.deps, LinkAnnouncer(runtime.slack_clients))
+    routes += goto_oauth_routes(runtime.deps, LinkAnnouncer(runtime.slack_clients, runtime.deps))
     routes += extra_routes or []
 
     @contextlib.asynccontextmanager
