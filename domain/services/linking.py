@@ -99,9 +99,9 @@ async def pending_request(uow: UnitOfWork, state: str, *, now: datetime) -> Link
     return request
 
 
-def ttl_text(ttl: timedelta = LINK_STATE_TTL) -> str:
-    """How long a link lasts, in words: "10 minutes"."""
-    minutes = max(1, round(ttl.total_seconds() / 60))
+def ttl_text(ttl: timedelta | None = None) -> str:
+    """How long a link lasts (LINK_STATE_TTL unless given), in words: "10 minutes"."""
+    minutes = max(1, round((ttl or LINK_STATE_TTL).total_seconds() / 60))
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
