@@ -284,3 +284,29 @@ async def test_relinking_the_same_account_posts_no_second_notice(
     other = link_url_in(stack.standin.calls_to("response_url")[-1].args["blocks"])
     await consent(browser_http, other, account="carol@example.com")
     assert [n.kind for n in await stack.rows(Notice)].count("location_linked") == 2
+
+
+async def test_goto_not_confirming_the_code_leaves_a_clear_page_and_nothing_half_linked(
+    stack: Stack, browser_http: httpx.AsyncClient
+) -> None:
+    teams = await admin_with_teams(stack)
+    back = await callback_url(browser_http, await create_goto_location(stack, teams))
+    fault = await browser_http.post(
+        f"{stack.goto_url}/_sandbox/faults",
+        json={"status": 400, "path_contains": "/oauth/token", "body": {"error": "server_error"}},
+    )
+    assert fault.status_code < 300, fault.text
+    landing = await browser_http.get(back)
+    assert landing.status_code == 502
+    assert "GoTo did not confirm the link" in landing.text
+    assert (
+        "Start a new link from Slack with <code>/vilt location link Webinar Room</code>"
+        in landing.text
+    )
+    (location,) = await stack.rows(Location)
+    assert location.goto_organizer_key is None and location.access_token_enc is None
+    assert location.linked_at is None
+    assert [n for n in await stack.rows(Notice) if n.kind == "location_linked"] == []
+    # The same link cannot be tried again: GoTo may have used up the code.
+    replay = await browser_http.get(back)
+    assert replay.status_code == 410 and "already used" in replay.text
