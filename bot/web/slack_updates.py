@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
 from bot.slack.clients import SlackClients
+from domain import mrkdwn
 from domain.models import LocationKind
 from domain.services import locations
 from domain.services.identity import resolve_actor
@@ -46,9 +47,10 @@ class LinkAnnouncer:
         """chat.update of the DM, or replace_original through the command's response_url."""
         location, request = result.location, result.request
         kind = LocationKind(location.kind)
+        account = location.goto_email or location.goto_organizer_key or ""
         text = (
-            f":white_check_mark: *{location.name}* is linked to the {kind.label} account "
-            f"{location.goto_email or location.goto_organizer_key}; connected until "
+            f":white_check_mark: {mrkdwn.bold(location.name)} is linked to the {kind.label} "
+            f"account {mrkdwn.escape(account)}; connected until "
             f"{location.connection_expires_at:%Y-%m-%d}."
         )
         blocks = [SectionBlock(text=MarkdownTextObject(text=text)).to_dict()]
@@ -97,7 +99,7 @@ class LinkAnnouncer:
         meta = ModalMeta(
             location_id=location.id,
             response_url=request.response_url,
-            notices=[f":white_check_mark: *{location.name}* is linked."],
+            notices=[f":white_check_mark: {mrkdwn.bold(location.name)} is linked."],
         )
         modal = location_modal(
             form=form_from_view(view),

@@ -310,3 +310,27 @@ async def test_goto_not_confirming_the_code_leaves_a_clear_page_and_nothing_half
     # The same link cannot be tried again: GoTo may have used up the code.
     replay = await browser_http.get(back)
     assert replay.status_code == 410 and "already used" in replay.text
+
+
+async def test_the_replaced_message_and_the_modal_show_a_name_with_markup_as_text(
+    stack: Stack, browser_http: httpx.AsyncClient
+) -> None:
+    teams = await admin_with_teams(stack)
+    name = "Room <!channel> & *Co*"
+    await create_goto_location(stack, teams, name=name)
+    view = await open_modal(stack, f"location edit {name}")
+    before = len(stack.standin.calls_to("views.update"))
+    await stack.slack.block_action(
+        "link_from_modal",
+        user_id=BOSS,
+        team_id=WS,
+        view=view,
+        state_values=webinar_values([teams["Sales"]], name=name, consumer_secret=""),
+    )
+    calls = await stack.standin.wait_for("views.update", count=before + 1)
+    shown = stack.standin.view(calls[before].args["view_id"])
+    assert shown is not None
+    await consent(browser_http, link_url_in(shown["blocks"]))
+    replaced = stack.standin.calls_to("response_url")[-1].args["text"]
+    assert "*Room &lt;!channel&gt; &amp; *Co**" in replaced and "<!channel>" not in replaced
+    assert "*Room &lt;!channel&gt; &amp; *Co** is linked." in modal_text(stack, view["id"])
