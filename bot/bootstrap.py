@@ -99,6 +99,7 @@ def build_runtime(settings: Settings) -> Runtime:
         goto_linker=OAuthLinker(oauth),
         public_url=settings.public_url,
         first_admins=settings.admin_ids,
+        slack_api_url=settings.slack_api_url,
     )
     slack_app = create_slack_app(
         deps, settings=settings, clients=clients, installation_store=store, engine=engine

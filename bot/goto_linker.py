@@ -42,15 +42,15 @@ class OAuthLinker:
         except (goto_errors.Unavailable, httpx.TransportError) as exc:
             raise LinkFailed(
                 "unreachable",
-                "GoTo could not be reached just now. Nothing was changed; try the link again in a "
-                "few minutes.",
+                "GoTo could not be reached, so it did not confirm the link. Nothing was changed.",
             ) from exc
         except goto_errors.TokenOutcomeUnknown as exc:
             # The code may have been spent; only a new sign-in can be trusted.
             raise LinkFailed("outcome_unknown", exc.message) from exc
         except goto_errors.GoToError as exc:
+            # Whatever else went wrong (a timeout included), GoTo did not confirm the link.
             raise LinkFailed(
-                "goto_error", f"GoTo refused the link: {exc}. Nothing was changed."
+                "goto_error", f"GoTo did not confirm the link ({exc}). Nothing was changed."
             ) from exc
         return LinkedAccount(
             organizer_key=tokens.organizer_key,

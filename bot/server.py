@@ -77,7 +77,7 @@ def create_web_app(
             Route("/slack/install", slack_oauth, methods=["GET"]),
             Route("/slack/oauth_redirect", slack_oauth, methods=["GET"]),
         ]
-    routes += goto_oauth_routes(runtime.deps, LinkAnnouncer(runtime.slack_clients))
+    routes += goto_oauth_routes(runtime.deps, LinkAnnouncer(runtime.slack_clients, runtime.deps))
     routes += extra_routes or []
 
     @contextlib.asynccontextmanager

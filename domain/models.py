@@ -222,6 +222,8 @@ class LinkRequest(SQLModel, table=True):
     message_channel: str | None = Field(default=None, max_length=SLACK_ID_MAX)
     message_ts: str | None = Field(default=None, max_length=32)
     response_url: str | None = Field(default=None, max_length=500)
+    view_id: str | None = Field(default=None, max_length=32)
+    view_hash: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlparse
 
+from domain import mrkdwn
 from domain.limits import (
     CONSUMER_KEY_MAX,
     CONSUMER_SECRET_MAX,
@@ -197,16 +198,21 @@ def connection_status(
     expires_at: datetime | None,
     error: str | None,
     now: datetime,
+    name: str | None = None,
 ) -> ConnectionStatus:
-    """The status line: not linked · connected as … until … (N days left) · expired · failed."""
+    """The status line: not linked · connected as … until … (N days left) · expired · failed.
+
+    With the location's `name`, a lapsed or failed connection says how to link it again.
+    """
+    relink = f" · link it again with {mrkdwn.code(f'/vilt location link {name}')}" if name else ""
     if not kind.is_goto:
         return ConnectionStatus(ConnectionState.NOT_APPLICABLE, "classroom (no GoTo connection)")
     if error:
-        return ConnectionStatus(ConnectionState.FAILED, f"failed: {error}")
+        return ConnectionStatus(ConnectionState.FAILED, f"failed: {error}{relink}")
     if expires_at is None:
         return ConnectionStatus(ConnectionState.NOT_LINKED, "not linked")
     if expires_at <= now:
-        return ConnectionStatus(ConnectionState.EXPIRED, "expired", 0)
+        return ConnectionStatus(ConnectionState.EXPIRED, f"expired{relink}", 0)
     days = (expires_at - now).days
     until = expires_at.strftime("%Y-%m-%d")
     plural = "s" if days != 1 else ""

@@ -39,6 +39,7 @@ from domain.limits import (
 )
 from domain.models import LocationKind, Team
 from domain.rules import ConnectionState, LocationForm
+from domain.services.linking import ttl_text
 from domain.services.locations import LocationView
 
 CALLBACK_ID = "location_form"
@@ -312,6 +313,17 @@ def _goto_blocks(
             elements=[MarkdownTextObject(text=f"*Connection status:* {mrkdwn.escape(status)}")]
         )
     )
+    # A location linked before (connected, lapsed or failed) is re-linked, not linked.
+    linked_before = saved is not None and saved.status.state in {
+        ConnectionState.CONNECTED,
+        ConnectionState.EXPIRED,
+        ConnectionState.FAILED,
+    }
+    button_text = (
+        f"Re-link with a {kind.label} account"
+        if linked_before
+        else f"Link with your {kind.label} account"
+    )
     if link_url:
         blocks.append(
             ActionsBlock(
@@ -319,7 +331,7 @@ def _goto_blocks(
                 elements=[
                     ButtonElement(
                         action_id=OPEN_CONSENT_ACTION,
-                        text=f"Link with your {kind.label} account",
+                        text=button_text,
                         url=link_url,
                         style="primary",
                     )
@@ -333,7 +345,7 @@ def _goto_blocks(
                 elements=[
                     ButtonElement(
                         action_id=LINK_IN_MODAL_ACTION,
-                        text=f"Link with your {kind.label} account",
+                        text=button_text,
                         confirm=None
                         if saved is not None
                         else ConfirmObject(
@@ -415,7 +427,7 @@ def link_message(
         blocks.append(SectionBlock(text=MarkdownTextObject(text=saved_note)))
     blocks += [
         SectionBlock(
-            text=MarkdownTextObject(text=text + " The link works once and expires in 10 minutes.")
+            text=MarkdownTextObject(text=f"{text} The link works once and expires in {ttl_text()}.")
         ),
         ActionsBlock(
             block_id="link",

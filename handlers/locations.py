@@ -40,6 +40,7 @@ from handlers.location_views import (
 from handlers.parsing import name_argument, search_text
 from handlers.permissions import members, team_admins
 from handlers.ports import Deps
+from handlers.response_urls import trusted_response_url
 
 log = logging.getLogger(__name__)
 
@@ -234,8 +235,8 @@ async def _tell_privately(
 
 async def _send_link(
     deps: Deps, client: AsyncWebClient, actor: Actor, view: LocationView, meta: ModalMeta, note: str
-) -> str:
-    """Show the admin the link button privately; return the link URL.
+) -> tuple[str, str]:
+    """Show the admin the link button privately; return the link's state and URL.
 
     The button goes out as an ephemeral message through the response_url of the command that
     opened the modal (replaced once linked); without one it goes to the admin's DM.
@@ -249,7 +250,7 @@ async def _send_link(
     async with deps.uow() as uow:
         await linking.remember_message(uow, state, **where)
         await uow.commit()
-    return url
+    return state, url
 
 
 def register(app: AsyncApp, router: CommandRouter) -> None:
@@ -334,11 +335,19 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
             if was_new
             else f":floppy_disk: Changes to {mrkdwn.bold(saved.name)} were saved."
         )
-        url = await _send_link(request.deps, client, request.actor, saved, meta, note)
+        state, url = await _send_link(request.deps, client, request.actor, saved, meta, note)
         meta.notices = [note + " Now click the button below to open GoTo."]
         form.consumer_secret = ""
         modal = await _rebuild(request.deps, request.actor, form, meta, saved=saved, link_url=url)
-        await client.views_update(view_id=view["id"], hash=view["hash"], view=modal)
+        shown = await client.views_update(view_id=view["id"], hash=view["hash"], view=modal)
+        # Once GoTo confirms the link, this modal is brought up to date (if still open).
+        updated = shown.get("view") or {}
+        if updated.get("id") and updated.get("hash"):
+            async with request.deps.uow() as uow:
+                await linking.remember_view(
+                    uow, state, view_id=str(updated["id"]), view_hash=str(updated["hash"])
+                )
+                await uow.commit()
 
     @app.action(OPEN_CONSENT_ACTION)
     async def consent_opened(ack: AsyncAck) -> None:
@@ -386,12 +395,10 @@ def _modal_input(
 ) -> tuple[Request, dict[str, Any], ModalMeta, LocationForm]:
     """Who acts, the open view, its metadata and what the form holds now."""
     view = body["view"]
-    return (
-        Request.of(context),
-        view,
-        ModalMeta.load(view.get("private_metadata")),
-        form_from_state(view["state"]["values"]),
-    )
+    request = Request.of(context)
+    meta = ModalMeta.load(view.get("private_metadata"))
+    meta.response_url = trusted_response_url(meta.response_url, request.deps.slack_api_url)
+    return request, view, meta, form_from_state(view["state"]["values"])
 
 
 def _visible_errors(errors: dict[str, str], view: dict[str, Any]) -> dict[str, str]:

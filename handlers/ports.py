@@ -33,6 +33,7 @@ class Deps:
     goto_linker: GoToLinker
     public_url: str
     first_admins: frozenset[str]
+    slack_api_url: str = "https://slack.com/api/"
 
     def link_url(self, state: str) -> str:
         """Where the link button sends the browser (our own start page)."""

@@ -29,8 +29,14 @@ FAILURE_PAGES: dict[str, tuple[int, str]] = {
     "code_used": (400, "GoTo rejected this sign-in"),
     "unreachable": (502, "GoTo could not be reached"),
     "account_taken": (409, "This GoTo account is already linked"),
-    "goto_error": (502, "GoTo refused the link"),
+    "goto_error": (502, "GoTo did not confirm the link"),
+    "not_stored": (500, "The link could not be stored"),
 }
+
+NOT_STORED = (
+    "viltbot could not finish this link, so nothing was changed. Start a new link from Slack "
+    "with `/vilt location link` and the location's name."
+)
 
 
 def goto_oauth_routes(
@@ -56,42 +62,37 @@ def goto_oauth_routes(
     async def callback(request: Request) -> Response:
         params = request.query_params
         try:
-            async with deps.uow() as uow:
-                result = await linking.complete_link(
-                    uow,
-                    state=params.get("state", ""),
-                    code=params.get("code"),
-                    error=params.get("error"),
-                    linker=deps.goto_linker,
-                    sealer=deps.sealer,
-                    redirect_uri=deps.goto_redirect_uri,
-                    now=clock(),
-                )
-                await uow.commit()
+            result = await linking.complete_link(
+                deps.uow,
+                state=params.get("state", ""),
+                code=params.get("code"),
+                error=params.get("error"),
+                linker=deps.goto_linker,
+                sealer=deps.sealer,
+                redirect_uri=deps.goto_redirect_uri,
+                now=clock(),
+            )
         except LinkFailed as exc:
             log.info("GoTo link failed: %s", exc.reason)
             return _failure(exc)
-        location = result.location
-        try:
-            await announcer.linked(result)
         except Exception:
-            # The link is stored; a Slack hiccup must not turn the page into an error.
-            log.exception(
-                "could not update the Slack message after linking location %s", location.id
-            )
-        slack_url = f"https://app.slack.com/client/{location.workspace_id}"
+            log.exception("GoTo link could not be completed")
+            return _failure(LinkFailed("not_stored", NOT_STORED))
+        location = result.location
+        await announcer.linked(result)
         return page(
             title="Location has been linked correctly",
             message=(
                 f"{mrkdwn.bold(location.name)} is now linked to the GoTo account "
                 f"{mrkdwn.escape(location.goto_email or location.goto_organizer_key or '')}. "
                 "The connection stays active "
-                f"for about 30 days (until {location.connection_expires_at:%Y-%m-%d})."
+                f"for about 30 days (until {location.connection_expires_at:%Y-%m-%d}). "
+                "You can close this page and go back to Slack."
             ),
             ok=True,
             outcome="linked",
-            redirect_url=f"slack://open?team={location.workspace_id}",
-            slack_url=slack_url,
+            app_url=f"slack://open?team={location.workspace_id}",
+            slack_url=f"https://app.slack.com/client/{location.workspace_id}",
         )
 
     return [

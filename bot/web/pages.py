@@ -39,7 +39,7 @@ def page(
     ok: bool,
     outcome: str,
     status_code: int = 200,
-    redirect_url: str | None = None,
+    app_url: str | None = None,
     slack_url: str | None = None,
 ) -> HTMLResponse:
     """A small branded page with a title and a message."""
@@ -48,7 +48,7 @@ def page(
         message=message,
         ok=ok,
         outcome=outcome,
-        redirect_url=redirect_url,
+        app_url=app_url,
         slack_url=slack_url,
     )
     return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,8 +14,9 @@ from sqlmodel import col, select, update
 from domain import mrkdwn
 from domain.actor import Actor
 from domain.errors import InvalidInput, LinkFailed
-from domain.models import LinkRequest, Location, Team
-from domain.ports import GoToLinker, SecretSealer, UnitOfWork
+from domain.models import LinkRequest, Location, LocationKind, Team
+from domain.ports import GoToLinker, LinkedAccount, SecretSealer, UnitOfWork
+from domain.rules import ConnectionState, connection_status
 from domain.services.locations import editable_location
 from domain.services.notices import enqueue_notice
 
@@ -67,6 +70,15 @@ async def remember_message(
     )
 
 
+async def remember_view(uow: UnitOfWork, state: str, *, view_id: str, view_hash: str) -> None:
+    """Note the open modal that started the link, to show its new status after linking."""
+    await uow.session.execute(
+        update(LinkRequest)
+        .where(col(LinkRequest.state_hash) == state_hash(state))
+        .values(view_id=view_id, view_hash=view_hash)
+    )
+
+
 async def pending_request(uow: UnitOfWork, state: str, *, now: datetime) -> LinkRequest:
     """The unused, unexpired link request for a state, or LinkFailed saying why not."""
     if not state or len(state) > 200:
@@ -79,17 +91,28 @@ async def pending_request(uow: UnitOfWork, state: str, *, now: datetime) -> Link
     if request is None:
         raise LinkFailed("state_invalid", _STATE_INVALID)
     if request.used_at is not None:
-        raise LinkFailed(
-            "state_used",
-            "This link was already used. Start again from Slack with `/vilt location link <name>`.",
-        )
+        location = await _location_of(uow, request)
+        raise LinkFailed("state_used", f"This link was already used. {start_again(location.name)}")
     if request.expires_at <= now:
+        location = await _location_of(uow, request)
         raise LinkFailed(
             "state_expired",
-            "This link expired (links last 10 minutes). Start again from Slack with "
-            "`/vilt location link <name>`.",
+            f"This link expired (links last {ttl_text()}). {start_again(location.name)}",
         )
     return request
+
+
+def ttl_text(ttl: timedelta | None = None) -> str:
+    """How long a link lasts (LINK_STATE_TTL unless given), in words: "10 minutes"."""
+    minutes = max(1, round((ttl or LINK_STATE_TTL).total_seconds() / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def start_again(location_name: str) -> str:
+    """How to get a fresh link for a location."""
+    return (
+        f"Start a new link from Slack with {mrkdwn.code(f'/vilt location link {location_name}')}."
+    )
 
 
 async def authorize_redirect(
@@ -105,16 +128,33 @@ async def authorize_redirect(
 
 
 @dataclass(frozen=True)
+class LinkClaim:
+    """A link request taken for one callback: what the exchange with GoTo needs, and no more."""
+
+    request_id: int
+    workspace_id: str
+    location_id: int
+    location_name: str
+    consumer_key: str
+    consumer_secret_enc: str
+
+
+@dataclass(frozen=True)
 class LinkResult:
     """A completed link, with what Slack should be told."""
 
     location: Location
     request: LinkRequest
     other_location: str | None = None
+    announced: bool = True
+
+
+UnitsOfWork = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
+"""Opens one unit of work (one transaction) per call."""
 
 
 async def complete_link(
-    uow: UnitOfWork,
+    units: UnitsOfWork,
     *,
     state: str,
     code: str | None,
@@ -124,7 +164,28 @@ async def complete_link(
     redirect_uri: str,
     now: datetime,
 ) -> LinkResult:
-    """Finish the OAuth dance: verify state, exchange the code, store the connection."""
+    """Finish the OAuth dance in three steps, none holding a transaction while GoTo is asked.
+
+    The state is claimed (used up) in one short transaction, the code is exchanged with no
+    transaction open, and the connection is stored in another. A failure after the claim leaves
+    the location as it was and the link used up: the admin starts a new one from Slack.
+    """
+    async with units() as uow:
+        claim = await claim_link(uow, state=state, code=code, error=error, now=now)
+        await uow.commit()
+    account = await exchange_code(
+        claim, code=code or "", linker=linker, sealer=sealer, redirect_uri=redirect_uri
+    )
+    async with units() as uow:
+        result = await store_link(uow, claim, account, sealer=sealer, now=now)
+        await uow.commit()
+    return result
+
+
+async def claim_link(
+    uow: UnitOfWork, *, state: str, code: str | None, error: str | None, now: datetime
+) -> LinkClaim:
+    """Check the callback and use up its state, so that no other callback can use it."""
     request = await pending_request(uow, state, now=now)
     location = await _location_of(uow, request)
     if error:
@@ -140,24 +201,79 @@ async def complete_link(
         )
     if not code:
         raise LinkFailed("state_invalid", _STATE_INVALID)
-    # Claim the request first so two concurrent callbacks cannot both link.
+    if not location.consumer_key or not location.consumer_secret_enc:
+        raise LinkFailed(
+            "invalid_client",
+            f"{mrkdwn.bold(location.name)} has no consumer key and secret any more. Add them with "
+            f"{mrkdwn.code('/vilt location edit ' + location.name)}, then {_lower_first(start_again(location.name))}",
+        )
+    # Claim with a conditional update so two concurrent callbacks cannot both go on.
     claimed = await uow.session.execute(
         update(LinkRequest)
         .where(col(LinkRequest.id) == request.id, col(LinkRequest.used_at).is_(None))
         .values(used_at=now)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise LinkFailed("state_used", "This link was already used.")
-    assert location.consumer_key and location.consumer_secret_enc
+        raise LinkFailed("state_used", f"This link was already used. {start_again(location.name)}")
+    assert request.id is not None and location.id is not None
+    return LinkClaim(
+        request_id=request.id,
+        workspace_id=request.workspace_id,
+        location_id=location.id,
+        location_name=location.name,
+        consumer_key=location.consumer_key,
+        consumer_secret_enc=location.consumer_secret_enc,
+    )
+
+
+async def exchange_code(
+    claim: LinkClaim, *, code: str, linker: GoToLinker, sealer: SecretSealer, redirect_uri: str
+) -> LinkedAccount:
+    """Ask GoTo for the account behind the code; a refusal says how to start again."""
     try:
-        account = await linker.exchange_code(
-            consumer_key=location.consumer_key,
-            consumer_secret=sealer.decrypt(location.consumer_secret_enc),
+        return await linker.exchange_code(
+            consumer_key=claim.consumer_key,
+            consumer_secret=sealer.decrypt(claim.consumer_secret_enc),
             code=code,
             redirect_uri=redirect_uri,
         )
     except LinkFailed as exc:
-        raise with_next_step(exc, location.name) from exc
+        name = claim.location_name
+        recovery = start_again(name)
+        if exc.reason == "invalid_client":
+            recovery = (
+                f"Check them with {mrkdwn.code(f'/vilt location edit {name}')}, then "
+                f"{_lower_first(recovery)}"
+            )
+        raise LinkFailed(exc.reason, f"{exc.message} {recovery}") from exc
+
+
+async def store_link(
+    uow: UnitOfWork,
+    claim: LinkClaim,
+    account: LinkedAccount,
+    *,
+    sealer: SecretSealer,
+    now: datetime,
+) -> LinkResult:
+    """Store the connection GoTo confirmed, and tell the owner team when it is news to them.
+
+    The team's channel is told when the location was not connected (never linked, lapsed or
+    failed) or is now linked to another GoTo account; re-linking a connected location to the
+    same account renews it quietly.
+    """
+    request = await uow.session.get(LinkRequest, claim.request_id)
+    location = await uow.session.get(Location, claim.location_id)
+    if request is None or location is None or location.workspace_id != claim.workspace_id:
+        raise LinkFailed(
+            "state_invalid", "The location of this link no longer exists. Nothing was changed."
+        )
+    if location.consumer_key != claim.consumer_key:
+        raise LinkFailed(
+            "state_invalid",
+            f"The GoTo app of {mrkdwn.bold(location.name)} changed while you were signing in, so this "
+            f"link was not stored. Nothing was changed. {start_again(location.name)}",
+        )
     other = (
         await uow.session.execute(
             select(Location).where(
@@ -171,10 +287,20 @@ async def complete_link(
         raise LinkFailed(
             "account_taken",
             f"The GoTo account {mrkdwn.escape(account.email or account.organizer_key)} is already "
-            f"linked to location {mrkdwn.bold(other.name)}. Each GoTo account links to one "
-            "location; sign in with "
-            "another GoTo account. Nothing was changed.",
+            f"linked to location {mrkdwn.bold(other.name)}. Each GoTo account links to one location; sign in with "
+            f"another GoTo account. Nothing was changed. {start_again(location.name)}",
         )
+    before = connection_status(
+        kind=LocationKind(location.kind),
+        linked_email=location.goto_email,
+        expires_at=location.connection_expires_at,
+        error=location.connection_error,
+        now=now,
+    )
+    announce = (
+        before.state is not ConnectionState.CONNECTED
+        or location.goto_organizer_key != account.organizer_key
+    )
     location.goto_organizer_key = account.organizer_key
     location.goto_account_key = account.account_key
     location.goto_email = account.email
@@ -188,7 +314,7 @@ async def complete_link(
     location.updated_at = now
     await uow.session.flush()
     team = await uow.session.get(Team, location.owner_team_id)
-    if team is not None:
+    if announce and team is not None:
         kind = location.kind
         await enqueue_notice(
             uow,
@@ -204,23 +330,7 @@ async def complete_link(
             ),
             dedupe_key=f"location_linked:{location.id}:{request.id}",
         )
-    return LinkResult(location=location, request=request)
-
-
-# What to do after a failure GoTo reported, by reason: the sentence and the command to type.
-_NEXT_STEPS = {
-    "invalid_client": ("Check them with {command} and link again.", "/vilt location edit"),
-    "code_used": ("Start again from Slack with {command}.", "/vilt location link"),
-}
-
-
-def with_next_step(failure: LinkFailed, location_name: str) -> LinkFailed:
-    """A failure GoTo reported, with what to do next for this location, named."""
-    if failure.reason not in _NEXT_STEPS:
-        return failure
-    sentence, command = _NEXT_STEPS[failure.reason]
-    step = sentence.format(command=mrkdwn.code(f"{command} {location_name}"))
-    return LinkFailed(failure.reason, f"{failure.message} {step}")
+    return LinkResult(location=location, request=request, announced=announce and team is not None)
 
 
 async def _location_of(uow: UnitOfWork, request: LinkRequest) -> Location:
@@ -230,7 +340,11 @@ async def _location_of(uow: UnitOfWork, request: LinkRequest) -> Location:
     return location
 
 
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 _STATE_INVALID = (
-    "This link is not valid. Start again from Slack with `/vilt location link <name>`; "
-    "nothing was changed."
+    "This link is not valid. Start again from Slack with `/vilt location link` and the "
+    "location's name; nothing was changed."
 )

@@ -332,6 +332,7 @@ def _view(location: Location, owner: Team | None, teams: list[Team], now: dateti
             expires_at=location.connection_expires_at,
             error=location.connection_error,
             now=now,
+            name=location.name,
         ),
         linked_email=location.goto_email,
     )

@@ -91,6 +91,8 @@ class Feed:
                 events.append((call.time, f"e{index}", call))
         events.sort(key=lambda event: event[0])
         items: dict[str, FeedItem] = {}
+        # The ephemeral each response_url last posted: what its replace/delete_original acts on.
+        latest: dict[str, str] = {}
         for _, ref, event in events:
             if isinstance(event, _Ack):
                 items[ref] = self._ephemeral_item(ref, event.body, event.channel_id, event.author)
@@ -100,13 +102,19 @@ class Feed:
                     channel_id = str(args.get("channel") or "")
                     items[ref] = self._ephemeral_item(ref, args, channel_id)
             else:
-                self._apply_response_call(items, ref, event, user_id)
+                self._apply_response_call(items, latest, ref, event, user_id)
         return list(items.values())
 
     def _apply_response_call(
-        self, items: dict[str, FeedItem], ref: str, call: RecordedCall, user_id: str
+        self,
+        items: dict[str, FeedItem],
+        latest: dict[str, str],
+        ref: str,
+        call: RecordedCall,
+        user_id: str,
     ) -> None:
-        target = self._urls.get(call.path.rsplit("/response_url/", 1)[-1])
+        url_id = call.path.rsplit("/response_url/", 1)[-1]
+        target = self._urls.get(url_id)
         if target is None or target.user_id != user_id:
             return
         if not call.ok:
@@ -119,7 +127,9 @@ class Feed:
             )
             return
         body = call.args
-        source = target.source
+        # An action's response_url acts on the message it came from; a command's, as in Slack,
+        # on the ephemeral it posted last.
+        source = target.source or latest.get(url_id)
         if body.get("delete_original"):
             if source is not None:
                 items.pop(source, None)
@@ -133,6 +143,7 @@ class Feed:
         if body.get("response_type") == "in_channel":
             return  # the stand-in posted it in the channel, where everyone sees it
         items[ref] = self._ephemeral_item(ref, body, target.channel_id)
+        latest[url_id] = ref
 
     def _ephemeral_item(
         self, ref: str, body: dict[str, Any], channel_id: str | None, author: str = "viltbot"

@@ -202,23 +202,20 @@ class World:
         code = f"code-{location.id}-{organizer_key}"
         self.linker.add_account(code, organizer_key=organizer_key, email=email, now=NOW)
         state = await self.start_link(location, by=by, workspace=workspace)
-        async with self.uow() as uow:
-            result = await self.callback(uow, state, code=code)
-            await uow.commit()
+        result = await self.callback(state, code=code)
         return result.location
 
     async def callback(
         self,
-        uow: SqlUnitOfWork,
         state: str,
         *,
         code: str | None,
         error: str | None = None,
         now: datetime = NOW,
     ) -> linking.LinkResult:
-        """GoTo's OAuth callback in `uow`, with this world's linker, sealer and redirect address."""
+        """GoTo's OAuth callback, with this world's linker, sealer and redirect address."""
         return await linking.complete_link(
-            uow,
+            self.uow,
             state=state,
             code=code,
             error=error,

@@ -8,9 +8,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
+from sqlmodel import col, delete, select
 
 from domain.errors import InvalidInput, LinkFailed, NotAllowed, NotFound
 from domain.models import LinkRequest, Location, Notice, Team
+from domain.ports import LinkedAccount
 from domain.services import linking, locations
 from domain.services.linking import LINK_STATE_TTL, LinkResult, state_hash
 from tests.domain.conftest import (
@@ -40,11 +42,8 @@ async def complete(
     error: str | None = None,
     now: datetime = NOW,
 ) -> LinkResult:
-    """The OAuth callback, committed when it succeeds."""
-    async with world.uow() as uow:
-        result = await world.callback(uow, state, code=code, error=error, now=now)
-        await uow.commit()
-    return result
+    """The OAuth callback: its state claimed, GoTo asked, the connection stored."""
+    return await world.callback(state, code=code, error=error, now=now)
 
 
 async def failed_completion(
@@ -54,12 +53,20 @@ async def failed_completion(
     code: str | None = CODE,
     error: str | None = None,
     now: datetime = NOW,
+    used_up: bool = False,
 ) -> LinkFailed:
-    """The callback fails; the database is exactly as before."""
+    """The callback fails; the database is exactly as before, but for the link being used up
+    when the failure came after GoTo was asked (`used_up`)."""
     before = await world.snapshot()
     with pytest.raises(LinkFailed) as caught:
         await complete(world, state, code=code, error=error, now=now)
-    assert await world.snapshot() == before
+    after = await world.snapshot()
+    requests = after["LinkRequest"]
+    if used_up:
+        (request,) = [r for r in requests if r["state_hash"] == state_hash(state)]
+        assert request["used_at"] == now
+        request["used_at"] = None
+    assert after == before
     return caught.value
 
 
@@ -188,8 +195,8 @@ async def test_a_state_we_did_not_give_out_is_invalid(world: World, state: str) 
             await linking.pending_request(uow, state, now=NOW)
     assert caught.value.reason == "state_invalid"
     assert caught.value.message == (
-        "This link is not valid. Start again from Slack with `/vilt location link <name>`; "
-        "nothing was changed."
+        "This link is not valid. Start again from Slack with `/vilt location link` and the "
+        "location's name; nothing was changed."
     )
 
 
@@ -240,8 +247,8 @@ async def test_a_state_expires_after_ten_minutes(world: World) -> None:
             )
     assert caught.value.reason == "state_expired"
     assert caught.value.message == (
-        "This link expired (links last 10 minutes). Start again from Slack with "
-        "`/vilt location link <name>`."
+        "This link expired (links last 10 minutes). Start a new link from Slack with "
+        "`/vilt location link Webinar Room`."
     )
 
 
@@ -326,7 +333,8 @@ async def test_a_used_state_cannot_link_again(world: World) -> None:
     refused = await failed_completion(world, state, code="second-code")
     assert refused.reason == "state_used"
     assert refused.message == (
-        "This link was already used. Start again from Slack with `/vilt location link <name>`."
+        "This link was already used. Start a new link from Slack with "
+        "`/vilt location link Webinar Room`."
     )
     assert (await world.reload(Location, room.id)).goto_organizer_key == "ORG-7"
     assert len(world.linker.exchanges) == 1
@@ -397,8 +405,8 @@ async def test_a_callback_without_a_code_is_invalid(world: World) -> None:
     refused = await failed_completion(world, state, code="")
     assert refused.reason == "state_invalid"
     assert refused.message == (
-        "This link is not valid. Start again from Slack with `/vilt location link <name>`; "
-        "nothing was changed."
+        "This link is not valid. Start again from Slack with `/vilt location link` and the "
+        "location's name; nothing was changed."
     )
     assert world.linker.exchanges == []
 
@@ -406,8 +414,13 @@ async def test_a_callback_without_a_code_is_invalid(world: World) -> None:
 async def test_a_code_goto_rejects_changes_nothing(world: World) -> None:
     _, room = await alpha_room(world)
     state = await world.start_link(room, by=ADA)
-    refused = await failed_completion(world, state, code="a-code-goto-does-not-know")
+    refused = await failed_completion(world, state, code="a-code-goto-does-not-know", used_up=True)
     assert refused.reason == "code_used"
+    # The link is used up once GoTo was asked, so the page says how to get a fresh one.
+    assert refused.message == (
+        "GoTo says this sign-in was already used or has expired. Nothing was changed. "
+        "Start a new link from Slack with `/vilt location link Webinar Room`."
+    )
 
 
 # --- one GoTo account, one location (rule 2) ------------------------------------------------
@@ -421,11 +434,12 @@ async def test_an_account_linked_elsewhere_is_refused_naming_the_other_location(
     await world.link(studio, by=ADA, organizer_key="ORG-7", email="webinars@acme.test")
     world.linker.add_account(CODE, organizer_key="ORG-7", email="webinars@acme.test", now=NOW)
     state = await world.start_link(room, by=ADA)
-    refused = await failed_completion(world, state)
+    refused = await failed_completion(world, state, used_up=True)
     assert refused.reason == "account_taken"
     assert refused.message == (
         "The GoTo account webinars@acme.test is already linked to location *Studio*. Each GoTo "
-        "account links to one location; sign in with another GoTo account. Nothing was changed."
+        "account links to one location; sign in with another GoTo account. Nothing was changed. "
+        "Start a new link from Slack with `/vilt location link Webinar Room`."
     )
     assert (await world.reload(Location, room.id)).goto_organizer_key is None
 
@@ -438,8 +452,8 @@ async def test_an_account_without_an_email_linked_elsewhere_is_refused_the_same_
     await world.link(studio, by=ADA, organizer_key="ORG-7")
     account = world.linker.add_account(CODE, organizer_key="ORG-7", email="", now=NOW)
     world.linker.accounts[CODE] = replace(account, email=None)
-    refused = await failed_completion(world, await world.start_link(room, by=ADA))
-    assert refused.message == (
+    refused = await failed_completion(world, await world.start_link(room, by=ADA), used_up=True)
+    assert refused.message.startswith(
         "The GoTo account ORG-7 is already linked to location *Studio*. Each GoTo "
         "account links to one location; sign in with another GoTo account. Nothing was changed."
     )
@@ -453,7 +467,7 @@ async def test_an_account_linked_to_another_teams_location_is_refused_too(
     beta_room = await world.make_location(BEN, beta, "Beta Room")
     await world.link(beta_room, by=BEN, organizer_key="ORG-7")
     world.linker.add_account(CODE, organizer_key="ORG-7", email="w@acme.test", now=NOW)
-    refused = await failed_completion(world, await world.start_link(room, by=ADA))
+    refused = await failed_completion(world, await world.start_link(room, by=ADA), used_up=True)
     assert "already linked to location *Beta Room*" in refused.message
 
 
@@ -472,23 +486,22 @@ async def test_a_location_may_be_linked_again_to_its_own_account(world: World) -
 
 
 async def test_two_callbacks_racing_for_one_state_link_once(world: World) -> None:
-    """The second callback read the state before the first committed; its claim must fail."""
+    """Both callbacks read the state as pending; only one claim succeeds, one exchange is made."""
     _, room = await alpha_room(world)
     world.linker.add_account(CODE, organizer_key="ORG-7", email="w@acme.test", now=NOW)
     state = await world.start_link(room, by=ADA)
-    async with world.uow() as first:
-        await world.callback(first, state, code=CODE)
-        # The first holds its claim uncommitted while the second callback runs.
-        second = asyncio.create_task(complete(world, state))
-        await asyncio.sleep(0.5)
-        assert not second.done()
-        await first.commit()
-    with pytest.raises(LinkFailed) as caught:
-        await second
-    assert (caught.value.reason, caught.value.message) == (
-        "state_used",
-        "This link was already used.",
+    outcomes = await asyncio.gather(
+        complete(world, state), complete(world, state), return_exceptions=True
     )
+    failures = [o for o in outcomes if isinstance(o, LinkFailed)]
+    assert len([o for o in outcomes if isinstance(o, LinkResult)]) == 1
+    assert [(f.reason, f.message) for f in failures] == [
+        (
+            "state_used",
+            "This link was already used. Start a new link from Slack with "
+            "`/vilt location link Webinar Room`.",
+        )
+    ]
     assert len(world.linker.exchanges) == 1
     assert len(await world.rows(Notice)) == 1
 
@@ -500,23 +513,12 @@ async def test_a_code_goto_rejects_says_which_location_to_link_again(world: Worl
     alpha = await world.make_team("Alpha", admins=[ADA])
     room = await world.make_location(ADA, alpha, "R&D <Lab>")
     state = await world.start_link(room, by=ADA)
-    refused = await failed_completion(world, state, code="a-code-goto-does-not-know")
+    refused = await failed_completion(
+        world, state, code="a-code-goto-does-not-know", used_up=True
+    )
     assert refused.message == (
         "GoTo says this sign-in was already used or has expired. Nothing was changed. "
-        "Start again from Slack with `/vilt location link R&amp;D &lt;Lab&gt;`."
-    )
-
-
-def test_a_failure_without_a_next_step_is_kept_as_it_is() -> None:
-    failure = LinkFailed("unreachable", "GoTo could not be reached just now.")
-    assert linking.with_next_step(failure, "Webinar Room") is failure
-    refused = linking.with_next_step(
-        LinkFailed("invalid_client", "GoTo did not accept this location's key."), "Oslo `3`"
-    )
-    assert (refused.reason, refused.message) == (
-        "invalid_client",
-        "GoTo did not accept this location's key. "
-        "Check them with `/vilt location edit Oslo 3` and link again.",
+        "Start a new link from Slack with `/vilt location link R&amp;D &lt;Lab&gt;`."
     )
 
 
@@ -533,3 +535,129 @@ async def test_a_hostile_location_name_in_the_linked_notice_is_text(world: World
         "&lt;http://evil.example|re-auth&gt; &lt;@U0BOSS0001&gt;* to the GoToWebinar account "
         "a&lt;b&gt;@acme.test. "
     )
+
+
+# --- no transaction open while GoTo is asked ------------------------------------------------
+
+
+async def test_gotos_answer_is_awaited_with_no_transaction_open(world: World) -> None:
+    """While the code exchange waits on GoTo, another unit of work writes and commits at once."""
+    alpha, room = await alpha_room(world)
+    world.linker.add_account(CODE, organizer_key="ORG-7", email="w@acme.test", now=NOW)
+    state = await world.start_link(room, by=ADA)
+    asked, answer = asyncio.Event(), asyncio.Event()
+    exchange = world.linker.exchange_code
+
+    async def slow_exchange(**kwargs: str) -> LinkedAccount:
+        asked.set()
+        await answer.wait()
+        return await exchange(**kwargs)
+
+    world.linker.exchange_code = slow_exchange  # type: ignore[method-assign]
+    callback = asyncio.create_task(complete(world, state))
+    await asyncio.wait_for(asked.wait(), 5)
+    # The state is already used up and committed: a replay is refused without waiting.
+    async with world.uow() as uow:
+        (request,) = (await uow.session.execute(select(LinkRequest))).scalars().all()
+        assert request.used_at == NOW
+    async with asyncio.timeout(2):
+        async with world.uow() as uow:
+            team = await uow.session.get(Team, alpha.id)
+            assert team is not None
+            team.name = "Alpha Renamed"
+            await uow.commit()
+    answer.set()
+    result = await callback
+    assert result.location.goto_organizer_key == "ORG-7"
+    assert (await world.reload(Team, alpha.id)).name == "Alpha Renamed"
+
+
+async def test_a_location_deleted_while_goto_answers_is_not_half_linked(world: World) -> None:
+    _, room = await alpha_room(world)
+    world.linker.add_account(CODE, organizer_key="ORG-7", email="w@acme.test", now=NOW)
+    state = await world.start_link(room, by=ADA)
+    exchange = world.linker.exchange_code
+
+    async def exchange_then_delete(**kwargs: str) -> LinkedAccount:
+        account = await exchange(**kwargs)
+        async with world.uow() as uow:
+            await uow.session.execute(delete(Location).where(col(Location.id) == room.id))
+            await uow.commit()
+        return account
+
+    world.linker.exchange_code = exchange_then_delete  # type: ignore[method-assign]
+    with pytest.raises(LinkFailed) as caught:
+        await complete(world, state)
+    assert caught.value.reason == "state_invalid"
+    assert await world.rows(Location) == [] and await world.rows(Notice) == []
+
+
+async def test_a_location_whose_app_changed_while_goto_answers_is_not_linked(world: World) -> None:
+    _, room = await alpha_room(world)
+    world.linker.add_account(CODE, organizer_key="ORG-7", email="w@acme.test", now=NOW)
+    state = await world.start_link(room, by=ADA)
+    exchange = world.linker.exchange_code
+
+    async def exchange_then_edit(**kwargs: str) -> LinkedAccount:
+        account = await exchange(**kwargs)
+        async with world.uow() as uow:
+            stored = await uow.session.get(Location, room.id)
+            assert stored is not None
+            stored.consumer_key = "another-app"
+            await uow.commit()
+        return account
+
+    world.linker.exchange_code = exchange_then_edit  # type: ignore[method-assign]
+    with pytest.raises(LinkFailed) as caught:
+        await complete(world, state)
+    assert caught.value.message == (
+        "The GoTo app of *Webinar Room* changed while you were signing in, so this link was not "
+        "stored. Nothing was changed. Start a new link from Slack with "
+        "`/vilt location link Webinar Room`."
+    )
+    saved = await world.reload(Location, room.id)
+    assert saved.goto_organizer_key is None and saved.access_token_enc is None
+
+
+# --- who is told (the owner team's channel) -------------------------------------------------
+
+
+async def test_relinking_a_connected_location_to_the_same_account_tells_nobody(
+    world: World,
+) -> None:
+    _, room = await alpha_room(world)
+    await world.link(room, by=ADA, organizer_key="ORG-7")
+    assert len(await world.rows(Notice)) == 1
+    later = NOW + timedelta(days=10)
+    world.linker.add_account(CODE, organizer_key="ORG-7", email="w@acme.test", now=later)
+    result = await complete(world, await world.start_link(room, by=ADA, now=later), now=later)
+    assert result.announced is False
+    assert len(await world.rows(Notice)) == 1
+    assert (await world.reload(Location, room.id)).linked_at == later
+
+
+async def test_relinking_to_another_account_tells_the_team(world: World) -> None:
+    _, room = await alpha_room(world)
+    await world.link(room, by=ADA, organizer_key="ORG-7")
+    world.linker.add_account(CODE, organizer_key="ORG-8", email="other@acme.test", now=NOW)
+    await complete(world, await world.start_link(room, by=ADA))
+    notices = await world.rows(Notice)
+    assert len(notices) == 2 and "other@acme.test" in notices[-1].text
+
+
+async def test_relinking_a_lapsed_or_failed_connection_tells_the_team(world: World) -> None:
+    _, room = await alpha_room(world)
+    await world.link(room, by=ADA, organizer_key="ORG-7")
+    # The connection lapsed: 31 days later the same account links it again.
+    later = NOW + timedelta(days=31)
+    world.linker.add_account(CODE, organizer_key="ORG-7", email="w@acme.test", now=later)
+    await complete(world, await world.start_link(room, by=ADA, now=later), now=later)
+    assert len(await world.rows(Notice)) == 2
+    async with world.uow() as uow:
+        stored = await uow.session.get(Location, room.id)
+        assert stored is not None
+        stored.connection_error = "GoTo refused the refresh token"
+        await uow.commit()
+    world.linker.add_account("code-3", organizer_key="ORG-7", email="w@acme.test", now=later)
+    await complete(world, await world.start_link(room, by=ADA, now=later), code="code-3", now=later)
+    assert len(await world.rows(Notice)) == 3

@@ -233,7 +233,12 @@ async def test_a_lapsed_connection_is_described_as_expired(world: World) -> None
     assert location.connection_expires_at is not None
     async with world.uow() as uow:
         view = await locations.describe(uow, location, now=location.connection_expires_at)
-    assert (view.status.state, view.status.text, view.status.days_left) == ("expired", "expired", 0)
+    # A lapsed connection says how to link it again, with the location's own name.
+    assert (view.status.state, view.status.text, view.status.days_left) == (
+        "expired",
+        "expired · link it again with `/vilt location link Webinar Room`",
+        0,
+    )
 
 
 async def test_a_failed_connection_is_described_with_its_reason(world: World) -> None:
@@ -244,7 +249,8 @@ async def test_a_failed_connection_is_described_with_its_reason(world: World) ->
         view = await locations.describe(uow, location, now=NOW)
     assert (view.status.state, view.status.text) == (
         "failed",
-        "failed: GoTo refused the refresh token",
+        "failed: GoTo refused the refresh token · link it again with "
+        "`/vilt location link Webinar Room`",
     )
 
 

@@ -121,9 +121,8 @@ async def test_a_link_state_bound_to_another_workspace_links_nothing(world: Worl
         await uow.commit()
     world.linker.add_account("code", organizer_key="ORG-7", email="w@globex.test", now=NOW)
     before = await world.snapshot()
-    async with world.uow() as uow:
-        with pytest.raises(LinkFailed) as caught:
-            await world.callback(uow, "forged-state", code="code")
+    with pytest.raises(LinkFailed) as caught:
+        await world.callback("forged-state", code="code")
     assert (caught.value.reason, caught.value.message) == (
         "state_invalid",
         "The location of this link no longer exists.",

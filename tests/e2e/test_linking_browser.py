@@ -26,7 +26,9 @@ async def test_allow_in_a_real_browser_lands_on_the_success_page(stack: Stack, t
         await page.wait_for_url("**/goto/oauth/callback?**")
         heading = page.get_by_role("heading")
         assert await heading.inner_text() == "Location has been linked correctly"
-        assert "reload in Slack in 3 seconds" in await page.content()
+        content = await page.content()
+        assert "reload in Slack" not in content
+        assert 'href="slack://open?team=T0ACME0001"' in content
         await page.screenshot(path=str(tmp_path / "linked.png"))
     (location,) = await stack.rows(Location)
     assert location.goto_email == "carol@example.com"
