@@ -37,7 +37,9 @@ def seed(engine: Engine) -> None:
     """Secrets as an existing database holds them: some from the SHA-256 era, some under v2."""
     old = SecretBox(OLD_PASSPHRASE)
     with engine.begin() as conn:
-        conn.execute(insert(Workspace.__table__).values(id="T0ROTATE01", name="Acme", created_at=NOW))  # type: ignore[attr-defined]
+        conn.execute(
+            insert(Workspace.__table__).values(id="T0ROTATE01", name="Acme", created_at=NOW)
+        )  # type: ignore[attr-defined]
         team_id = conn.execute(
             insert(Team.__table__)  # type: ignore[attr-defined]
             .values(
