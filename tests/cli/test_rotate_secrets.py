@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, insert, select
+from sqlalchemy import Table, create_engine, insert, select
 from sqlalchemy.engine import Engine
 
 from bot.crypto import SecretBox
@@ -19,6 +19,8 @@ from tests.unit.test_crypto import legacy_value
 
 OLD_PASSPHRASE = "the old passphrase"
 NOW = utcnow()
+WORKSPACE_TABLE: Table = Workspace.__table__  # type: ignore[attr-defined]
+TEAM_TABLE: Table = Team.__table__  # type: ignore[attr-defined]
 NEW_KEY = Fernet.generate_key().decode()
 
 PLAINTEXTS = {
@@ -37,11 +39,9 @@ def seed(engine: Engine) -> None:
     """Secrets as an existing database holds them: some from the SHA-256 era, some under v2."""
     old = SecretBox(OLD_PASSPHRASE)
     with engine.begin() as conn:
-        conn.execute(
-            insert(Workspace.__table__).values(id="T0ROTATE01", name="Acme", created_at=NOW)
-        )  # type: ignore[attr-defined]
+        conn.execute(insert(WORKSPACE_TABLE).values(id="T0ROTATE01", name="Acme", created_at=NOW))  # type: ignore[attr-defined]
         team_id = conn.execute(
-            insert(Team.__table__)  # type: ignore[attr-defined]
+            insert(TEAM_TABLE)
             .values(
                 workspace_id="T0ROTATE01",
                 name="Sales",
@@ -50,7 +50,7 @@ def seed(engine: Engine) -> None:
                 created_by="U0BOSS0001",
                 created_at=NOW,
             )
-            .returning(Team.__table__.c.id)  # type: ignore[attr-defined]
+            .returning(TEAM_TABLE.c.id)
         ).scalar_one()
         base = {"workspace_id": "T0ROTATE01", "owner_team_id": team_id, "created_by": "U0BOSS0001"}
         base |= {"created_at": NOW, "updated_at": NOW, "description": ""}

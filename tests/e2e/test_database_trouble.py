@@ -50,12 +50,12 @@ def write_lock_held(database_url: str) -> Iterator[None]:
             holder.close()
         return
     conninfo = sync_url(database_url).replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(conninfo) as holder:
-        holder.execute("LOCK TABLE location IN ACCESS EXCLUSIVE MODE")
+    with psycopg.connect(conninfo) as pg_holder:
+        pg_holder.execute("LOCK TABLE location IN ACCESS EXCLUSIVE MODE")
         try:
             yield
         finally:
-            holder.rollback()
+            pg_holder.rollback()
 
 
 async def test_a_form_submitted_while_another_writer_holds_the_lock_says_nothing_was_saved(
@@ -176,7 +176,7 @@ async def test_commands_answer_in_time_when_postgresql_is_unreachable(trouble: s
         else:
             port = await stack.enter_async_context(silent_server())
             url = f"postgresql://viltbot@127.0.0.1:{port}/viltbot"
-        standin, sender, _ = await stack.enter_async_context(bot_on(url))
+        _, sender, _ = await stack.enter_async_context(bot_on(url))
         for text in ("help", "team new Sales #training"):
             started = time.monotonic()
             response = await sender.slash(text, user_id=BOSS, team_id=WS)
