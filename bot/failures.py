@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
@@ -125,6 +126,27 @@ async def _tell(
             await client.chat_postMessage(channel=user_id, text=text)
     except Exception as exc:
         log.warning("request %s: could not tell the user (%s)", ref, type(exc).__name__)
+
+
+class KeptAck(AsyncAck):
+    """An ack that, once given, stays given.
+
+    When a listener raises after `ack()`, Bolt runs the error handler and then sets the ack's
+    response back to None; if that happens before Bolt's dispatcher has looked at the ack (it
+    polls every 10 ms), Slack gets HTTP 404 three seconds later instead of the ack it was given.
+    """
+
+    def __init__(self) -> None:
+        self._kept: BoltResponse | None = None
+
+    @property  # type: ignore[override]
+    def response(self) -> BoltResponse | None:
+        return self._kept
+
+    @response.setter
+    def response(self, value: BoltResponse | None) -> None:
+        if value is not None or self._kept is None:
+            self._kept = value
 
 
 def _has_response_url(body: dict[str, Any]) -> bool:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
@@ -44,6 +46,14 @@ def build_router(app: AsyncApp) -> CommandRouter:
     teams.register(router)
     locations.register(app, router)
     return router
+
+
+async def keep_acks(
+    context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
+) -> BoltResponse:
+    """Bolt middleware: an ack once given is what Slack gets, even if the listener then fails."""
+    context["ack"] = failures.KeptAck()
+    return await next()
 
 
 def create_slack_app(
@@ -86,6 +96,7 @@ def create_slack_app(
             # Socket Mode envelopes are not signed, and no HTTP endpoint for Slack is served then.
             request_verification_enabled=not settings.socket_mode,
         )
+    app.middleware(keep_acks)
     app.middleware(actor_middleware(deps))
     commands.register(app, build_router(app))
     home.register(app)

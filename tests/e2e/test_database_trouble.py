@@ -24,10 +24,18 @@ from bot.bootstrap import build_runtime
 from bot.server import create_web_app
 from db.engine import sqlite_file
 from db.migrate import sync_url
-from domain.models import Location
+from domain.models import Location, Team
 from sandbox.serving import serve_in_loop
 from sandbox.slack.web_api import SlackStandIn, run_standin_server
-from tests.e2e.conftest import BOSS, SIGNING_SECRET, WEB_API_SPEC, WS, Stack, seed_slack
+from tests.e2e.conftest import (
+    BOSS,
+    SIGNING_SECRET,
+    TRAINING,
+    WEB_API_SPEC,
+    WS,
+    Stack,
+    seed_slack,
+)
 from tests.e2e.locations_flow import admin_with_teams, choose_kind, open_modal, submit
 from tests.e2e.locations_flow import webinar_values as form_values
 from tests.harness.slack_client import SlackSender
@@ -37,8 +45,8 @@ SLACK_ACK_SECONDS = 3.0
 
 
 @contextlib.contextmanager
-def write_lock_held(database_url: str) -> Iterator[None]:
-    """Another connection holds the write lock on the location table until the block ends."""
+def write_lock_held(database_url: str, table: str = "location") -> Iterator[None]:
+    """Another connection holds the write lock (on PostgreSQL: on `table`) until the block ends."""
     path = sqlite_file(database_url)
     if path is not None:
         holder = sqlite3.connect(path, isolation_level=None)
@@ -51,7 +59,7 @@ def write_lock_held(database_url: str) -> Iterator[None]:
         return
     conninfo = sync_url(database_url).replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(conninfo) as pg_holder:
-        pg_holder.execute("LOCK TABLE location IN ACCESS EXCLUSIVE MODE")
+        pg_holder.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
         try:
             yield
         finally:
@@ -88,6 +96,29 @@ async def test_a_form_submitted_while_another_writer_holds_the_lock_says_nothing
     # Once the lock is gone, the same submission saves and says so.
     assert await submit(stack, view, values) == {}
     assert [row.name for row in await stack.rows(Location)] == ["Locked Room"]
+
+
+async def test_a_command_that_cannot_write_says_nothing_was_saved_in_time(
+    stack: Stack, database_url: str
+) -> None:
+    await admin_with_teams(stack)
+    replies_before = len(stack.standin.calls_to("response_url"))
+    with write_lock_held(database_url, "team"):
+        started = time.monotonic()
+        response = await stack.slack.slash(
+            f"team new Locked <#{TRAINING}|training>", user_id=BOSS, team_id=WS
+        )
+        elapsed = time.monotonic() - started
+        assert response.status_code == 200
+        if response.content:
+            # Refused before the command ran (the lock also stops reading who is asking).
+            told = str(response.json()["text"])
+        else:
+            calls = await stack.standin.wait_for("response_url", count=replies_before + 1)
+            told = str(calls[replies_before].args["text"])
+    assert elapsed < SLACK_ACK_SECONDS
+    assert told.startswith(f":warning: {NOT_ANSWERING} (ref ")
+    assert sorted(team.name for team in await stack.rows(Team)) == ["Sales", "Support"]
 
 
 async def test_a_listener_that_fails_after_its_ack_still_answers_the_user(

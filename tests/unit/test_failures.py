@@ -1,0 +1,62 @@
+"""What a user is told for each kind of failure (bot.failures), and that the table takes new kinds."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import exc as sa_exc
+
+from bot import failures
+from domain.errors import NotFound, StoreUnavailable
+
+
+def test_a_domain_error_says_its_own_message() -> None:
+    explanation = failures.explain(NotFound("No team named *Sales*."), "0123abcd")
+    assert explanation.text == ":warning: No team named *Sales*."
+    assert explanation.level == logging.INFO
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        sa_exc.OperationalError("INSERT …", {"secret": "s3cr3t"}, Exception("database is locked")),
+        sa_exc.TimeoutError("QueuePool limit reached"),
+        ConnectionRefusedError(111, "Connect call failed"),
+        TimeoutError(),
+    ],
+)
+def test_a_database_that_does_not_answer_says_nothing_was_saved(error: Exception) -> None:
+    explanation = failures.explain(error, "0123abcd")
+    assert explanation.text == (
+        ":warning: viltbot's database is not answering; nothing was saved, "
+        "try again in a minute (ref 0123abcd)"
+    )
+    assert explanation.level == logging.WARNING
+    assert not explanation.with_traceback
+
+
+def test_the_unit_of_work_tells_the_same() -> None:
+    assert (
+        StoreUnavailable("0123abcd").message
+        in failures.explain(StoreUnavailable("0123abcd"), "ffff").text
+    )
+
+
+def test_anything_else_is_an_apology_with_the_reference() -> None:
+    explanation = failures.explain(KeyError("trigger_id"), "0123abcd")
+    assert explanation.text == ":boom: Sorry, something went wrong (ref `0123abcd`)"
+    assert explanation.level == logging.ERROR and explanation.with_traceback
+
+
+def test_a_new_kind_of_failure_is_one_rule_in_front(monkeypatch: pytest.MonkeyPatch) -> None:
+    class RateLimited(Exception):
+        pass
+
+    rule: failures.Rule = (
+        lambda error: isinstance(error, RateLimited),
+        lambda error, ref: failures.Explanation(f"Slack is busy (ref {ref})", logging.WARNING),
+    )
+    monkeypatch.setattr(failures, "RULES", [rule, *failures.RULES])
+    assert failures.explain(RateLimited(), "0123abcd").text == "Slack is busy (ref 0123abcd)"
+    assert failures.explain(KeyError(), "0123abcd").text.startswith(":boom: Sorry")
