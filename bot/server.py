@@ -26,7 +26,7 @@ HEALTH_DATABASE_SECONDS = 1.5
 
 
 async def database_check(engine: AsyncEngine) -> str:
-    """ "ok", or why the database cannot be used, within HEALTH_DATABASE_SECONDS."""
+    """Say "ok", or why the database cannot be used, within HEALTH_DATABASE_SECONDS."""
 
     async def ping() -> None:
         async with engine.connect() as conn:

@@ -49,7 +49,8 @@ def build_router(app: AsyncApp) -> CommandRouter:
 
 
 async def keep_acks(
-    context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
+    context: AsyncBoltContext,
+    next: Callable[[], Awaitable[BoltResponse]],  # Bolt passes arguments by these names
 ) -> BoltResponse:
     """Bolt middleware: an ack once given is what Slack gets, even if the listener then fails."""
     context["ack"] = failures.KeptAck()
