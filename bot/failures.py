@@ -169,5 +169,6 @@ def _first_input_block(body: dict[str, Any]) -> str | None:
 
 
 def _plain(text: str) -> str:
-    """Field errors are plain text: drop the emoji code in front."""
-    return text.split(" ", 1)[1] if text.startswith(":") else text
+    """Field errors are plain text: drop the emoji code in front and code marks."""
+    text = text.split(" ", 1)[1] if text.startswith(":") else text
+    return text.replace("`", "")

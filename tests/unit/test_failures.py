@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
+from slack_bolt.response import BoltResponse
 from sqlalchemy import exc as sa_exc
 
 from bot import failures
@@ -60,3 +62,45 @@ def test_a_new_kind_of_failure_is_one_rule_in_front(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(failures, "RULES", [rule, *failures.RULES])
     assert failures.explain(RateLimited(), "0123abcd").text == "Slack is busy (ref 0123abcd)"
     assert failures.explain(KeyError(), "0123abcd").text.startswith(":boom: Sorry")
+
+
+async def test_an_unacked_modal_submission_gets_the_text_as_a_plain_field_error() -> None:
+    body = {
+        "type": "view_submission",
+        "user": {"id": "U0BOSS0001"},
+        "view": {"blocks": [{"type": "section"}, {"type": "input", "block_id": "name"}]},
+    }
+    ack = await failures.answer(
+        KeyError("x"),
+        ref="0123abcd",
+        body=body,
+        response=BoltResponse(status=500),
+        respond=None,
+        client=None,
+    )
+    assert ack is not None and ack.status == 200
+    assert json.loads(ack.body) == {
+        "response_action": "errors",
+        "errors": {"name": "Sorry, something went wrong (ref 0123abcd)"},
+    }
+
+
+async def test_an_unacked_slash_command_gets_the_text_as_its_ephemeral_answer() -> None:
+    body = {
+        "command": "/vilt",
+        "user_id": "U0BOSS0001",
+        "response_url": "https://hooks.slack.com/x",
+    }
+    ack = await failures.answer(
+        StoreUnavailable("0123abcd"),
+        ref="ffff",
+        body=body,
+        response=BoltResponse(status=500),
+        respond=None,
+        client=None,
+    )
+    assert ack is not None and ack.status == 200
+    assert json.loads(ack.body) == {
+        "response_type": "ephemeral",
+        "text": f":warning: {StoreUnavailable('0123abcd').message}",
+    }
