@@ -21,7 +21,7 @@ from bot.slack.directory import WebApiDirectory
 from bot.slack.installations import EncryptedInstallationStore
 from bot.slack.outbox import Outbox, WebApiPoster
 from bot.slack_app import create_slack_app
-from db.engine import create_engine, session_factory
+from db.engine import JOB_TIMEOUTS, create_engine, session_factory
 from db.uow import SqlUnitOfWork
 from domain.services.identity import ensure_workspace
 from handlers.ports import Deps
@@ -74,8 +74,11 @@ class Runtime:
 
 def build_runtime(settings: Settings) -> Runtime:
     """Wire a runtime from settings (no I/O happens here)."""
+    # Requests give up on the database within a second or two; jobs may wait longer.
     engine = create_engine(settings.database_url)
     factory = session_factory(engine)
+    jobs_engine = create_engine(settings.database_url, timeouts=JOB_TIMEOUTS)
+    jobs_factory = session_factory(jobs_engine)
     if settings.secret_key is None:
         raise ValueError("VILTBOT_SECRET_KEY is required: it encrypts secrets at rest")
     box = SecretBox(settings.secret_key.get_secret_value())
@@ -105,7 +108,9 @@ def build_runtime(settings: Settings) -> Runtime:
         deps, settings=settings, clients=clients, installation_store=store, engine=engine
     )
     outbox = Outbox(
-        factory=factory, poster=WebApiPoster(clients), max_attempts=settings.notice_max_attempts
+        factory=jobs_factory,
+        poster=WebApiPoster(clients),
+        max_attempts=settings.notice_max_attempts,
     )
     return Runtime(
         settings=settings,
@@ -113,8 +118,9 @@ def build_runtime(settings: Settings) -> Runtime:
         factory=factory,
         deps=deps,
         slack_clients=clients,
-        goto=GoToConnections(oauth, factory, box, rate_limit=settings.goto_rate_limit),
+        goto=GoToConnections(oauth, jobs_factory, box, rate_limit=settings.goto_rate_limit),
         slack_app=slack_app,
         outbox=outbox,
         box=box,
+        closers=[jobs_engine.dispose],
     )

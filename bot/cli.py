@@ -1,4 +1,4 @@
-"""`viltbot serve | worker | migrate | goto-sandbox`."""
+"""`viltbot serve | worker | migrate | rotate-secrets | goto-sandbox`."""
 
 from __future__ import annotations
 
@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub.add_parser("worker", help="run the scheduled jobs only (no web server)")
     sub.add_parser("migrate", help="bring the database schema up to date")
+    sub.add_parser(
+        "rotate-secrets",
+        help="re-encrypt every stored secret with the first key of VILTBOT_SECRET_KEY",
+    )
     goto = sub.add_parser("goto-sandbox", help="run the GoTo sandbox on its own")
     goto.add_argument("--port", type=int, default=8765)
     goto.add_argument("--host", default="127.0.0.1")
@@ -59,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         _migrate(settings)
         print("database is up to date")
         return 0
+    if args.command == "rotate-secrets":
+        return _rotate_secrets(Settings())
     if args.command == "worker":
         settings = Settings()
         return _guarded(settings, lambda: asyncio.run(_worker(settings)))
@@ -97,12 +103,42 @@ def _guarded(settings: Settings, run: object) -> int:
 
 
 def _migrate(settings: Settings) -> None:
+    from db.engine import secure_sqlite_file
     from db.migrate import upgrade
 
-    path = settings.sqlite_path()
-    if path is not None and path.parent != path:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    secure_sqlite_file(settings.database_url)
     upgrade(settings.database_url)
+
+
+def _rotate_secrets(settings: Settings) -> int:
+    """Re-encrypt stored secrets with the newest key; print counts, never values."""
+    if settings.secret_key is None or not settings.secret_key.get_secret_value().strip():
+        print("viltbot cannot rotate secrets: set VILTBOT_SECRET_KEY", file=sys.stderr)
+        return 2
+    _migrate(settings)
+    from bot.crypto import SecretBox
+    from bot.secret_rotation import rotate_secrets
+    from db.engine import JOB_TIMEOUTS, create_engine
+
+    box = SecretBox(settings.secret_key.get_secret_value())
+
+    async def run() -> list[tuple[str, int]]:
+        engine = create_engine(settings.database_url, timeouts=JOB_TIMEOUTS)
+        try:
+            counts = await rotate_secrets(engine, box)
+        finally:
+            await engine.dispose()
+        return [(f"{c.table}.{c.column}", c.values) for c in counts]
+
+    try:
+        counts = asyncio.run(run())
+    except ValueError as exc:
+        print(f"viltbot cannot rotate secrets: {exc}", file=sys.stderr)
+        return 1
+    for name, count in counts:
+        print(f"{name}: {count} re-encrypted")
+    print(f"{sum(c for _, c in counts)} secrets now use the first key of VILTBOT_SECRET_KEY")
+    return 0
 
 
 def _run_web(settings: Settings, host: str, port: int, *, jobs: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,9 +15,9 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import failures
 from bot.settings import Settings
 from bot.slack.clients import ExplainingWebClient, SlackClients
-from domain.errors import DomainError
 from handlers import commands, help, home, locations, teams
 from handlers.commands import CommandRouter
 from handlers.context import actor_middleware
@@ -63,6 +64,15 @@ def build_router(app: AsyncApp) -> CommandRouter:
     return router
 
 
+async def keep_acks(
+    context: AsyncBoltContext,
+    next: Callable[[], Awaitable[BoltResponse]],  # Bolt passes arguments by these names
+) -> BoltResponse:
+    """Bolt middleware: an ack once given is what Slack gets, even if the listener then fails."""
+    context["ack"] = failures.KeptAck()
+    return await next()
+
+
 def create_slack_app(
     deps: Deps,
     *,
@@ -103,6 +113,7 @@ def create_slack_app(
             # Socket Mode envelopes are not signed, and no HTTP endpoint for Slack is served then.
             request_verification_enabled=not settings.socket_mode,
         )
+    app.middleware(keep_acks)
     app.middleware(explained_slack_errors)
     app.middleware(actor_middleware(deps))
     commands.register(app, build_router(app))
@@ -112,12 +123,22 @@ def create_slack_app(
         app.enable_token_revocation_listeners()
 
     @app.error
-    async def on_error(error: Exception, body: dict[str, Any], context: Any) -> BoltResponse | None:
-        request_id = context.get("request_id", "-") if hasattr(context, "get") else "-"
-        if isinstance(error, DomainError):
-            log.info("request %s: %s", request_id, error.message)
-        else:
-            log.error("request %s failed: %s", request_id, type(error).__name__, exc_info=error)
-        return None
+    async def on_error(
+        error: Exception,
+        body: dict[str, Any],
+        context: Any,
+        response: BoltResponse | None,
+    ) -> BoltResponse | None:
+        # One path for every listener and middleware failure: log it with a reference and
+        # tell the user what happened (bot.failures), also after the listener has acked.
+        ref = context.get("request_id") if hasattr(context, "get") else None
+        return await failures.answer(
+            error,
+            ref=ref or uuid.uuid4().hex[:12],
+            body=body,
+            response=response,
+            respond=getattr(context, "respond", None),
+            client=getattr(context, "client", None),
+        )
 
     return app

@@ -47,3 +47,17 @@ class LinkFailed(DomainError):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class StoreUnavailable(DomainError):
+    """The database did not answer in time or refused the connection; nothing was saved.
+
+    `ref` is also in the log line that names the underlying error.
+    """
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(
+            "viltbot's database is not answering; nothing was saved, "
+            f"try again in a minute (ref {ref})"
+        )
+        self.ref = ref

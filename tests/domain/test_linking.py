@@ -513,9 +513,7 @@ async def test_a_code_goto_rejects_says_which_location_to_link_again(world: Worl
     alpha = await world.make_team("Alpha", admins=[ADA])
     room = await world.make_location(ADA, alpha, "R&D <Lab>")
     state = await world.start_link(room, by=ADA)
-    refused = await failed_completion(
-        world, state, code="a-code-goto-does-not-know", used_up=True
-    )
+    refused = await failed_completion(world, state, code="a-code-goto-does-not-know", used_up=True)
     assert refused.message == (
         "GoTo says this sign-in was already used or has expired. Nothing was changed. "
         "Start a new link from Slack with `/vilt location link R&amp;D &lt;Lab&gt;`."

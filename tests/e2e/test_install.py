@@ -83,7 +83,7 @@ async def test_install_stores_encrypted_tokens_and_the_installer_runs_the_worksp
     async with runtime.engine.connect() as conn:
         stored = (await conn.execute(text("SELECT bot_token FROM slack_bots"))).scalar_one()
     bot_token = standin.workspaces[WS].bot_token
-    assert bot_token not in stored and stored.startswith("enc:v1:")
+    assert bot_token not in stored and stored.startswith("enc:v2:")
 
     async with SlackSender(base_url, SIGNING_SECRET, standin=standin) as slack:
         response = await slack.slash(

@@ -46,8 +46,8 @@ async def test_allow_links_the_location_updates_slack_and_tells_the_team(
 
     (location,) = await stack.rows(Location)
     assert location.goto_email == "bob@example.com" and location.goto_organizer_key == "1000000002"
-    assert location.access_token_enc and location.access_token_enc.startswith("enc:v1:")
-    assert location.refresh_token_enc and location.refresh_token_enc.startswith("enc:v1:")
+    assert location.access_token_enc and location.access_token_enc.startswith("enc:v2:")
+    assert location.refresh_token_enc and location.refresh_token_enc.startswith("enc:v2:")
     assert location.connection_expires_at is not None
     days = (location.connection_expires_at - utcnow()).days
     assert days in (29, 30)
