@@ -128,7 +128,8 @@ def test_a_slack_refusal_no_retry_helps_says_what_is_wrong(
         headers={},
         status_code=status,
     )
-    explanation = failures.explain(SlackApiError("refused", response)  # type: ignore[no-untyped-call], "0123abcd")
+    error = SlackApiError("refused", response)  # type: ignore[no-untyped-call]
+    explanation = failures.explain(error, "0123abcd")
     assert explanation.text.startswith(":warning: ") and says in explanation.text
     assert "Sorry" not in explanation.text
     assert explanation.level == logging.WARNING
@@ -144,5 +145,6 @@ def test_another_slack_error_is_an_apology() -> None:
         headers={},
         status_code=200,
     )
-    text = failures.explain(SlackApiError("refused", response)  # type: ignore[no-untyped-call], "0123abcd").text
+    error = SlackApiError("refused", response)  # type: ignore[no-untyped-call]
+    text = failures.explain(error, "0123abcd").text
     assert text.startswith(":boom: Sorry")
