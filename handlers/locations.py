@@ -15,7 +15,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from domain import mrkdwn
 from domain.actor import Actor
-from domain.errors import DomainError, FieldErrors, InvalidInput, NotAllowed
+from domain.errors import DomainError, FieldErrors, InvalidInput, NotAllowed, StoreUnavailable
 from domain.rules import ConnectionState, LocationForm
 from domain.services import linking, locations
 from domain.services.locations import LocationView
@@ -247,9 +247,13 @@ async def _send_link(
     url = deps.link_url(state)
     text, blocks = link_message(view, url, saved_note=note)
     where = await _tell_privately(client, actor, meta, text, blocks)
-    async with deps.uow() as uow:
-        await linking.remember_message(uow, state, **where)
-        await uow.commit()
+    try:
+        async with deps.uow() as uow:
+            await linking.remember_message(uow, state, **where)
+            await uow.commit()
+    except StoreUnavailable:
+        # The admin has a working button; only replacing it once linked is lost.
+        log.warning("link message of location %s not remembered", view.id)
     return state, url
 
 
@@ -371,10 +375,19 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
         await ack()
         verb = "created" if meta.location_id is None else "saved"
 
+        note = f":white_check_mark: Location {mrkdwn.bold(saved.name)} {verb}."
+
         async def follow_up() -> None:
-            note = f":white_check_mark: Location {mrkdwn.bold(saved.name)} {verb}."
             if saved.kind.is_goto and saved.status.state is not ConnectionState.CONNECTED:
-                await _send_link(request.deps, client, request.actor, saved, meta, note)
+                try:
+                    await _send_link(request.deps, client, request.actor, saved, meta, note)
+                except StoreUnavailable as exc:
+                    # The location is saved; only the link could not be prepared.
+                    command = mrkdwn.code(f"/vilt location link {saved.name}")
+                    await reply(
+                        f"{note} I could not prepare its GoTo link: viltbot's database is not "
+                        f"answering (ref {exc.ref}). Link it in a minute with {command}."
+                    )
             else:
                 summary = location_summary(saved, with_connection=True)
                 await _tell_privately(client, request.actor, meta, note, summary)

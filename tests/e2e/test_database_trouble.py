@@ -234,3 +234,25 @@ async def test_healthz_reports_an_unreachable_database_within_two_seconds(troubl
         assert health.status_code == 503
         assert health.json()["ok"] is False
         assert health.json()["database"].startswith("unreachable")
+
+
+async def test_a_saved_location_whose_link_cannot_be_prepared_is_not_called_unsaved(
+    stack: Stack, database_url: str
+) -> None:
+    """The save commits; only the link request waits on a lock: the admin hears both truths."""
+    if sqlite_file(database_url) is not None:
+        pytest.skip("SQLite locks the whole file: the save itself would wait (test above)")
+    teams = await admin_with_teams(stack)
+    view = await choose_kind(stack, await open_modal(stack), "gotowebinar")
+    values = form_values([teams["Sales"]], name="Half Room")
+    replies_before = len(stack.standin.calls_to("response_url"))
+
+    with write_lock_held(database_url, table="linkrequest"):
+        assert await submit(stack, view, values) == {}
+        calls = await stack.standin.wait_for("response_url", count=replies_before + 1)
+
+    text = str(calls[replies_before].args["text"])
+    assert text.startswith(":white_check_mark: Location *Half Room* created.")
+    assert "nothing was saved" not in text
+    assert "Link it in a minute with `/vilt location link Half Room`" in text
+    assert [row.name for row in await stack.rows(Location)] == ["Half Room"]
