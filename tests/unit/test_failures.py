@@ -108,6 +108,20 @@ async def test_an_unacked_slash_command_gets_the_text_as_its_ephemeral_answer() 
     }
 
 
+def slack_refusal(status: int, data: dict[str, object]) -> SlackApiError:
+    """What slack_sdk raises when Slack answers `views.open` with `data`."""
+    response = SlackResponse(
+        client=None,
+        http_verb="POST",
+        api_url="https://slack.com/api/views.open",
+        req_args={},
+        data=data,
+        headers={},
+        status_code=status,
+    )
+    return SlackApiError("refused", response)  # type: ignore[no-untyped-call]
+
+
 @pytest.mark.parametrize(
     ("status", "data", "says"),
     [
@@ -119,32 +133,13 @@ async def test_an_unacked_slash_command_gets_the_text_as_its_ephemeral_answer() 
 def test_a_slack_refusal_no_retry_helps_says_what_is_wrong(
     status: int, data: dict[str, object], says: str
 ) -> None:
-    response = SlackResponse(
-        client=None,
-        http_verb="POST",
-        api_url="https://slack.com/api/views.open",
-        req_args={},
-        data=data,
-        headers={},
-        status_code=status,
-    )
-    error = SlackApiError("refused", response)  # type: ignore[no-untyped-call]
-    explanation = failures.explain(error, "0123abcd")
+    explanation = failures.explain(slack_refusal(status, data), "0123abcd")
     assert explanation.text.startswith(":warning: ") and says in explanation.text
     assert "Sorry" not in explanation.text
     assert explanation.level == logging.WARNING
 
 
 def test_another_slack_error_is_an_apology() -> None:
-    response = SlackResponse(
-        client=None,
-        http_verb="POST",
-        api_url="https://slack.com/api/views.open",
-        req_args={},
-        data={"ok": False, "error": "expired_trigger_id"},
-        headers={},
-        status_code=200,
-    )
-    error = SlackApiError("refused", response)  # type: ignore[no-untyped-call]
-    text = failures.explain(error, "0123abcd").text
+    refusal = slack_refusal(200, {"ok": False, "error": "expired_trigger_id"})
+    text = failures.explain(refusal, "0123abcd").text
     assert text.startswith(":boom: Sorry")
