@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.bootstrap import Runtime
 from bot.web.body_limit import BodySizeLimit
-from bot.web.goto_oauth import goto_oauth_routes
+from bot.web.goto_oauth import BackToSlack, goto_oauth_routes
 from bot.web.slack_requests import Refusal, SlackRequestCheck, log_refusal
 from bot.web.slack_updates import LinkAnnouncer
 
@@ -92,7 +92,9 @@ def create_web_app(
             Route("/slack/install", slack_oauth, methods=["GET"]),
             Route("/slack/oauth_redirect", slack_oauth, methods=["GET"]),
         ]
-    routes += goto_oauth_routes(runtime.deps, LinkAnnouncer(runtime.slack_clients, runtime.deps))
+    back = BackToSlack(app=runtime.settings.slack_app_url, web=runtime.settings.slack_web_url)
+    announcer = LinkAnnouncer(runtime.slack_clients, runtime.deps)
+    routes += goto_oauth_routes(runtime.deps, announcer, back=back)
     routes += extra_routes or []
 
     @contextlib.asynccontextmanager

@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     slack_oauth_authorize_url: str = Field(
         default="https://slack.com/oauth/v2/authorize", alias="SLACK_OAUTH_AUTHORIZE_URL"
     )
+    # Where the GoTo link pages send people back to Slack ({team}: the workspace id); an empty
+    # app URL shows only the web link.
+    slack_app_url: str = Field(default="slack://open?team={team}", alias="SLACK_APP_URL")
+    slack_web_url: str = Field(default="https://app.slack.com/client/{team}", alias="SLACK_WEB_URL")
     goto_auth_url: str = Field(default=GOTO_AUTH_DEFAULT, alias="GOTO_AUTH_URL")
     goto_api_url: str = Field(default=GOTO_API_DEFAULT, alias="GOTO_API_URL")
     goto_rate_limit: float = Field(default=10.0, alias="GOTO_RATE_LIMIT")

@@ -47,6 +47,8 @@ class LinkFailed(DomainError):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+        # Set once the link request was used up: its Slack message then shows this failure.
+        self.request_id: int | None = None
 
 
 class StoreUnavailable(DomainError):

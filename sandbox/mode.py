@@ -36,6 +36,9 @@ def sandbox_settings(settings: Settings, port: int) -> Settings:
             "goto_auth_url": f"{base}/goto-sandbox",
             "goto_api_url": f"{base}/goto-sandbox",
             "public_url": base,
+            # Back to Slack from the GoTo link pages is back to the console.
+            "slack_app_url": "",
+            "slack_web_url": f"{base}/sandbox",
             "secret_key": settings.secret_key or SecretStr(_sandbox_key()),
             "admins": ",".join(sorted({*settings.admin_ids, SANDBOX_ADMIN})),
             "notice_poll_seconds": 1.0,

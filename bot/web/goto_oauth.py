@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from starlette.requests import Request
@@ -31,6 +32,7 @@ FAILURE_PAGES: dict[str, tuple[int, str]] = {
     "account_taken": (409, "This GoTo account is already linked"),
     "goto_error": (502, "GoTo did not confirm the link"),
     "not_stored": (500, "The link could not be stored"),
+    "outcome_unknown": (504, "GoTo did not answer"),
 }
 
 NOT_STORED = (
@@ -39,10 +41,41 @@ NOT_STORED = (
 )
 
 
+@dataclass(frozen=True)
+class BackToSlack:
+    """Where the pages send people back to Slack: URL templates with `{team}`; "" for none."""
+
+    app: str = "slack://open?team={team}"
+    web: str = "https://app.slack.com/client/{team}"
+
+    def app_url(self, team: str = "") -> str | None:
+        return self.app.format(team=team) or None
+
+    def web_url(self, team: str = "") -> str | None:
+        return self.web.format(team=team) or None
+
+
 def goto_oauth_routes(
-    deps: Deps, announcer: LinkAnnouncer, *, clock: Callable[[], datetime] = utcnow
+    deps: Deps,
+    announcer: LinkAnnouncer,
+    *,
+    back: BackToSlack | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> list[Route]:
     """The two routes of the browser side of linking."""
+    back = back or BackToSlack()
+
+    def failure(exc: LinkFailed) -> Response:
+        status, title = FAILURE_PAGES.get(exc.reason, (400, "Linking failed"))
+        return page(
+            title=title,
+            message=exc.message,
+            ok=False,
+            outcome=exc.reason,
+            status_code=status,
+            app_url=back.app_url(),
+            slack_url=back.web_url(),
+        )
 
     async def start(request: Request) -> Response:
         state = request.query_params.get("state", "")
@@ -56,7 +89,7 @@ def goto_oauth_routes(
                     now=clock(),
                 )
         except LinkFailed as exc:
-            return _failure(exc)
+            return failure(exc)
         return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
 
     async def callback(request: Request) -> Response:
@@ -74,10 +107,11 @@ def goto_oauth_routes(
             )
         except LinkFailed as exc:
             log.info("GoTo link failed: %s", exc.reason)
-            return _failure(exc)
+            await announcer.link_failed(exc)
+            return failure(exc)
         except Exception:
             log.exception("GoTo link could not be completed")
-            return _failure(LinkFailed("not_stored", NOT_STORED))
+            return failure(LinkFailed("not_stored", NOT_STORED))
         location = result.location
         await announcer.linked(result)
         return page(
@@ -91,16 +125,11 @@ def goto_oauth_routes(
             ),
             ok=True,
             outcome="linked",
-            app_url=f"slack://open?team={location.workspace_id}",
-            slack_url=f"https://app.slack.com/client/{location.workspace_id}",
+            app_url=back.app_url(location.workspace_id),
+            slack_url=back.web_url(location.workspace_id),
         )
 
     return [
         Route("/goto/oauth/start", start, methods=["GET"]),
         Route("/goto/oauth/callback", callback, methods=["GET"]),
     ]
-
-
-def _failure(exc: LinkFailed) -> Response:
-    status, title = FAILURE_PAGES.get(exc.reason, (400, "Linking failed"))
-    return page(title=title, message=exc.message, ok=False, outcome=exc.reason, status_code=status)

@@ -11,7 +11,8 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
 from bot.slack.clients import SlackClients
 from domain import mrkdwn
-from domain.models import LocationKind
+from domain.errors import LinkFailed
+from domain.models import LinkRequest, LocationKind
 from domain.services import locations
 from domain.services.identity import resolve_actor
 from domain.services.linking import LinkResult
@@ -43,19 +44,34 @@ class LinkAnnouncer:
                     "could not update Slack after linking location %s", result.location.id
                 )
 
+    async def link_failed(self, failure: LinkFailed) -> None:
+        """Replace the message of a link that was used up and failed with why, and what next."""
+        if failure.request_id is None:
+            return
+        try:
+            async with self._deps.uow() as uow:
+                request = await uow.session.get(LinkRequest, failure.request_id)
+            if request is not None:
+                await self._replace(request, f":x: {failure.message}")
+        except Exception:
+            log.exception("could not update Slack after link %s failed", failure.request_id)
+
     async def _replace_message(self, result: LinkResult) -> None:
-        """chat.update of the DM, or replace_original through the command's response_url."""
-        location, request = result.location, result.request
+        location = result.location
         kind = LocationKind(location.kind)
         account = location.goto_email or location.goto_organizer_key or ""
-        text = (
+        await self._replace(
+            result.request,
             f":white_check_mark: {mrkdwn.bold(location.name)} is linked to the {kind.label} "
             f"account {mrkdwn.escape(account)}; connected until "
-            f"{location.connection_expires_at:%Y-%m-%d}."
+            f"{location.connection_expires_at:%Y-%m-%d}.",
         )
+
+    async def _replace(self, request: LinkRequest, text: str) -> None:
+        """chat.update of the DM, or replace_original through the command's response_url."""
         blocks = [SectionBlock(text=MarkdownTextObject(text=text)).to_dict()]
         if request.message_channel and request.message_ts:
-            client = await self._clients.for_workspace(location.workspace_id)
+            client = await self._clients.for_workspace(request.workspace_id)
             await client.chat_update(
                 channel=request.message_channel, ts=request.message_ts, text=text, blocks=blocks
             )

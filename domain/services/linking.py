@@ -173,12 +173,16 @@ async def complete_link(
     async with units() as uow:
         claim = await claim_link(uow, state=state, code=code, error=error, now=now)
         await uow.commit()
-    account = await exchange_code(
-        claim, code=code or "", linker=linker, sealer=sealer, redirect_uri=redirect_uri
-    )
-    async with units() as uow:
-        result = await store_link(uow, claim, account, sealer=sealer, now=now)
-        await uow.commit()
+    try:
+        account = await exchange_code(
+            claim, code=code or "", linker=linker, sealer=sealer, redirect_uri=redirect_uri
+        )
+        async with units() as uow:
+            result = await store_link(uow, claim, account, sealer=sealer, now=now)
+            await uow.commit()
+    except LinkFailed as exc:
+        exc.request_id = claim.request_id
+        raise
     return result
 
 
@@ -193,7 +197,9 @@ async def claim_link(
             raise LinkFailed(
                 "denied",
                 "You did not allow viltbot to use your GoTo account, so "
-                f"{mrkdwn.bold(location.name)} is not linked.",
+                f"{mrkdwn.bold(location.name)} is not linked. To link it after all, click the "
+                f"Link button in Slack again (it works for {ttl_text()} after it was sent) or "
+                f"{_lower_first(start_again(location.name))}",
             )
         raise LinkFailed(
             "goto_error",

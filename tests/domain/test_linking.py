@@ -384,7 +384,9 @@ async def test_declining_consent_names_the_location_and_changes_nothing(world: W
     refused = await failed_completion(world, state, code=None, error="access_denied")
     assert refused.reason == "denied"
     assert refused.message == (
-        "You did not allow viltbot to use your GoTo account, so *Webinar Room* is not linked."
+        "You did not allow viltbot to use your GoTo account, so *Webinar Room* is not linked. "
+        "To link it after all, click the Link button in Slack again (it works for 10 minutes "
+        "after it was sent) or start a new link from Slack with `/vilt location link Webinar Room`."
     )
     assert world.linker.exchanges == []
 

@@ -291,6 +291,8 @@ async def test_goto_not_confirming_the_code_leaves_a_clear_page_and_nothing_half
 ) -> None:
     teams = await admin_with_teams(stack)
     back = await callback_url(browser_http, await create_goto_location(stack, teams))
+    (link_message,) = stack.standin.calls_to("response_url")[-1:]
+    replies = len(stack.standin.calls_to("response_url"))
     fault = await browser_http.post(
         f"{stack.goto_url}/_sandbox/faults",
         json={"status": 400, "path_contains": "/oauth/token", "body": {"error": "server_error"}},
@@ -303,6 +305,12 @@ async def test_goto_not_confirming_the_code_leaves_a_clear_page_and_nothing_half
         "Start a new link from Slack with <code>/vilt location link Webinar Room</code>"
         in landing.text
     )
+    # The link message in Slack loses its used-up button and says what happened and what next.
+    (replaced,) = (await stack.standin.wait_for("response_url", count=replies + 1))[replies:]
+    assert replaced.path == link_message.path and replaced.args["replace_original"] is True
+    assert replaced.args["text"].startswith(":x: GoTo did not confirm")
+    assert "`/vilt location link Webinar Room`" in replaced.args["text"]
+    assert "Link with your" not in json.dumps(replaced.args)
     (location,) = await stack.rows(Location)
     assert location.goto_organizer_key is None and location.access_token_enc is None
     assert location.linked_at is None
@@ -334,3 +342,21 @@ async def test_the_replaced_message_and_the_modal_show_a_name_with_markup_as_tex
     replaced = stack.standin.calls_to("response_url")[-1].args["text"]
     assert "*Room &lt;!channel&gt; &amp; *Co**" in replaced and "<!channel>" not in replaced
     assert "*Room &lt;!channel&gt; &amp; *Co** is linked." in modal_text(stack, view["id"])
+
+
+async def test_declining_on_goto_keeps_the_link_button_and_says_how_to_link_after_all(
+    stack: Stack, browser_http: httpx.AsyncClient
+) -> None:
+    teams = await admin_with_teams(stack)
+    link_url = await create_goto_location(stack, teams)
+    replies = len(stack.standin.calls_to("response_url"))
+    page = await consent(browser_http, link_url, decision="deny")
+    assert page.status_code == 403 and "Linking cancelled" in page.text
+    assert "click the Link button in Slack again" in page.text
+    assert 'href="https://app.slack.com/client/"' in page.text
+    # The button was not used up, so the message keeps it; clicking it again links.
+    await asyncio.sleep(0.3)
+    assert len(stack.standin.calls_to("response_url")) == replies
+    landing = await consent(browser_http, link_url)
+    assert "Location has been linked correctly" in landing.text
+    assert f'href="https://app.slack.com/client/{WS}"' in landing.text

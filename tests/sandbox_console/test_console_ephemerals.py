@@ -90,6 +90,9 @@ async def test_the_link_message_is_replaced_in_the_console_once_goto_confirms(
     async with httpx.AsyncClient(timeout=10) as browser:
         landing = await consent(browser, link_url)
     assert "Location has been linked correctly" in landing.text
+    # Back to Slack from the landing page is back to the console; there is no Slack app here.
+    assert f'href="{sandbox.url}/sandbox"' in landing.text
+    assert "slack://" not in landing.text and "app.slack.com" not in landing.text
     texts = [i.text for i in sandbox.console.feed.ephemerals(SANDBOX_ADMIN)]
     assert not any("Link *Webinar Room*" in t for t in texts), texts
     (replaced,) = [i for i in sandbox.console.feed.ephemerals(SANDBOX_ADMIN) if "linked" in i.text]
