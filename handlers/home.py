@@ -36,14 +36,23 @@ def home_view(actor: Actor, page: LocationPage) -> dict[str, Any]:
     elif team is None:
         blocks.append(
             SectionBlock(
-                text=MarkdownTextObject(text="Choose your active team: `/vilt team use <name>`.")
+                text=MarkdownTextObject(
+                    text="Choose your active team: "
+                    + ", ".join(
+                        mrkdwn.code(f"/vilt team use {t.name}")
+                        for t in sorted(actor.teams.values(), key=lambda t: t.name_key)[:5]
+                    )
+                    + "."
+                )
             )
         )
     else:
         role = actor.active_role.value if actor.active_role else "member"
-        others = len(actor.teams) - 1
+        others = sorted((t.name for t in actor.teams.values() if t.id != team.id), key=str.casefold)
         more = (
-            f" · {others} other team{'s' if others != 1 else ''}: `/vilt team use <name>`"
+            " · switch with "
+            + ", ".join(mrkdwn.code(f"/vilt team use {name}") for name in others[:3])
+            + (f" (and {len(others) - 3} more: `/vilt team list`)" if len(others) > 3 else "")
             if others
             else ""
         )
@@ -94,7 +103,9 @@ def register(app: AsyncApp) -> None:
             return
         request = Request.of(context)
         async with request.deps.uow() as uow:
-            page = await locations.list_locations(uow, request.actor, limit=HOME_LOCATIONS)
+            page = await locations.list_locations(
+                uow, request.actor, limit=HOME_LOCATIONS, team_id=request.actor.active_team_id
+            )
         await client.views_publish(
             user_id=request.actor.user_id, view=home_view(request.actor, page)
         )

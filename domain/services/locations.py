@@ -206,9 +206,15 @@ class LocationPage:
 
 
 async def list_locations(
-    uow: UnitOfWork, actor: Actor, query: str = "", *, limit: int = 20
+    uow: UnitOfWork,
+    actor: Actor,
+    query: str = "",
+    *,
+    limit: int = 20,
+    team_id: int | None = None,
 ) -> LocationPage:
-    """Locations owned by or available to the actor's teams, filtered by `#tag` or text.
+    """Locations owned by or available to the actor's teams, filtered by `#tag` or text, and
+    to those one team owns or may use when `team_id` is given.
 
     Four statements however many locations there are: what filtering needs of every visible
     location, the page's rows, and (describe_many) their owner teams and team availability.
@@ -216,6 +222,8 @@ async def list_locations(
     visible = _visible(actor)
     if visible is None:
         return LocationPage([], 0)
+    if team_id is not None:
+        visible = and_(visible, _of_team(team_id))
     rows = (
         await uow.session.execute(
             select(Location.id, Location.name_key, Location.description)
@@ -336,6 +344,12 @@ def _view(location: Location, owner: Team | None, teams: list[Team], now: dateti
         ),
         linked_email=location.goto_email,
     )
+
+
+def _of_team(team_id: int) -> ColumnElement[bool]:
+    """Locations the team owns or may use."""
+    available = select(LocationTeam.location_id).where(col(LocationTeam.team_id) == team_id)
+    return or_(col(Location.owner_team_id) == team_id, col(Location.id).in_(available))
 
 
 def _visible(actor: Actor) -> ColumnElement[bool] | None:

@@ -147,6 +147,23 @@ async def test_members_of_available_teams_see_a_location_and_others_do_not(
     assert await names_found(world, NED) == []
 
 
+async def test_one_teams_list_holds_what_it_owns_or_may_use(world: World) -> None:
+    """App Home lists the active team's locations, not those of the user's other teams."""
+    alpha = await world.make_team("Alpha", admins=[ADA])
+    beta = await world.make_team("Beta", admins=[ADA])
+    await world.make_location(ADA, alpha, "Alpha Room", available_to=[alpha])
+    await world.make_location(ADA, beta, "Beta Room", available_to=[beta])
+    await world.make_location(ADA, beta, "Lent To Alpha", available_to=[alpha])
+    actor = await world.actor(ADA)
+    async with world.uow() as uow:
+        for team, expected in (
+            (alpha, ["Alpha Room", "Lent To Alpha"]),
+            (beta, ["Beta Room", "Lent To Alpha"]),
+        ):
+            page = await locations.list_locations(uow, actor, team_id=team.id)
+            assert [v.name for v in page.views] == expected and page.total == 2
+
+
 async def test_the_owner_team_sees_its_location_even_when_not_in_its_availability(
     world: World,
 ) -> None:

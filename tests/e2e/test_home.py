@@ -30,3 +30,15 @@ async def test_home_tells_a_newcomer_how_to_join(stack: Stack) -> None:
     await stack.slack.app_home_opened(BEN, WS)
     (publish,) = await stack.standin.wait_for("views.publish")
     assert "You are not in any viltbot team yet" in json.dumps(publish.args["view"])
+
+
+async def test_home_shows_the_active_teams_locations_and_how_to_switch(stack: Stack) -> None:
+    teams = await admin_with_teams(stack)
+    await create_goto_location(stack, teams)  # owned by and available to Sales
+    await stack.command("team use Support")
+    await stack.slack.app_home_opened(BOSS, WS)
+    (publish,) = await stack.standin.wait_for("views.publish")
+    home = json.dumps(publish.args["view"], ensure_ascii=False)
+    assert "Active team: *Support* (you are admin)" in home
+    assert "switch with `/vilt team use Sales`" in home
+    assert "Webinar Room" not in home

@@ -26,6 +26,7 @@ from tests.handlers.support import (
     actor,
     learner,
     newcomer,
+    team,
     team_admin,
 )
 
@@ -88,16 +89,28 @@ def test_a_newcomer_is_told_how_to_join() -> None:
         (
             [(SALES, Role.LEARNER), (SUPPORT, Role.ADMIN)],
             "Active team: *Sales* (you are learner) · reports go to <#C0TRAINING>"
-            " · 1 other team: `/vilt team use <name>`",
+            " · switch with `/vilt team use Support`",
         ),
         (
             [(SALES, Role.INSTRUCTOR), (SUPPORT, Role.LEARNER), (OPS_TEAM, Role.LEARNER)],
             "Active team: *Sales* (you are instructor) · reports go to <#C0TRAINING>"
-            " · 2 other teams: `/vilt team use <name>`",
+            " · switch with `/vilt team use Ops`, `/vilt team use Support`",
         ),
         (
             [(SALES, Role.ADMIN)],
             "Active team: *Sales* (you are admin) · reports go to <#C0TRAINING>",
+        ),
+        (
+            [
+                (SALES, Role.LEARNER),
+                (SUPPORT, Role.LEARNER),
+                (OPS_TEAM, Role.LEARNER),
+                (team(4, "Zed & <Co>"), Role.LEARNER),
+                (team(5, "alpha"), Role.LEARNER),
+            ],
+            "Active team: *Sales* (you are learner) · reports go to <#C0TRAINING>"
+            " · switch with `/vilt team use alpha`, `/vilt team use Ops`, "
+            "`/vilt team use Support` (and 1 more: `/vilt team list`)",
         ),
     ],
 )
