@@ -121,7 +121,9 @@ async def test_list_and_home_run_as_many_statements_for_50_locations_as_for_1(
     assert small["list_locations", BOSS][1] == small["list_locations", ANN][1] == "1 location"
     assert "50 locations" in large["list_locations", BOSS][1]
     assert "more" in large["list_locations", BOSS][1]  # a page of 20 was shown
-    assert "Room 14" in large["open_home", BOSS][1]
+    # Home shows the active team's (Sales) locations: Room 13 is Sales', Room 14 only Support's.
+    assert "Room 13" in large["open_home", BOSS][1]
+    assert "Room 14" not in large["open_home", BOSS][1]
     for key, (statements, _) in large.items():
         few = small[key][0]
         assert len(statements) == len(few), (key, few, statements)
