@@ -57,11 +57,15 @@ class Subcommand:
     allowed: Callable[[Actor], bool] = field(default=lambda actor: True)
     # What the command does for viltbot's workspace admins, when that differs.
     admin_summary: str | None = None
+    # What it does for admins of a team (of any team), when that differs.
+    team_admin_summary: str | None = None
 
     def summary_for(self, actor: Actor) -> str:
         """The summary that is true for this actor."""
         if actor.is_workspace_admin and self.admin_summary:
             return self.admin_summary
+        if self.team_admin_summary and any(actor.is_admin_of(team) for team in actor.teams):
+            return self.team_admin_summary
         return self.summary
 
 

@@ -418,8 +418,13 @@ def link_message(
 ) -> tuple[str, list[dict[str, Any]]]:
     """The private message with the button that opens GoTo's consent page."""
     product = location.kind.label
+    relink = location.status.state is ConnectionState.CONNECTED
+    verb = "Re-link" if relink else "Link"
     text = (
-        f"Link {mrkdwn.bold(location.name)} with your {product} account "
+        f"Re-link {mrkdwn.bold(location.name)} with a {product} account: the same account "
+        "renews the connection, another one replaces it."
+        if relink
+        else f"Link {mrkdwn.bold(location.name)} with your {product} account "
         "to register learners on GoTo."
     )
     blocks: list[Block] = []
@@ -434,7 +439,7 @@ def link_message(
             elements=[
                 ButtonElement(
                     action_id=OPEN_CONSENT_ACTION,
-                    text=f"Link with your {product} account",
+                    text=f"{verb} with your {product} account",
                     url=link_url,
                     style="primary",
                 )
@@ -443,8 +448,8 @@ def link_message(
         ContextBlock(
             elements=[
                 MarkdownTextObject(
-                    text="Use a GoTo account that is not linked to another location. "
-                    "Sign in to GoTo and click *Allow*."
+                    text="Sign in to GoTo and click *Allow*. An account linked to another "
+                    "location cannot be used here."
                 )
             ]
         ),

@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -291,9 +292,10 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
         Subcommand(
             "location show",
             SHOW_USAGE,
-            "one location (with its GoTo connection if you administer its team)",
+            "one location: what it is and which teams may use it",
             location_show,
             members,
+            team_admin_summary="one location, with its GoTo connection if your team owns it",
         )
     )
     router.add(
@@ -389,8 +391,9 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
                         f"answering (ref {exc.ref}). Link it in a minute with {command}."
                     )
             else:
+                said = SectionBlock(text=MarkdownTextObject(text=note)).to_dict()
                 summary = location_summary(saved, with_connection=True)
-                await _tell_privately(client, request.actor, meta, note, summary)
+                await _tell_privately(client, request.actor, meta, note, [said, *summary])
 
         async def reply(text: str) -> None:
             await _tell_privately(client, request.actor, meta, text)

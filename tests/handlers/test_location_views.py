@@ -344,10 +344,21 @@ def test_the_link_message_offers_a_button_that_opens_goto() -> None:
 
 def test_the_link_message_after_a_save_starts_with_what_was_saved() -> None:
     note = ":white_check_mark: Location *Webinar Room* created."
-    text, blocks = link_message(webinar(), LINK_URL, saved_note=note)
+    unlinked = webinar(status=status(LocationKind.GOTOWEBINAR))
+    text, blocks = link_message(unlinked, LINK_URL, saved_note=note)
     assert text == "Link *Webinar Room* with your GoToWebinar account to register learners on GoTo."
     assert check_blocks(blocks) == []
     assert_snapshot("link-message-after-save", {"text": text, "blocks": blocks})
+
+
+def test_the_link_message_of_a_connected_location_offers_to_re_link() -> None:
+    text, blocks = link_message(webinar(), LINK_URL)
+    assert text == (
+        "Re-link *Webinar Room* with a GoToWebinar account: the same account renews the "
+        "connection, another one replaces it."
+    )
+    (button,) = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert button["text"]["text"] == "Re-link with your GoToWebinar account"
 
 
 # ---------------------------------------------------------------- summary (list and show)

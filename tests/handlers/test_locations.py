@@ -46,6 +46,11 @@ APOLOGY = re.compile(
 )
 
 
+def said(text: str) -> dict[str, Any]:
+    """The first block of a private answer: what happened, in words."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
 def replies(stack: Stack) -> list[dict[str, Any]]:
     return [dict(c.args) for c in stack.standin.calls_to("response_url")]
 
@@ -312,9 +317,13 @@ async def test_a_created_classroom_is_confirmed_with_its_summary(stack: Stack) -
     before = len(replies(stack))
     assert await submit(stack, view, await classroom_values(teams)) == {}
     reply = await next_reply(stack, before)
+    created = ":white_check_mark: Location *Oslo Room* created."
     assert reply == {
-        "text": ":white_check_mark: Location *Oslo Room* created.",
-        "blocks": location_summary(await described(stack, "Oslo Room"), with_connection=True),
+        "text": created,
+        "blocks": [
+            said(created),
+            *location_summary(await described(stack, "Oslo Room"), with_connection=True),
+        ],
         "response_type": "ephemeral",
     }
     assert stack.standin.calls_to("response_url")[-1].path.endswith(
@@ -327,9 +336,10 @@ async def test_a_created_classroom_is_confirmed_with_its_summary(stack: Stack) -
     assert await submit(stack, view, changed) == {}
     reply = await next_reply(stack, before)
     assert reply["text"] == ":white_check_mark: Location *Oslo Room* saved."
-    assert reply["blocks"] == location_summary(
-        await described(stack, "Oslo Room"), with_connection=True
-    )
+    assert reply["blocks"] == [
+        said(reply["text"]),
+        *location_summary(await described(stack, "Oslo Room"), with_connection=True),
+    ]
     (room,) = await stack.rows(Location)
     assert room.max_learners == 12
 
@@ -360,9 +370,10 @@ async def test_a_created_goto_location_gets_the_link_button_and_a_linked_one_its
     assert await submit(stack, view, values) == {}
     reply = await next_reply(stack, before)
     assert reply["text"] == ":white_check_mark: Location *Webinar Room* saved."
-    assert reply["blocks"] == location_summary(
-        await described(stack, "Webinar Room"), with_connection=True
-    )
+    assert reply["blocks"] == [
+        said(reply["text"]),
+        *location_summary(await described(stack, "Webinar Room"), with_connection=True),
+    ]
     assert await stack.count(LinkRequest) == 1
 
 
