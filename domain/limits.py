@@ -7,6 +7,18 @@ from __future__ import annotations
 
 TEAM_NAME_MAX = 80
 LOCATION_NAME_MAX = 100
+# A learning element's title (the catalog entry sessions belong to).
+ELEMENT_TITLE_MAX = 200
+# A GoTo webinar or training key: the digits of the event's URL (GoTo's keys have 9 to 19).
+GOTO_EVENT_KEY_MAX = 24
+# GoTo's registrant keys and the join URLs it returns for them.
+GOTO_REGISTRANT_KEY_MAX = 64
+JOIN_URL_MAX = 2000
+# An IANA time zone name such as America/Argentina/ComodRivadavia (the longest is 32).
+TIMEZONE_MAX = 64
+# A learner's name and email as Slack gives them.
+PERSON_NAME_MAX = 200
+EMAIL_MAX = 320
 # Max learners is optional; when given it lies in this range.
 MAX_LEARNERS_MIN = 1
 MAX_LEARNERS_MAX = 100_000

@@ -10,10 +10,17 @@ from sqlmodel import Field, SQLModel
 
 from domain.limits import (
     CONSUMER_KEY_MAX,
+    ELEMENT_TITLE_MAX,
+    EMAIL_MAX,
+    GOTO_EVENT_KEY_MAX,
+    GOTO_REGISTRANT_KEY_MAX,
     INFORMATION_URL_MAX,
+    JOIN_URL_MAX,
     LOCATION_NAME_MAX,
+    PERSON_NAME_MAX,
     SLACK_ID_MAX,
     TEAM_NAME_MAX,
+    TIMEZONE_MAX,
 )
 from domain.types import EnumText, UTCDateTime, utcnow
 
@@ -224,6 +231,121 @@ class LinkRequest(SQLModel, table=True):
     response_url: str | None = Field(default=None, max_length=500)
     view_id: str | None = Field(default=None, max_length=32)
     view_hash: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class LearningElement(SQLModel, table=True):
+    """A catalog entry (a course) that has sessions; owned by one team."""
+
+    __table_args__ = (UniqueConstraint("owner_team_id", "title_key", name="uq_element_team_title"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspace.id", index=True, max_length=SLACK_ID_MAX)
+    owner_team_id: int = Field(foreign_key="team.id", index=True)
+    title: str = Field(max_length=ELEMENT_TITLE_MAX)
+    title_key: str = Field(max_length=ELEMENT_TITLE_MAX, description="domain.names.name_key(title)")
+    created_by: str = Field(max_length=SLACK_ID_MAX)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class TrackingRule(StrEnum):
+    """When an enrollment counts as complete (utilization tracking)."""
+
+    ATTENDED = "attended"
+    ALL_POLLS_ANSWERED = "all_polls_answered"
+
+    @property
+    def label(self) -> str:
+        """How people read the rule."""
+        return {
+            TrackingRule.ATTENDED: "attended",
+            TrackingRule.ALL_POLLS_ANSWERED: "answered every poll",
+        }[self]
+
+
+class SessionStatus(StrEnum):
+    """Whether a session still takes place."""
+
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class Session(SQLModel, table=True):
+    """One scheduled occurrence of a learning element at a location."""
+
+    __table_args__ = (Index("ix_session_workspace_starts", "workspace_id", "starts_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspace.id", max_length=SLACK_ID_MAX)
+    element_id: int = Field(foreign_key="learningelement.id", index=True)
+    location_id: int = Field(foreign_key="location.id", index=True)
+    instructor_id: str = Field(max_length=SLACK_ID_MAX, index=True)
+    starts_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    ends_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    timezone: str = Field(max_length=TIMEZONE_MAX, description="IANA name, e.g. Europe/Berlin")
+    max_learners: int | None = Field(default=None)
+    # The GoTo product of the event (the location's kind when it was saved) and its key.
+    goto_product: LocationKind | None = Field(
+        default=None, sa_column=Column(EnumText(LocationKind, 16), nullable=True)
+    )
+    goto_event_key: str | None = Field(default=None, max_length=GOTO_EVENT_KEY_MAX)
+    tracking: TrackingRule = Field(
+        default=TrackingRule.ATTENDED,
+        sa_column=Column(EnumText(TrackingRule, 32), nullable=False),
+    )
+    status: SessionStatus = Field(
+        default=SessionStatus.SCHEDULED,
+        sa_column=Column(EnumText(SessionStatus, 16), nullable=False),
+    )
+    created_by: str = Field(max_length=SLACK_ID_MAX)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    cancelled_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+
+
+class EnrollmentStatus(StrEnum):
+    """Where a learner stands on a session."""
+
+    PENDING = "pending"  # stored, GoTo registration still to be done
+    REGISTERED = "registered"
+    IN_PROGRESS = "in_progress"
+    COMPLETE = "complete"
+    NOT_ATTENDED = "not_attended"
+    CANCELLED = "cancelled"
+
+
+class Enrollment(SQLModel, table=True):
+    """A learner on a session, with what GoTo knows of them."""
+
+    __table_args__ = (
+        UniqueConstraint("session_id", "user_id", name="uq_enrollment_session_user"),
+        Index("ix_enrollment_workspace_user", "workspace_id", "user_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspace.id", max_length=SLACK_ID_MAX)
+    session_id: int = Field(foreign_key="session.id", index=True, ondelete="CASCADE")
+    user_id: str = Field(max_length=SLACK_ID_MAX)
+    name: str = Field(default="", max_length=PERSON_NAME_MAX)
+    email: str | None = Field(default=None, max_length=EMAIL_MAX)
+    goto_registrant_key: str | None = Field(default=None, max_length=GOTO_REGISTRANT_KEY_MAX)
+    join_url: str | None = Field(default=None, max_length=JOIN_URL_MAX)
+    status: EnrollmentStatus = Field(
+        default=EnrollmentStatus.PENDING,
+        sa_column=Column(EnumText(EnrollmentStatus, 16), nullable=False),
+    )
+    polls_answered: int = Field(default=0)
+    polls_total: int = Field(default=0)
+    last_synced_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
