@@ -29,3 +29,8 @@ def team_admins(actor: Actor) -> bool:
 def instructors(actor: Actor) -> bool:
     """instructors and admins."""
     return actor.has_role(Role.INSTRUCTOR)
+
+
+def in_a_team(actor: Actor) -> bool:
+    """members of a team."""
+    return bool(actor.teams)

@@ -136,6 +136,8 @@ def test_the_names_people_type_are_registered_in_the_order_help_lists_them(
         "location list",
         "location show",
         "location link",
+        "element new",
+        "element list",
     ]
     assert [c.name for c in router.visible_to(newcomer())] == ["help"]
 
