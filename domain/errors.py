@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 
 class DomainError(Exception):
     """A failure the user can act on; `message` is shown to them as is."""
@@ -63,3 +65,21 @@ class StoreUnavailable(DomainError):
             f"try again in a minute (ref {ref})"
         )
         self.ref = ref
+
+
+class EventProblem(StrEnum):
+    """Why GoTo would not vouch for a session's event key."""
+
+    NOT_FOUND = "not_found"  # no such webinar or training on the linked account
+    OTHER_PRODUCT = "other_product"  # a training key at a webinar location, or the reverse
+    CANCELLED = "cancelled"
+    NEEDS_RELINK = "needs_relink"  # the connection lapsed or was revoked
+    UNAVAILABLE = "unavailable"  # GoTo did not answer, or limited the rate
+
+
+class EventRejected(DomainError):
+    """GoTo's check of an event key failed; the sessions service words it for the admin."""
+
+    def __init__(self, problem: EventProblem, message: str = "") -> None:
+        super().__init__(message or f"GoTo refused the event: {problem.value}")
+        self.problem = problem

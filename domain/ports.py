@@ -8,6 +8,8 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.models import Location, LocationKind
+
 
 class UnitOfWork(Protocol):
     """One transaction: rolled back unless `commit()` is called."""
@@ -83,4 +85,32 @@ class GoToLinker(Protocol):
         self, *, consumer_key: str, consumer_secret: str, code: str, redirect_uri: str
     ) -> LinkedAccount:
         """Trade a code for tokens; raise LinkFailed (invalid_client, code_used, unreachable)."""
+        ...
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    """What GoTo says about a webinar or training that a session is to use."""
+
+    product: LocationKind
+    key: str
+    subject: str
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    timezone: str | None = None
+    # GoTo's own cap on registrations (webinars), if it has one.
+    registration_limit: int | None = None
+    cancelled: bool = False
+
+
+class GoToEvents(Protocol):
+    """The GoTo questions that scheduling a session asks, on the location's linked account."""
+
+    async def check_event(self, location: Location, key: str) -> EventFacts:
+        """The event with that key on the location's account.
+
+        Raises EventRejected: NOT_FOUND, OTHER_PRODUCT (the key is the other product's),
+        CANCELLED, NEEDS_RELINK (the connection lapsed) or UNAVAILABLE (GoTo did not answer).
+        Returning facts of the other product is also taken as OTHER_PRODUCT.
+        """
         ...
