@@ -6,8 +6,9 @@ import base64
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from domain.errors import LinkFailed
-from domain.ports import LinkedAccount, SlackUser
+from domain.errors import EventProblem, EventRejected, LinkFailed
+from domain.models import Location, LocationKind
+from domain.ports import EventFacts, LinkedAccount, SlackUser
 from domain.rules import CONNECTION_LIFETIME
 from tests.support.fakes import FakeDirectory
 
@@ -88,3 +89,50 @@ class WorkspaceDirectories:
     async def user(self, workspace_id: str, user_id: str) -> SlackUser | None:
         seen_from = self.by_workspace.get(workspace_id, FakeDirectory())
         return await seen_from.user(workspace_id, user_id)
+
+
+@dataclass
+class FakeGoToEvents:
+    """GoTo's webinars and trainings, per linked account (organizer key), for the session checks.
+
+    A key on no account is NOT_FOUND; `problems` makes GoTo refuse a key another way.
+    """
+
+    events: dict[tuple[str, str], EventFacts] = field(default_factory=dict)
+    problems: dict[str, EventProblem] = field(default_factory=dict)
+    checked: list[tuple[int | None, str]] = field(default_factory=list)
+
+    def add(
+        self,
+        organizer_key: str,
+        key: str,
+        *,
+        product: LocationKind = LocationKind.GOTOWEBINAR,
+        subject: str = "Negotiation",
+        starts_at: datetime | None = None,
+        ends_at: datetime | None = None,
+        timezone: str | None = "Europe/Berlin",
+        registration_limit: int | None = None,
+        cancelled: bool = False,
+    ) -> EventFacts:
+        facts = EventFacts(
+            product=product,
+            key=key,
+            subject=subject,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            timezone=timezone,
+            registration_limit=registration_limit,
+            cancelled=cancelled,
+        )
+        self.events[(organizer_key, key)] = facts
+        return facts
+
+    async def check_event(self, location: Location, key: str) -> EventFacts:
+        self.checked.append((location.id, key))
+        if key in self.problems:
+            raise EventRejected(self.problems[key])
+        facts = self.events.get((location.goto_organizer_key or "", key))
+        if facts is None:
+            raise EventRejected(EventProblem.NOT_FOUND)
+        return facts

@@ -27,7 +27,12 @@ IVY = "U0IVY00001"
 
 def element(owner: int = TEAM) -> LearningElement:
     return LearningElement(
-        id=10, workspace_id="T1", owner_team_id=owner, title="Negotiation", title_key="negotiation"
+        id=10,
+        workspace_id="T1",
+        owner_team_id=owner,
+        title="Negotiation",
+        title_key="negotiation",
+        created_by="U0ADA00001",
     )
 
 

@@ -1,0 +1,532 @@
+"""Sessions: scheduling one checked against GoTo (rules 3, 4 and 6), listing and showing them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from domain.errors import EventProblem, FieldErrors, NotAllowed, NotFound
+from domain.models import (
+    Enrollment,
+    EnrollmentStatus,
+    LearningElement,
+    Location,
+    LocationKind,
+    LocationTeam,
+    Session,
+    SessionStatus,
+    Team,
+    TrackingRule,
+)
+from domain.services import elements, sessions
+from domain.session_rules import SessionForm
+from tests.domain.conftest import NOW, OTHER_WS, WS, World
+from tests.domain.fakes import FakeGoToEvents
+
+ADA = "U0ADA00001"  # admin of Alpha
+BEN = "U0BEN00001"  # admin of Beta
+IVY = "U0IVY00001"  # instructor in Alpha
+LEO = "U0LEO00001"  # learner in Alpha
+LIA = "U0LIA00001"  # learner in Beta
+NED = "U0NED00001"  # in no team
+START = NOW + timedelta(days=3)
+END = START + timedelta(hours=2)
+WEBINAR_KEY = "1234567890"
+TRAINING_KEY = "9876543210"
+
+
+class Catalog:
+    """Team Alpha with a learning element, a classroom and a linked GoToWebinar location."""
+
+    def __init__(self, world: World, goto: FakeGoToEvents) -> None:
+        self.world = world
+        self.goto = goto
+        self.alpha: Team
+        self.element: LearningElement
+        self.classroom: Location
+        self.webinar: Location
+
+    async def build(self) -> Catalog:
+        world = self.world
+        self.alpha = await world.make_team("Alpha", admins=[ADA], instructors=[IVY], learners=[LEO])
+        self.element = await self.make_element(ADA, "Negotiation")
+        self.classroom = await world.make_location(
+            ADA,
+            self.alpha,
+            "Room 1",
+            kind="classroom",
+            consumer_key="",
+            consumer_secret="",
+            max_learners="30",
+            description="Ground floor #onsite",
+        )
+        webinar = await world.make_location(ADA, self.alpha, "Webinar Room")
+        self.webinar = await world.link(webinar, by=ADA, organizer_key="ORG-W")
+        self.goto.add("ORG-W", WEBINAR_KEY, starts_at=START, ends_at=END)
+        return self
+
+    async def make_element(self, admin: str, title: str, workspace: str = WS) -> LearningElement:
+        actor = await self.world.actor(admin, workspace)
+        async with self.world.uow() as uow:
+            element = await elements.create_element(uow, actor, title)
+            await uow.commit()
+        return element
+
+    def form(self, location: Location | None = None, **changes: Any) -> SessionForm:
+        """A valid form for the webinar location (or the one given), changed as given."""
+        where = location or self.webinar
+        form = SessionForm(
+            element_id=self.element.id,
+            location_id=where.id,
+            instructor_id=IVY,
+            starts_at=START,
+            ends_at=END,
+            timezone="Europe/Berlin",
+            goto_event=WEBINAR_KEY if where.kind.is_goto else "",
+        )
+        for key, value in changes.items():
+            assert hasattr(form, key), key
+            setattr(form, key, value)
+        return form
+
+    async def create(
+        self, form: SessionForm, *, by: str = ADA, now: Any = NOW
+    ) -> sessions.CreatedSession:
+        actor = await self.world.actor(by)
+        async with self.world.uow() as uow:
+            created = await sessions.create_session(uow, actor, form, goto=self.goto, now=now)
+            await uow.commit()
+        return created
+
+    async def refused(self, form: SessionForm, *, by: str = ADA, now: Any = NOW) -> dict[str, str]:
+        """The field errors the form gets; nothing is saved."""
+        actor = await self.world.actor(by)
+        async with self.world.uow() as uow:
+            with pytest.raises(FieldErrors) as caught:
+                await sessions.create_session(uow, actor, form, goto=self.goto, now=now)
+        assert await self.world.rows(Session) == []
+        return caught.value.errors
+
+    async def listed(self, user_id: str, query: str = "", now: Any = NOW) -> list[str]:
+        actor = await self.world.actor(user_id)
+        async with self.world.uow() as uow:
+            views = await sessions.list_sessions(uow, actor, query, now=now)
+        return [f"{v.element_title} @ {v.location_name}" for v in views]
+
+
+@pytest.fixture
+def goto() -> FakeGoToEvents:
+    return FakeGoToEvents()
+
+
+@pytest.fixture
+async def cat(world: World, goto: FakeGoToEvents) -> Catalog:
+    return await Catalog(world, goto).build()
+
+
+# --- create -----------------------------------------------------------------------------------
+
+
+async def test_a_classroom_session_is_saved_without_asking_goto(cat: Catalog) -> None:
+    created = await cat.create(cat.form(cat.classroom, max_learners="25"))
+    (row,) = await cat.world.rows(Session)
+    assert row.id == created.session.id
+    assert (row.element_id, row.location_id, row.instructor_id) == (
+        cat.element.id,
+        cat.classroom.id,
+        IVY,
+    )
+    assert (row.starts_at, row.ends_at, row.timezone, row.max_learners) == (
+        START,
+        END,
+        "Europe/Berlin",
+        25,
+    )
+    assert (row.goto_product, row.goto_event_key, row.tracking, row.status) == (
+        None,
+        None,
+        TrackingRule.ATTENDED,
+        SessionStatus.SCHEDULED,
+    )
+    assert (row.created_by, row.cancelled_at) == (ADA, None)
+    assert created.notes == []
+    assert cat.goto.checked == []
+
+
+async def test_a_webinar_session_is_checked_against_goto_then_saved(cat: Catalog) -> None:
+    created = await cat.create(cat.form(tracking="all_polls_answered"))
+    assert cat.goto.checked == [(cat.webinar.id, WEBINAR_KEY)]
+    (row,) = await cat.world.rows(Session)
+    assert (row.goto_product, row.goto_event_key, row.tracking) == (
+        LocationKind.GOTOWEBINAR,
+        WEBINAR_KEY,
+        TrackingRule.ALL_POLLS_ANSWERED,
+    )
+    assert (row.starts_at, row.ends_at) == (START, END)
+    assert created.notes == []
+
+
+async def test_a_training_session_uses_a_training_key(cat: Catalog) -> None:
+    training = await cat.world.make_location(ADA, cat.alpha, "Training Room", kind="gototraining")
+    training = await cat.world.link(training, by=ADA, organizer_key="ORG-T")
+    cat.goto.add("ORG-T", TRAINING_KEY, product=LocationKind.GOTOTRAINING)
+    await cat.create(cat.form(training, goto_event=TRAINING_KEY))
+    (row,) = await cat.world.rows(Session)
+    assert (row.goto_product, row.goto_event_key) == (LocationKind.GOTOTRAINING, TRAINING_KEY)
+
+
+async def test_times_left_blank_come_from_goto(cat: Catalog) -> None:
+    created = await cat.create(cat.form(starts_at=None, ends_at=None))
+    (row,) = await cat.world.rows(Session)
+    assert (row.starts_at, row.ends_at) == (START, END)
+    assert created.notes == ["Times left blank were taken from GoTo's webinar."]
+
+
+async def test_times_that_differ_from_gotos_are_kept_and_the_admin_is_told(cat: Catalog) -> None:
+    later = START + timedelta(hours=1)
+    created = await cat.create(cat.form(starts_at=later, ends_at=END + timedelta(hours=1)))
+    (row,) = await cat.world.rows(Session)
+    assert (row.starts_at, row.ends_at) == (later, END + timedelta(hours=1))
+    # GoTo's 12:00-14:00 UTC is 13:00-15:00 in Berlin.
+    assert created.notes == [
+        "These times differ from GoTo's webinar (2026-11-30 13:00 to 15:00 Europe/Berlin); "
+        "the session keeps yours. Change the webinar on GoTo if its registrants should see "
+        "them too."
+    ]
+
+
+async def test_gotos_registration_limit_is_mentioned_when_the_session_allows_more(
+    cat: Catalog,
+) -> None:
+    cat.goto.add("ORG-W", "555", starts_at=START, ends_at=END, registration_limit=100)
+    created = await cat.create(cat.form(goto_event="555"))
+    assert created.notes == ["GoTo takes at most 100 registrations for this event."]
+    capped = await cat.create(cat.form(goto_event="555", max_learners="100"))
+    assert capped.notes == []
+
+
+async def test_only_admins_of_the_active_team_schedule(cat: Catalog) -> None:
+    for user_id in (IVY, LEO):
+        actor = await cat.world.actor(user_id)
+        async with cat.world.uow() as uow:
+            with pytest.raises(NotAllowed) as refused:
+                await sessions.create_session(uow, actor, cat.form(), goto=cat.goto, now=NOW)
+        assert refused.value.message == "Only admins of team *Alpha* can do that."
+    assert await cat.world.rows(Session) == []
+    assert cat.goto.checked == []
+
+
+async def test_the_element_must_belong_to_the_active_team(cat: Catalog) -> None:
+    await cat.world.make_team("Beta", admins=[BEN])
+    beta_element = await cat.make_element(BEN, "Coaching")
+    expected = {"element": "Choose a learning element of your active team."}
+    assert await cat.refused(cat.form(element_id=beta_element.id)) == expected
+    assert await cat.refused(cat.form(element_id=None)) == expected
+    assert await cat.refused(cat.form(element_id=999_999)) == expected
+
+
+async def test_the_location_must_be_available_to_the_active_team_rule_6(cat: Catalog) -> None:
+    beta = await cat.world.make_team("Beta", admins=[BEN, ADA])
+    betas_own = await cat.world.make_location(
+        BEN, beta, "Beta Room", kind="classroom", consumer_key="", consumer_secret=""
+    )
+    shared = await cat.world.make_location(
+        BEN,
+        beta,
+        "Shared Room",
+        kind="classroom",
+        consumer_key="",
+        consumer_secret="",
+        available_to=[beta, cat.alpha],
+    )
+    await cat.world.set_active(ADA, cat.alpha)
+    assert await cat.refused(cat.form(betas_own)) == {
+        "location": "*Beta Room* is not available to your active team; choose one of its locations."
+    }
+    # A location another team owns but makes available to Alpha is fine.
+    await cat.create(cat.form(shared))
+    (row,) = await cat.world.rows(Session)
+    assert row.location_id == shared.id
+
+
+async def test_an_inactive_location_takes_no_sessions(cat: Catalog) -> None:
+    async with cat.world.uow() as uow:
+        room = await uow.session.get(Location, cat.classroom.id)
+        assert room is not None
+        room.active = False
+        await uow.commit()
+    assert await cat.refused(cat.form(cat.classroom)) == {
+        "location": "*Room 1* is inactive; choose an active location."
+    }
+
+
+async def test_elements_and_locations_of_another_workspace_are_unknown(
+    cat: Catalog, world: World
+) -> None:
+    await world.make_team("Alpha", admins=[ADA], workspace=OTHER_WS)
+    elsewhere = await cat.make_element(ADA, "Elsewhere", workspace=OTHER_WS)
+    errors = await cat.refused(cat.form(element_id=elsewhere.id))
+    assert errors == {"element": "Choose a learning element of your active team."}
+    other_alpha = (await world.rows(Team))[-1]
+    room = await world.make_location(
+        ADA,
+        other_alpha,
+        "Far Room",
+        kind="classroom",
+        consumer_key="",
+        consumer_secret="",
+        workspace=OTHER_WS,
+    )
+    assert await cat.refused(cat.form(room)) == {"location": "Choose a location."}
+
+
+async def test_max_learners_is_capped_by_the_locations_limit(cat: Catalog) -> None:
+    assert await cat.refused(cat.form(cat.classroom, max_learners="31")) == {
+        "max_learners": "Enter a whole number from 1 to 30, or leave it empty."
+    }
+
+
+async def test_every_poll_answered_is_refused_on_goto_training(cat: Catalog) -> None:
+    training = await cat.world.make_location(ADA, cat.alpha, "Training Room", kind="gototraining")
+    errors = await cat.refused(
+        cat.form(training, goto_event=TRAINING_KEY, tracking="all_polls_answered")
+    )
+    assert errors == {
+        "tracking": "Only GoToWebinar sessions can require every poll answered; "
+        "*Training Room* is a GoToTraining location."
+    }
+
+
+async def test_field_errors_come_in_the_modals_order(cat: Catalog) -> None:
+    errors = await cat.refused(
+        cat.form(tracking="x", instructor_id="", timezone="Nowhere/City", goto_event="abc")
+    )
+    assert list(errors) == ["instructor", "timezone", "goto_event", "tracking"]
+    assert cat.goto.checked == []
+
+
+# --- checked against GoTo (rules 3 and 4) -------------------------------------------------------
+
+
+async def test_an_unknown_key_is_refused_naming_the_location(cat: Catalog) -> None:
+    assert await cat.refused(cat.form(goto_event="111")) == {
+        "goto_event": "The GoToWebinar account linked to *Webinar Room* has no webinar with key "
+        "`111`; enter the digits of the webinar's URL, not the registration URL."
+    }
+
+
+async def test_a_key_of_another_account_is_unknown(cat: Catalog) -> None:
+    cat.goto.add("ORG-SOMEONE-ELSE", "222", starts_at=START, ends_at=END)
+    errors = await cat.refused(cat.form(goto_event="222"))
+    assert errors["goto_event"].startswith("The GoToWebinar account linked to *Webinar Room*")
+
+
+async def test_a_training_key_at_a_webinar_location_is_refused(cat: Catalog) -> None:
+    expected = {
+        "goto_event": "`333` is not a GoToWebinar key, and *Webinar Room* is a GoToWebinar "
+        "location: enter a webinar's key, or choose a GoToTraining location for a training."
+    }
+    # GoTo answers with a training's facts ...
+    cat.goto.add("ORG-W", "333", product=LocationKind.GOTOTRAINING)
+    assert await cat.refused(cat.form(goto_event="333")) == expected
+    # ... or the port says so itself.
+    cat.goto.problems["333"] = EventProblem.OTHER_PRODUCT
+    assert await cat.refused(cat.form(goto_event="333")) == expected
+
+
+async def test_a_webinar_key_at_a_training_location_is_refused(cat: Catalog) -> None:
+    training = await cat.world.make_location(ADA, cat.alpha, "Training Room", kind="gototraining")
+    training = await cat.world.link(training, by=ADA, organizer_key="ORG-T")
+    cat.goto.add("ORG-T", "444", product=LocationKind.GOTOWEBINAR)
+    assert await cat.refused(cat.form(training, goto_event="444")) == {
+        "goto_event": "`444` is not a GoToTraining key, and *Training Room* is a GoToTraining "
+        "location: enter a training's key, or choose a GoToWebinar location for a webinar."
+    }
+
+
+async def test_a_cancelled_event_is_refused(cat: Catalog) -> None:
+    cat.goto.add("ORG-W", "666", starts_at=START, ends_at=END, cancelled=True)
+    expected = {"goto_event": "The webinar `666` was cancelled on GoTo; choose another."}
+    assert await cat.refused(cat.form(goto_event="666")) == expected
+    cat.goto.problems["777"] = EventProblem.CANCELLED
+    assert await cat.refused(cat.form(goto_event="777")) == {
+        "goto_event": "The webinar `777` was cancelled on GoTo; choose another."
+    }
+
+
+async def test_a_location_not_linked_yet_is_refused_before_goto_is_asked(cat: Catalog) -> None:
+    unlinked = await cat.world.make_location(ADA, cat.alpha, "New <Room>")
+    assert await cat.refused(cat.form(unlinked)) == {
+        "goto_event": "*New &lt;Room&gt;* is not linked to a GoToWebinar account yet; link it "
+        "with `/vilt location link New &lt;Room&gt;`, then save the session."
+    }
+    assert cat.goto.checked == []
+
+
+async def test_a_lapsed_connection_asks_to_relink_the_location(cat: Catalog) -> None:
+    relink = {
+        "goto_event": "The GoTo connection of *Webinar Room* has lapsed; link it again with "
+        "`/vilt location link Webinar Room`, then save the session."
+    }
+    # Expired by the calendar: GoTo is not asked.
+    lapsed = NOW + timedelta(days=31)
+    assert (
+        await cat.refused(
+            cat.form(starts_at=lapsed + timedelta(days=1), ends_at=lapsed + timedelta(days=2)),
+            now=lapsed,
+        )
+        == relink
+    )
+    assert cat.goto.checked == []
+    # Revoked on GoTo's side: GoTo says so.
+    cat.goto.problems[WEBINAR_KEY] = EventProblem.NEEDS_RELINK
+    assert await cat.refused(cat.form()) == relink
+    # Marked failed by an earlier refresh.
+    async with cat.world.uow() as uow:
+        room = await uow.session.get(Location, cat.webinar.id)
+        assert room is not None
+        room.connection_error = "GoTo refused the refresh token"
+        await uow.commit()
+    cat.goto.checked.clear()
+    assert await cat.refused(cat.form()) == relink
+    assert cat.goto.checked == []
+
+
+async def test_goto_not_answering_saves_nothing(cat: Catalog) -> None:
+    cat.goto.problems[WEBINAR_KEY] = EventProblem.UNAVAILABLE
+    assert await cat.refused(cat.form()) == {
+        "goto_event": "GoTo did not answer; nothing was saved. Try again in a minute."
+    }
+
+
+async def test_times_from_goto_are_checked_like_typed_ones(cat: Catalog) -> None:
+    cat.goto.add("ORG-W", "888", starts_at=NOW - timedelta(days=1), ends_at=NOW)
+    assert await cat.refused(cat.form(goto_event="888", starts_at=None, ends_at=None)) == {
+        "starts_at": "That time has passed; choose when the session will start."
+    }
+    cat.goto.add("ORG-W", "999")
+    assert await cat.refused(cat.form(goto_event="999", starts_at=None)) == {
+        "starts_at": "GoTo's webinar has no time; choose one here."
+    }
+    # A typed start after GoTo's end is caught once the end is filled in.
+    assert await cat.refused(cat.form(starts_at=END + timedelta(hours=1), ends_at=None)) == {
+        "ends_at": "The session must end after it starts."
+    }
+
+
+# --- list and show (rule 6) ----------------------------------------------------------------------
+
+
+async def schedule(cat: Catalog, location: Location, start_in_days: int = 3, **changes: Any) -> int:
+    start = NOW + timedelta(days=start_in_days)
+    created = await cat.create(
+        cat.form(location, starts_at=start, ends_at=start + timedelta(hours=1), **changes)
+    )
+    assert created.session.id is not None
+    return created.session.id
+
+
+async def test_learners_see_upcoming_sessions_at_active_locations_of_their_teams(
+    cat: Catalog, world: World
+) -> None:
+    await schedule(cat, cat.webinar, 5)
+    await schedule(cat, cat.classroom, 2)
+    beta = await world.make_team("Beta", admins=[BEN], learners=[LIA])
+    assert await cat.listed(LEO) == ["Negotiation @ Room 1", "Negotiation @ Webinar Room"]
+    assert await cat.listed(LIA) == []
+    assert await cat.listed(NED) == []
+    # Alpha opens its classroom to Beta: Beta's learners see its sessions.
+    async with world.uow() as uow:
+        assert cat.classroom.id is not None and beta.id is not None
+        uow.session.add(LocationTeam(location_id=cat.classroom.id, team_id=beta.id))
+        await uow.commit()
+    assert await cat.listed(LIA) == ["Negotiation @ Room 1"]
+
+
+async def test_an_inactive_location_hides_its_sessions_from_learners_not_from_the_owner(
+    cat: Catalog, world: World
+) -> None:
+    await schedule(cat, cat.classroom)
+    async with world.uow() as uow:
+        room = await uow.session.get(Location, cat.classroom.id)
+        assert room is not None
+        room.active = False
+        await uow.commit()
+    assert await cat.listed(LEO) == []
+    assert await cat.listed(IVY) == ["Negotiation @ Room 1"]  # the instructor
+    assert await cat.listed(ADA) == ["Negotiation @ Room 1"]  # an admin of the element's team
+
+
+async def test_past_and_cancelled_sessions_are_not_upcoming(cat: Catalog, world: World) -> None:
+    first = await schedule(cat, cat.classroom, 1)
+    second = await schedule(cat, cat.classroom, 2)
+    async with world.uow() as uow:
+        row = await uow.session.get(Session, second)
+        assert row is not None
+        row.status = SessionStatus.CANCELLED
+        await uow.commit()
+    assert await cat.listed(LEO) == ["Negotiation @ Room 1"]
+    # Once the first has ended it is no longer listed, but can still be shown.
+    assert await cat.listed(LEO, now=NOW + timedelta(days=1, hours=1)) == []
+    actor = await world.actor(LEO)
+    async with world.uow() as uow:
+        shown = await sessions.describe(uow, actor, first)
+        cancelled = await sessions.describe(uow, actor, second)
+    assert (shown.id, cancelled.status) == (first, SessionStatus.CANCELLED)
+
+
+async def test_sessions_can_be_searched_by_text_or_location_tag(cat: Catalog) -> None:
+    other = await cat.make_element(ADA, "Cold Calling")
+    await schedule(cat, cat.classroom, 2)
+    await schedule(cat, cat.webinar, 3, element_id=other.id)
+    assert await cat.listed(LEO, "#onsite") == ["Negotiation @ Room 1"]
+    assert await cat.listed(LEO, "#ONSITE #remote") == []
+    assert await cat.listed(LEO, "cold") == ["Cold Calling @ Webinar Room"]
+    assert await cat.listed(LEO, "WEBINAR") == ["Cold Calling @ Webinar Room"]
+
+
+async def test_a_session_view_counts_the_learners_who_hold_a_seat(
+    cat: Catalog, world: World
+) -> None:
+    session_id = await schedule(cat, cat.classroom, max_learners="20")
+    async with world.uow() as uow:
+        for i, status in enumerate(
+            [EnrollmentStatus.REGISTERED, EnrollmentStatus.PENDING, EnrollmentStatus.CANCELLED]
+        ):
+            uow.session.add(
+                Enrollment(
+                    workspace_id=WS, session_id=session_id, user_id=f"U0LRN{i:05d}", status=status
+                )
+            )
+        await uow.commit()
+    actor = await world.actor(LEO)
+    async with world.uow() as uow:
+        view = await sessions.describe(uow, actor, session_id)
+    assert (view.registered, view.max_learners, view.location_max_learners, view.capacity) == (
+        2,
+        20,
+        30,
+        20,
+    )
+    assert (view.element_title, view.team, view.location_name, view.instructor_id) == (
+        "Negotiation",
+        "Alpha",
+        "Room 1",
+        IVY,
+    )
+
+
+async def test_a_session_outside_the_callers_reach_is_not_found(cat: Catalog, world: World) -> None:
+    session_id = await schedule(cat, cat.classroom)
+    await world.make_team("Beta", admins=[BEN], learners=[LIA])
+    await world.make_team("Alpha", admins=[LEO], workspace=OTHER_WS)
+    for user_id, workspace in ((LIA, WS), (NED, WS), (LEO, OTHER_WS)):
+        actor = await world.actor(user_id, workspace)
+        async with world.uow() as uow:
+            with pytest.raises(NotFound) as missing:
+                await sessions.describe(uow, actor, session_id)
+        assert missing.value.message == (
+            "There is no such session, or it is not open to your teams."
+        )
