@@ -22,7 +22,7 @@ from domain.models import (
 )
 from domain.services import elements, sessions
 from domain.session_rules import SessionForm
-from tests.domain.conftest import NOW, OTHER_WS, WS, World
+from tests.domain.conftest import BOSS, NOW, OTHER_WS, WS, World
 from tests.domain.fakes import FakeGoToEvents
 
 ADA = "U0ADA00001"  # admin of Alpha
@@ -521,8 +521,15 @@ async def test_a_session_view_counts_the_learners_who_hold_a_seat(
 async def test_a_session_outside_the_callers_reach_is_not_found(cat: Catalog, world: World) -> None:
     session_id = await schedule(cat, cat.classroom)
     await world.make_team("Beta", admins=[BEN], learners=[LIA])
-    await world.make_team("Alpha", admins=[LEO], workspace=OTHER_WS)
-    for user_id, workspace in ((LIA, WS), (NED, WS), (LEO, OTHER_WS)):
+    # The same people in another workspace: its learner, the instructor and a viltbot admin.
+    await world.make_team("Alpha", admins=[LEO], instructors=[IVY], workspace=OTHER_WS)
+    for user_id, workspace in (
+        (LIA, WS),
+        (NED, WS),
+        (LEO, OTHER_WS),
+        (IVY, OTHER_WS),
+        (BOSS, OTHER_WS),
+    ):
         actor = await world.actor(user_id, workspace)
         async with world.uow() as uow:
             with pytest.raises(NotFound) as missing:
