@@ -128,3 +128,25 @@ async def test_list_and_home_run_as_many_statements_for_50_locations_as_for_1(
         few = small[key][0]
         assert len(statements) == len(few), (key, few, statements)
         assert len(statements) <= MOST, (key, statements)
+
+
+async def list_elements(stack: Stack, user: str) -> str:
+    return await stack.command("element list", user=user)
+
+
+async def test_the_element_list_costs_as_many_statements_for_50_elements_as_for_1(
+    stack: Stack,
+) -> None:
+    await teams_with_a_learner(stack)
+    await stack.command("element new Course 00")
+    small = {user: await measure(stack, list_elements, user) for user in (BOSS, ANN)}
+    for i in range(1, 50):
+        await stack.command(f"element new Course {i:02}")
+    large = {user: await measure(stack, list_elements, user) for user in (BOSS, ANN)}
+    assert small[ANN][1].endswith("• *Course 00* · no upcoming sessions")
+    assert "• *Course 49* · no upcoming sessions" in large[ANN][1]
+    for user, (statements, _) in large.items():
+        few = small[user][0]
+        assert len(statements) == len(few), (user, few, statements)
+        # The actor's resolution and one statement for the whole list.
+        assert len(statements) <= 4, (user, statements)
