@@ -167,6 +167,23 @@ async def create_session(
     return CreatedSession(session, notes)
 
 
+async def schedulable_locations(uow: UnitOfWork, actor: Actor) -> list[Location]:
+    """The locations the active team may schedule sessions at (rule 6): active ones whose team
+    availability includes it, by name. What the session modal's `location` field offers."""
+    team = actor.require_admin_of_active()
+    available = select(LocationTeam.location_id).where(col(LocationTeam.team_id) == team.id)
+    rows = await uow.session.execute(
+        select(Location)
+        .where(
+            col(Location.workspace_id) == actor.workspace_id,
+            col(Location.active),
+            col(Location.id).in_(available),
+        )
+        .order_by(col(Location.name_key), col(Location.id))
+    )
+    return list(rows.scalars().all())
+
+
 async def list_sessions(
     uow: UnitOfWork,
     actor: Actor,

@@ -251,6 +251,43 @@ async def test_the_location_must_be_available_to_the_active_team_rule_6(cat: Cat
     assert row.location_id == shared.id
 
 
+async def test_the_modal_offers_the_active_locations_the_active_team_may_use(
+    cat: Catalog, world: World
+) -> None:
+    beta = await world.make_team("Beta", admins=[BEN])
+    await world.make_location(
+        BEN, beta, "Beta Room", kind="classroom", consumer_key="", consumer_secret=""
+    )
+    await world.make_location(
+        BEN,
+        beta,
+        "Annex",
+        kind="classroom",
+        consumer_key="",
+        consumer_secret="",
+        available_to=[beta, cat.alpha],
+    )
+    await world.make_location(
+        ADA,
+        cat.alpha,
+        "Closed Room",
+        kind="classroom",
+        consumer_key="",
+        consumer_secret="",
+        active=False,
+    )
+
+    async def offered(user_id: str) -> list[str]:
+        actor = await world.actor(user_id)
+        async with world.uow() as uow:
+            return [loc.name for loc in await sessions.schedulable_locations(uow, actor)]
+
+    assert await offered(ADA) == ["Annex", "Room 1", "Webinar Room"]
+    assert await offered(BEN) == ["Annex", "Beta Room"]
+    with pytest.raises(NotAllowed):
+        await offered(LEO)
+
+
 async def test_an_inactive_location_takes_no_sessions(cat: Catalog) -> None:
     async with cat.world.uow() as uow:
         room = await uow.session.get(Location, cat.classroom.id)
