@@ -574,3 +574,30 @@ async def test_a_session_outside_the_callers_reach_is_not_found(cat: Catalog, wo
         assert missing.value.message == (
             "There is no such session, or it is not open to your teams."
         )
+
+
+async def test_the_element_list_counts_upcoming_scheduled_sessions(
+    cat: Catalog, world: World
+) -> None:
+    await schedule(cat, cat.classroom, 1)
+    await schedule(cat, cat.classroom, 2)
+    cancelled = await schedule(cat, cat.webinar, 3)
+    async with world.uow() as uow:
+        row = await uow.session.get(Session, cancelled)
+        assert row is not None
+        row.status = SessionStatus.CANCELLED
+        await uow.commit()
+    await cat.make_element(ADA, "Cold Calling")
+    actor = await world.actor(LEO)
+
+    async def counts(now: Any) -> list[tuple[str, int]]:
+        async with world.uow() as uow:
+            found = await elements.list_elements(uow, actor, now=now)
+        return [(s.title, s.upcoming_sessions) for s in found]
+
+    assert await counts(NOW) == [("Cold Calling", 0), ("Negotiation", 2)]
+    # The first has ended a day and an hour later.
+    assert await counts(NOW + timedelta(days=1, hours=1)) == [
+        ("Cold Calling", 0),
+        ("Negotiation", 1),
+    ]
