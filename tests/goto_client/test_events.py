@@ -352,3 +352,32 @@ async def test_check_typed_text_that_is_no_key_asks_nobody_and_is_not_echoed(
     assert "<!channel>" not in check.message
     assert check.message.startswith("GoTo has no training with that key on this account")
     assert not goto.router.calls
+
+
+async def test_a_webinar_goto_marks_cancelled_is_neither_offered_nor_usable(
+    goto: GoToMock, make_client: ClientFactory, clock: FakeTime
+) -> None:
+    now = clock.now()
+    start, end = z(now + timedelta(days=1)), z(now + timedelta(days=1, hours=1))
+    listed = [
+        {**bodies.webinar_item(111, "Kept", start, end), "status": "NEW"},
+        {**bodies.webinar_item(222, "Dropped", start, end), "status": "CANCELLED"},
+    ]
+    reason = "the spec requires a status on list items but defines none: a guess"
+    goto.on(
+        "GET",
+        goto.webinar_url(W),
+        Reply(200, bodies.page("webinars", listed, 0, 1)),
+        off_spec=reason,
+    )
+    goto.on(
+        "GET",
+        goto.webinar_url(f"{W}/222"),
+        Reply(200, {**bodies.webinar(222, start=start, end=end), "status": "Canceled"}),
+        off_spec=reason,
+    )
+    client = make_client()
+    assert [e.key for e in await client.upcoming_events("webinar", OK_, now=now)] == ["111"]
+    check = await client.check_event("webinar", OK_, 222, now=now)
+    assert check.status is EventStatus.ENDED
+    assert check.message == "The webinar 222 was cancelled on GoTo: pick another webinar."
