@@ -183,7 +183,9 @@ class ProductClient:
             raise CreationOutcomeUnknown(self.event_kind, subject, f"HTTP {response.status_code}")
         if response.status_code >= 400 and response.status_code not in (401, 403, 404):
             raise EventNotCreated(
-                self.event_kind, refusal_reason(json_or_none(response)), status_code=400
+                self.event_kind,
+                refusal_reason(json_or_none(response)),
+                status_code=response.status_code,
             )
         return response
 

@@ -23,9 +23,6 @@ class EventStatus(StrEnum):
     WRONG_PRODUCT = "wrong_product"  # a key of the account's other GoTo product
 
 
-_KIND: dict[Product, str] = {"webinar": "webinar", "training": "training"}
-
-
 @dataclass(frozen=True)
 class EventCheck:
     """The outcome of check_event; `event` is set when GoTo knows the key.
@@ -48,7 +45,7 @@ class EventCheck:
     @property
     def message(self) -> str:
         """What to tell the admin, in one sentence or two."""
-        kind = _KIND[self.product]
+        kind = self.product  # "webinar" or "training", the word users know
         if self.status is EventStatus.UPCOMING:
             return f"The {kind} {self.key} is upcoming on GoTo."
         if self.status is EventStatus.ENDED:
