@@ -1,10 +1,14 @@
 """Typed async client for the GoToWebinar and GoToTraining APIs (never touches a database)."""
 
 from bot.goto.auth import GoToAuth, RefreshCoordinator
-from bot.goto.client import GoToClient
+from bot.goto.check import EventCheck, EventStatus, check_event
+from bot.goto.client import UPCOMING_DAYS, GoToClient
 from bot.goto.detect import detect_product, require_training, require_webinar
 from bot.goto.errors import (
     CodeRejected,
+    CreationOutcomeUnknown,
+    EventFull,
+    EventNotCreated,
     Forbidden,
     GoToError,
     InvalidClient,
@@ -22,6 +26,7 @@ from bot.goto.errors import (
 )
 from bot.goto.models import (
     Attendance,
+    GoToEvent,
     Poll,
     PollAnswer,
     Registrant,
@@ -44,12 +49,19 @@ from bot.goto.webinar import WebinarClient, answered_polls, question_key
 __all__ = [
     "DEFAULT_API_URL",
     "DEFAULT_AUTH_URL",
+    "UPCOMING_DAYS",
     "Attendance",
     "CodeRejected",
+    "CreationOutcomeUnknown",
+    "EventCheck",
+    "EventFull",
+    "EventNotCreated",
+    "EventStatus",
     "Forbidden",
     "GoToAuth",
     "GoToClient",
     "GoToError",
+    "GoToEvent",
     "GoToHttp",
     "GoToOAuth",
     "Identity",
@@ -86,6 +98,7 @@ __all__ = [
     "WebinarSession",
     "WrongProduct",
     "answered_polls",
+    "check_event",
     "detect_product",
     "question_key",
     "require_training",

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from bot.goto.errors import NotFound, UnexpectedResponse
+from bot.goto.errors import (
+    CreationOutcomeUnknown,
+    EventNotCreated,
+    NoAnswer,
+    NotFound,
+    UnexpectedResponse,
+)
 from bot.goto.models import Registrant, RegistrantSummary, parse, parse_list
-from bot.goto.responses import json_body, raise_for_status
+from bot.goto.responses import json_body, json_or_none, raise_for_status, refusal_reason
 from bot.goto.transport import GoToHttp
 
 Key = str | int
@@ -31,6 +38,13 @@ def clean_key(value: Key, kind: str) -> str:
         # Not even a number (e.g. a pasted 9-digit ID with dashes or a URL): GoTo would 404.
         raise NotFound(kind, text[:40] or "(empty)")
     return text
+
+
+def iso_utc(when: datetime) -> str:
+    """A time the way GoTo's specs write it: ISO 8601 in UTC, whole seconds, trailing Z."""
+    if when.tzinfo is None:
+        raise ValueError("GoTo times must be timezone-aware")
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def same_email(a: str | None, b: str) -> bool:
@@ -155,6 +169,26 @@ class ProductClient:
         """Send any call through the shared session; the caller checks the status."""
         return await self._http.request(method, url, json=json)
 
+    async def _create(self, url: str, body: Mapping[str, Any], subject: str) -> httpx.Response:
+        """POST a new webinar or training once: a lost answer is not resent.
+
+        A resend could create the event twice, so a timeout or dropped connection after
+        sending, or a 5xx answer, raises CreationOutcomeUnknown.
+        """
+        try:
+            response = await self._http.request("POST", url, json=dict(body), idempotent=False)
+        except NoAnswer as exc:
+            raise CreationOutcomeUnknown(self.event_kind, subject, exc.reason) from exc
+        if response.status_code >= 500:
+            raise CreationOutcomeUnknown(self.event_kind, subject, f"HTTP {response.status_code}")
+        if response.status_code >= 400 and response.status_code not in (401, 403, 404):
+            raise EventNotCreated(
+                self.event_kind,
+                refusal_reason(json_or_none(response)),
+                status_code=response.status_code,
+            )
+        return response
+
     async def _get_all_pages(
         self,
         url: str,
@@ -164,6 +198,7 @@ class ProductClient:
         kind: str,
         key: str,
         declared_paging: bool,
+        params: Mapping[str, str | int] | None = None,
     ) -> list[Any]:
         """All items of a list that GoTo may answer as a plain array or as HAL pages.
 
@@ -171,10 +206,11 @@ class ProductClient:
         does not, the first request carries no paging parameters and pages are only
         followed if GoTo answers in the paged shape anyway.
         """
-        params: dict[str, str | int] | None = (
-            {"page": 0, "size": PAGE_SIZE} if declared_paging else None
+        fixed = dict(params or {})
+        first: dict[str, str | int] | None = (
+            {**fixed, "page": 0, "size": PAGE_SIZE} if declared_paging else (fixed or None)
         )
-        body = await self._get_json(url, what, kind=kind, key=key, params=params)
+        body = await self._get_json(url, what, kind=kind, key=key, params=first)
         if isinstance(body, list):
             return body
         if not isinstance(body, dict):
@@ -182,7 +218,7 @@ class ProductClient:
         items = _embedded_items(body, collection, what)
         total_pages, size = _total_pages(body)
         for number in range(1, min(total_pages, MAX_PAGES)):
-            page_params: dict[str, str | int] = {"page": number}
+            page_params: dict[str, str | int] = {**fixed, "page": number}
             if declared_paging or size is not None:
                 page_params["size"] = PAGE_SIZE if declared_paging else (size or PAGE_SIZE)
             body = await self._get_json(url, what, kind=kind, key=key, params=page_params)

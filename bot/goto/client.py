@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime, timedelta
 from types import TracebackType
 
 import httpx
 
 from bot.goto.auth import DEFAULT_COORDINATOR, GoToAuth, RefreshCoordinator
 from bot.goto.base import Key
+from bot.goto.check import EventCheck, check_event
 from bot.goto.detect import detect_product, require_training, require_webinar
 from bot.goto.errors import Product
-from bot.goto.models import Training, Webinar
+from bot.goto.models import GoToEvent, Training, Webinar
 from bot.goto.oauth import GoToOAuth
 from bot.goto.ratelimit import DEFAULT_LIMITERS, LimiterRegistry, Monotonic, RateLimit, Sleep
 from bot.goto.tokens import TokenSet, TokenStore, utcnow
@@ -26,6 +28,9 @@ from bot.goto.transport import (
     full_jitter,
 )
 from bot.goto.webinar import WebinarClient
+
+# How far ahead the event picker looks.
+UPCOMING_DAYS = 365
 
 
 class GoToClient:
@@ -95,6 +100,64 @@ class GoToClient:
     async def require_training(self, organizer_key: Key, key: Key) -> Training:
         """The training, or WrongProduct / NotFound."""
         return await require_training(self.webinar, self.training, organizer_key, key)
+
+    async def upcoming_events(
+        self,
+        product: Product,
+        organizer_key: Key,
+        *,
+        now: datetime,
+        days: int = UPCOMING_DAYS,
+    ) -> list[GoToEvent]:
+        """The organizer's webinars or trainings still to end within `days`, soonest first.
+
+        An event in progress counts (its end is still ahead). Webinar list items carry no
+        registration limit; check_event fetches the one picked.
+        """
+        until = now + timedelta(days=days)
+        if product == "webinar":
+            webinars = await self.webinar.upcoming_webinars(organizer_key, now, until)
+            events = [GoToEvent.from_webinar(w) for w in webinars]
+        else:
+            trainings = await self.training.upcoming_trainings(organizer_key)
+            events = [GoToEvent.from_training(t) for t in trainings]
+        return [e for e in events if e.upcoming(now) and e.start is not None and e.start < until]
+
+    async def create_event(
+        self,
+        product: Product,
+        organizer_key: Key,
+        *,
+        subject: str,
+        start: datetime,
+        end: datetime,
+        time_zone: str,
+        description: str | None = None,
+    ) -> str:
+        """Create a one-session webinar or training on GoTo and return its key."""
+        if product == "webinar":
+            return await self.webinar.create_webinar(
+                organizer_key,
+                subject=subject,
+                start=start,
+                end=end,
+                time_zone=time_zone,
+                description=description,
+            )
+        return await self.training.create_training(
+            organizer_key,
+            name=subject,
+            start=start,
+            end=end,
+            time_zone=time_zone,
+            description=description,
+        )
+
+    async def check_event(
+        self, product: Product, organizer_key: Key, key: Key, *, now: datetime
+    ) -> EventCheck:
+        """Upcoming, ended/cancelled, not found or the other product's key (see check.py)."""
+        return await check_event(self.webinar, self.training, product, organizer_key, key, now=now)
 
     async def aclose(self) -> None:
         """Close the HTTP session."""

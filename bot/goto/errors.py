@@ -111,6 +111,40 @@ class RegistrationRefused(GoToError):
         self.reason = reason
 
 
+class EventFull(RegistrationRefused):
+    """GoTo refused a registration because the event has reached its `registrationLimit`."""
+
+    def __init__(self, kind: str, event_key: str, limit: int | None) -> None:
+        takes = f": it takes at most {limit} registrations" if limit is not None else ""
+        GoToError.__init__(self, f"The {kind} {event_key} is full on GoTo{takes}.", status_code=400)
+        self.event_key = event_key
+        self.reason = "full"
+        self.limit = limit
+
+
+class EventNotCreated(GoToError):
+    """GoTo refused to create a webinar or training (e.g. a time in the past, a bad time zone)."""
+
+    def __init__(self, kind: str, reason: str | None, *, status_code: int | None = None) -> None:
+        said = f": {reason.rstrip('.')}." if reason else " (it gave no reason)."
+        super().__init__(f"GoTo did not create the {kind}{said}", status_code=status_code)
+        self.kind = kind
+        self.reason = reason
+
+
+class CreationOutcomeUnknown(GoToError):
+    """A create call may have reached GoTo, but no answer came; it is not resent."""
+
+    def __init__(self, kind: str, subject: str, reason: str) -> None:
+        super().__init__(
+            f"GoTo did not answer the request to create the {kind} ({reason}), so it may "
+            f"exist now. Look for it among the upcoming {kind}s before creating it again."
+        )
+        self.kind = kind
+        self.subject = subject
+        self.reason = reason
+
+
 class RegistrationPending(GoToError):
     """GoTo has the registration but cannot show it yet (GoToTraining lags up to two hours)."""
 

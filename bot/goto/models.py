@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -16,7 +17,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from bot.goto.errors import UnexpectedResponse
+from bot.goto.errors import Product, UnexpectedResponse
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -82,6 +83,10 @@ class Attendance(GoToModel):
     time_in_part_of_session: int | None = None
 
 
+# Status words GoTo may use for a cancelled event; the specs name none.
+CANCELLED_STATUSES = frozenset({"CANCELLED", "CANCELED", "DELETED"})
+
+
 # --- GoToWebinar ------------------------------------------------------------------------
 
 
@@ -99,6 +104,31 @@ class Webinar(GoToModel):
     in_session: bool | None = None
     type: str | None = None
     experience_type: str | None = None
+    # Only the single-webinar answer (WebinarByKey) carries these two; list items do not.
+    registration_limit: int | None = None
+    number_of_registrants: int | None = None
+    # The spec requires a `status` in list items without defining it; read when present.
+    status: str | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether GoTo marks the webinar cancelled (it usually just answers 404)."""
+        return (self.status or "").strip().upper() in CANCELLED_STATUSES
+
+    @property
+    def full(self) -> bool:
+        """Whether GoTo reports as many registrants as the webinar's registration limit."""
+        return (
+            self.registration_limit is not None
+            and self.number_of_registrants is not None
+            and self.number_of_registrants >= self.registration_limit
+        )
+
+
+class CreatedWebinar(GoToModel):
+    """The answer to creating a webinar (spec CreatedWebinar)."""
+
+    webinar_key: str
 
 
 class RegistrationField(GoToModel):
@@ -274,3 +304,70 @@ class TrainingAttendee(GoToModel):
     def time_in_session_seconds(self) -> int:
         """Attendance time in seconds, comparable with GoToWebinar's figure."""
         return self.time_in_session_minutes * 60
+
+
+# --- Both products ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoToEvent:
+    """A webinar or a training as the session check and the event picker see it."""
+
+    product: Product
+    key: str
+    subject: str
+    times: tuple[TimeRange, ...]
+    time_zone: str | None
+    # GoToWebinar gives it for a single webinar only; GoToTraining has none.
+    registration_limit: int | None = None
+    registrants: int | None = None
+    cancelled: bool = False
+
+    @property
+    def start(self) -> datetime | None:
+        """Start of the first session."""
+        return min((t.start for t in self.times), default=None)
+
+    @property
+    def end(self) -> datetime | None:
+        """End of the last session."""
+        return max((t.end for t in self.times), default=None)
+
+    def upcoming(self, now: datetime) -> bool:
+        """Whether a session is still to end (an event in progress counts as upcoming)."""
+        end = self.end
+        return not self.cancelled and end is not None and end > now
+
+    @property
+    def full(self) -> bool:
+        """Whether GoTo reports as many registrants as its registration limit."""
+        return (
+            self.registration_limit is not None
+            and self.registrants is not None
+            and self.registrants >= self.registration_limit
+        )
+
+    @classmethod
+    def from_webinar(cls, webinar: Webinar) -> GoToEvent:
+        """The product-neutral view of a webinar."""
+        return cls(
+            product="webinar",
+            key=webinar.webinar_key,
+            subject=webinar.subject,
+            times=tuple(sorted(webinar.times, key=lambda t: t.start)),
+            time_zone=webinar.time_zone,
+            registration_limit=webinar.registration_limit,
+            registrants=webinar.number_of_registrants,
+            cancelled=webinar.cancelled,
+        )
+
+    @classmethod
+    def from_training(cls, training: Training) -> GoToEvent:
+        """The product-neutral view of a training."""
+        return cls(
+            product="training",
+            key=training.training_key,
+            subject=training.name,
+            times=tuple(sorted(training.times, key=lambda t: t.start)),
+            time_zone=training.time_zone,
+        )

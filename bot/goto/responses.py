@@ -71,3 +71,14 @@ def raise_for_status(
     raise GoToError(
         f"GoTo refused the request for {what} (HTTP {status}{detail}).", status_code=status
     )
+
+
+def refusal_reason(answer: Any) -> str | None:
+    """GoTo's own words for a refusal (its error bodies use several field names)."""
+    if not isinstance(answer, dict):
+        return None
+    for name in ("description", "msg", "message", "errorMessage"):
+        value = answer.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:200]
+    return None

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from bot.goto.base import Key, ProductClient, clean_key
-from bot.goto.errors import GoToError, NotFound, RegistrationPending
+from datetime import datetime
+from typing import Any
+
+from bot.goto.base import Key, ProductClient, clean_key, iso_utc
+from bot.goto.errors import GoToError, NotFound, RegistrationPending, UnexpectedResponse
 from bot.goto.models import (
     Registrant,
     Training,
@@ -29,6 +32,57 @@ class TrainingClient(ProductClient):
             self._event_url(organizer_key, key), f"training {key}", kind="training", key=key
         )
         return parse(Training, body, "training")
+
+    async def upcoming_trainings(self, organizer_key: Key) -> list[Training]:
+        """The organizer's scheduled trainings, soonest first.
+
+        GoToTraining lists scheduled trainings only (not completed, not deleted); the list
+        is neither paged nor limited to a time range.
+        """
+        okey = clean_key(organizer_key, "organizer")
+        body = await self._get_json(
+            self._url("organizers", okey, "trainings"),
+            "the list of trainings",
+            kind="organizer",
+            key=okey,
+        )
+        trainings = parse_list(Training, body, "training list")
+        return sorted(trainings, key=_first_start)
+
+    async def create_training(
+        self,
+        organizer_key: Key,
+        *,
+        name: str,
+        start: datetime,
+        end: datetime,
+        time_zone: str,
+        description: str | None = None,
+        confirmation_email: bool = True,
+    ) -> str:
+        """Schedule a one-session training and return its key (sent once, never resent).
+
+        `confirmation_email=False` sets GoTo's API-only `disableConfirmationEmail`.
+        """
+        okey = clean_key(organizer_key, "organizer")
+        body: dict[str, Any] = {
+            "name": name,
+            "timeZone": time_zone,
+            "times": [{"startDate": iso_utc(start), "endDate": iso_utc(end)}],
+            "registrationSettings": {
+                "disableConfirmationEmail": not confirmation_email,
+                "disableWebRegistration": False,
+            },
+        }
+        if description:
+            body["description"] = description
+        response = await self._create(self._url("organizers", okey, "trainings"), body, name)
+        raise_for_status(response, "a new training", kind="organizer", key=okey)
+        # The spec's 201 answer is the key itself, as a JSON string.
+        created = json_body(response, "new training")
+        if not isinstance(created, str | int) or isinstance(created, bool):
+            raise UnexpectedResponse("new training", "trainingKey")
+        return clean_key(created, "training")
 
     async def register(
         self,
@@ -106,3 +160,8 @@ class TrainingClient(ProductClient):
             key=skey,
         )
         return parse_list(TrainingAttendee, body, "training attendee")
+
+
+def _first_start(training: Training) -> tuple[int, datetime | None]:
+    starts = [t.start for t in training.times]
+    return (0, min(starts)) if starts else (1, None)

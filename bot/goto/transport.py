@@ -209,15 +209,20 @@ class GoToHttp:
         *,
         params: QueryParams | None = None,
         json: Any = None,
+        idempotent: bool = True,
     ) -> httpx.Response:
-        """Send one API call with retries; the caller interprets 4xx answers."""
+        """Send one API call with retries; the caller interprets 4xx answers.
+
+        `idempotent=False` (creating a webinar or training) is resent only when it surely
+        did not reach GoTo; see Retrier.send.
+        """
 
         def build() -> httpx.Request:
             return self._client.build_request(
                 method, url, params=params, json=json, timeout=self._timeout
             )
 
-        return await self._retrier.send(self._client, build, auth=self._auth)
+        return await self._retrier.send(self._client, build, auth=self._auth, idempotent=idempotent)
 
     async def aclose(self) -> None:
         """Close the underlying connection pool."""

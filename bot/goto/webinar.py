@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from bot.goto.base import Key, ProductClient, clean_key
-from bot.goto.errors import GoToError, RegistrationNeedsFields, RegistrationRefused
+from bot.goto.base import Key, ProductClient, clean_key, iso_utc
+from bot.goto.errors import EventFull, GoToError, RegistrationNeedsFields, RegistrationRefused
 from bot.goto.models import (
+    CreatedWebinar,
     Poll,
     PollAnswer,
     Registrant,
@@ -20,7 +22,7 @@ from bot.goto.models import (
     parse,
     parse_list,
 )
-from bot.goto.responses import json_body, json_or_none, raise_for_status
+from bot.goto.responses import json_body, json_or_none, raise_for_status, refusal_reason
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,54 @@ class WebinarClient(ProductClient):
             self._event_url(organizer_key, key), f"webinar {key}", kind="webinar", key=key
         )
         return parse(Webinar, body, "webinar")
+
+    async def upcoming_webinars(
+        self, organizer_key: Key, from_time: datetime, to_time: datetime
+    ) -> list[Webinar]:
+        """The organizer's webinars with a session between the two times, all pages.
+
+        GoTo leaves cancelled webinars out of this list. List items carry no
+        registrationLimit: get_webinar has it.
+        """
+        if to_time <= from_time:
+            raise ValueError("to_time must be after from_time")
+        okey = clean_key(organizer_key, "organizer")
+        items = await self._get_all_pages(
+            self._url("organizers", okey, "webinars"),
+            "the list of webinars",
+            collection="webinars",
+            kind="organizer",
+            key=okey,
+            declared_paging=True,
+            params={"fromTime": iso_utc(from_time), "toTime": iso_utc(to_time)},
+        )
+        webinars = parse_list(Webinar, items, "webinar list")
+        return sorted(webinars, key=lambda w: min((t.start for t in w.times), default=to_time))
+
+    async def create_webinar(
+        self,
+        organizer_key: Key,
+        *,
+        subject: str,
+        start: datetime,
+        end: datetime,
+        time_zone: str,
+        description: str | None = None,
+    ) -> str:
+        """Create a single-session webinar and return its key (sent once, never resent)."""
+        okey = clean_key(organizer_key, "organizer")
+        body: dict[str, Any] = {
+            "subject": subject,
+            "times": [{"startTime": iso_utc(start), "endTime": iso_utc(end)}],
+            "timeZone": time_zone,
+            "type": "single_session",
+        }
+        if description:
+            body["description"] = description
+        response = await self._create(self._url("organizers", okey, "webinars"), body, subject)
+        raise_for_status(response, "a new webinar", kind="organizer", key=okey)
+        created = parse(CreatedWebinar, json_body(response, "new webinar"), "new webinar")
+        return clean_key(created.webinar_key, "webinar")
 
     async def registration_fields(self, organizer_key: Key, webinar_key: Key) -> RegistrationFields:
         """Standard fields and custom questions of the registration form, with `required`."""
@@ -117,9 +167,14 @@ class WebinarClient(ProductClient):
         missing += [
             q.question for q in form.questions if q.required and q.question_key not in answered
         ]
-        if not missing:
-            return RegistrationRefused(webinar_key, _reason(answer))
-        return RegistrationNeedsFields(missing)
+        if missing:
+            return RegistrationNeedsFields(missing)
+        # GoTo's 400 for a full webinar has no documented code: the webinar's own
+        # registrationLimit and numberOfRegistrants tell.
+        webinar = await self.get_webinar(organizer_key, webinar_key)
+        if webinar.full:
+            return EventFull("webinar", webinar_key, webinar.registration_limit)
+        return RegistrationRefused(webinar_key, refusal_reason(answer))
 
     async def sessions(self, organizer_key: Key, webinar_key: Key) -> list[WebinarSession]:
         """Past sessions of a webinar, all pages."""
@@ -220,14 +275,3 @@ def answered_polls(polls: list[Poll], answers: list[PollAnswer]) -> set[str]:
     """Question keys of the session's polls that the attendee answered."""
     asked = {question_key(p.question) for p in polls}
     return {question_key(a.question) for a in answers if a.answers} & asked
-
-
-def _reason(answer: Any) -> str | None:
-    """GoTo's own words for a refusal (its error bodies use several field names)."""
-    if not isinstance(answer, dict):
-        return None
-    for name in ("description", "msg", "message", "errorMessage"):
-        value = answer.get(name)
-        if isinstance(value, str) and value.strip():
-            return value.strip()[:200]
-    return None

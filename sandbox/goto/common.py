@@ -6,7 +6,9 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -192,3 +194,101 @@ def sandbox_url(request: Request, path: str) -> str:
 def json_body(data: Any, status: int = 200) -> JSONResponse:
     """A JSON answer."""
     return JSONResponse(data, status_code=status)
+
+
+# GoToWebinar's documented maximums for a new webinar's subject and description; the sandbox
+# applies the same to a training's name and description (GoToTraining documents none).
+SUBJECT_MAX = 128
+DESCRIPTION_MAX = 2048
+
+
+async def json_object(state: SandboxState, request: Request) -> dict[str, Any]:
+    """The request's JSON object, or GoTo's 400."""
+    try:
+        body = await request.json()
+    except ValueError:
+        raise goto_error(
+            state, 400, "InvalidRequest", "The request body is not valid JSON."
+        ) from None
+    if not isinstance(body, dict):
+        raise goto_error(state, 400, "InvalidRequest", "The request body must be an object.")
+    return body
+
+
+def new_event_text(
+    state: SandboxState, body: Mapping[str, Any], title_field: str
+) -> tuple[str, str]:
+    """The title and description of a new webinar or training, checked (else 400)."""
+    title = body.get(title_field)
+    if not isinstance(title, str) or not title.strip():
+        raise goto_error(state, 400, "InvalidRequest", f"Missing required field: {title_field}")
+    if len(title) > SUBJECT_MAX:
+        raise goto_error(
+            state,
+            400,
+            "InvalidRequest",
+            f"The {title_field} is longer than {SUBJECT_MAX} characters.",
+        )
+    description = body.get("description", "")
+    if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
+        raise goto_error(
+            state,
+            400,
+            "InvalidRequest",
+            f"The description must be text of at most {DESCRIPTION_MAX} characters.",
+        )
+    return title.strip(), description
+
+
+def new_event_times(
+    state: SandboxState, raw: Any, start_name: str, end_name: str
+) -> list[tuple[datetime, datetime]]:
+    """A new event's `times` array: start/end pairs in the future, start before end (else 400)."""
+    if not isinstance(raw, list) or not raw:
+        raise goto_error(state, 400, "InvalidRequest", "Missing required field: times")
+    now = state.clock.now()
+    times = []
+    for item in raw:
+        pair = [
+            parse_utc(item.get(name)) if isinstance(item, dict) else None
+            for name in (start_name, end_name)
+        ]
+        start, end = pair
+        if start is None or end is None:
+            raise goto_error(
+                state,
+                400,
+                "InvalidRequest",
+                f"Each time needs {start_name} and {end_name} in ISO 8601 with a zone.",
+            )
+        if end <= start:
+            raise goto_error(
+                state, 400, "InvalidRequest", f"{end_name} must be after {start_name}."
+            )
+        if start <= now:
+            raise goto_error(state, 400, "InvalidRequest", "The times must be in the future.")
+        times.append((start, end))
+    return times
+
+
+def time_zone_or_400(state: SandboxState, value: Any) -> str:
+    """A valid IANA time zone id, or GoTo's 400."""
+    if isinstance(value, str) and value:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+        else:
+            return value
+    raise goto_error(state, 400, "InvalidRequest", "timeZone must be a valid time zone ID.")
+
+
+def parse_utc(raw: Any) -> datetime | None:
+    """An ISO 8601 time with a zone (a trailing Z included), or None."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else None

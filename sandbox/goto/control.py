@@ -16,8 +16,8 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from .records import Event, Fault, Registrant, SandboxError, Session, Webinar, iso
-from .scenario import AttendeeSpec, Scenario, resolve_time
-from .state import SandboxState
+from .scenario import AttendeeSpec, Scenario, TimeRangeSpec, resolve_time
+from .state import DEFAULT_REGISTRATION_LIMIT, SandboxState, dump_event, time_range
 
 PREFIX = "/_sandbox"
 M = TypeVar("M", bound=BaseModel)
@@ -95,6 +95,17 @@ class Reset(_Body):
     scenario: dict[str, Any] | None = None
 
 
+class AddEvent(_Body):
+    """Add an upcoming webinar or training to an account, as if its organizer created it."""
+
+    organizer: str = Field(description="the account's email")
+    subject: str = Field(min_length=1, max_length=128)
+    description: str = ""
+    times: list[TimeRangeSpec] = Field(min_length=1)
+    time_zone: str | None = Field(default=None, description="default: the organizer's")
+    registration_limit: int | None = Field(default=None, ge=1, description="webinars only")
+
+
 class CancelEvent(_Body):
     """Cancel (or un-cancel) a webinar or training."""
 
@@ -151,6 +162,7 @@ class ControlApi:
                 self.confirmation,
                 methods=["GET"],
             ),
+            Route(PREFIX + "/{product}", self.add_event, methods=["POST"]),
             Route(ev + "/cancel", self.cancel, methods=["POST"]),
             Route(ev + "/sessions", self.start_session, methods=["POST"]),
             Route(ev + "/sessions/{sessionKey}/attendees", self.add_attendees, methods=["POST"]),
@@ -292,6 +304,44 @@ class ControlApi:
         return Response(status_code=204)
 
     # ------------------------------------------------------------------ sessions
+
+    async def add_event(self, request: Request) -> Response:
+        """POST /_sandbox/{webinars|trainings}: add an event; answers its key and dump."""
+
+        product = request.path_params["product"]
+        if product not in ("webinars", "trainings"):
+            raise ControlError(404, f"unknown product {product!r}: use webinars or trainings")
+        body = await _parse(request, AddEvent)
+        account = self.state.account_by_email(body.organizer)
+        if account is None:
+            raise ControlError(400, f"no account {body.organizer}")
+        now = self.state.clock.now()
+        try:
+            times = [time_range(t, now) for t in body.times]
+        except ValueError as exc:
+            raise ControlError(400, str(exc)) from None
+        zone = body.time_zone or account.time_zone
+        event: Event
+        if product == "webinars":
+            event = self.state.add_webinar(
+                account.organizer_key,
+                subject=body.subject,
+                description=body.description,
+                times=times,
+                time_zone=zone,
+                registration_limit=body.registration_limit or DEFAULT_REGISTRATION_LIMIT,
+            )
+        else:
+            if body.registration_limit is not None:
+                raise ControlError(400, "GoToTraining has no registration limit")
+            event = self.state.add_training(
+                account.organizer_key,
+                name=body.subject,
+                description=body.description,
+                times=times,
+                time_zone=zone,
+            )
+        return JSONResponse(dump_event(event, now), status_code=201)
 
     async def cancel(self, request: Request) -> Response:
         """POST /_sandbox/{webinars|trainings}/{key}/cancel {"cancelled": true}."""

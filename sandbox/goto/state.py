@@ -27,6 +27,12 @@ from .records import (
 from .scenario import RegistrantSpec, Scenario, SessionSpec, TimeRangeSpec, resolve_time
 from .sessions import SessionRecords
 
+# Keys of events created in the sandbox: as long as the demo scenario's, so they are easy to type.
+WEBINAR_KEY_DIGITS = 10
+TRAINING_KEY_DIGITS = 10
+# GoToWebinar's registration limit when the organizer sets none (the scenario's default too).
+DEFAULT_REGISTRATION_LIMIT = 1000
+
 
 class SandboxState(OAuthGrants, SessionRecords):
     """All mutable sandbox data; reachable from tests as app.state.sandbox."""
@@ -101,7 +107,7 @@ class SandboxState(OAuthGrants, SessionRecords):
                 organizer_key=self._organizer_key(w.organizer),
                 subject=w.subject,
                 description=w.description,
-                times=[_time_range(t, now) for t in w.times],
+                times=[time_range(t, now) for t in w.times],
                 time_zone=w.time_zone,
                 locale=w.locale,
                 registration_limit=w.registration_limit,
@@ -121,12 +127,64 @@ class SandboxState(OAuthGrants, SessionRecords):
                 organizer_key=self._organizer_key(t.organizer),
                 name=t.name,
                 description=t.description,
-                times=[_time_range(r, now) for r in t.times],
+                times=[time_range(r, now) for r in t.times],
                 time_zone=t.time_zone,
                 cancelled=t.cancelled,
             )
             self.trainings[training.training_key] = training
             self._seed_event(training, t.registrants, t.sessions, now)
+
+    def add_webinar(
+        self,
+        organizer_key: int,
+        *,
+        subject: str,
+        times: list[tuple[datetime, datetime]],
+        time_zone: str,
+        description: str = "",
+        registration_limit: int = DEFAULT_REGISTRATION_LIMIT,
+    ) -> Webinar:
+        """A new webinar (through the API or the control plane), listed and fetchable at once."""
+        webinar = Webinar(
+            webinar_key=self.new_key(WEBINAR_KEY_DIGITS),
+            webinar_id=self._nine_digit_id(),
+            organizer_key=organizer_key,
+            subject=subject,
+            description=description,
+            times=sorted(times),
+            time_zone=time_zone,
+            locale="en_US",
+            registration_limit=registration_limit,
+            cancelled=False,
+            fields=[],
+            questions=[],
+            polls=[],
+        )
+        self.webinars[webinar.webinar_key] = webinar
+        return webinar
+
+    def add_training(
+        self,
+        organizer_key: int,
+        *,
+        name: str,
+        times: list[tuple[datetime, datetime]],
+        time_zone: str,
+        description: str = "",
+    ) -> Training:
+        """A new training, listed and fetchable at once."""
+        training = Training(
+            training_key=self.new_key(TRAINING_KEY_DIGITS),
+            training_id=self._nine_digit_id(),
+            organizer_key=organizer_key,
+            name=name,
+            description=description,
+            times=sorted(times),
+            time_zone=time_zone,
+            cancelled=False,
+        )
+        self.trainings[training.training_key] = training
+        return training
 
     def _organizer_key(self, email: str) -> int:
         account = self.account_by_email(email)
@@ -185,8 +243,8 @@ class SandboxState(OAuthGrants, SessionRecords):
                 }
                 for a in self.accounts.values()
             ],
-            "webinars": [_dump_event(w, now) for w in self.webinars.values()],
-            "trainings": [_dump_event(t, now) for t in self.trainings.values()],
+            "webinars": [dump_event(w, now) for w in self.webinars.values()],
+            "trainings": [dump_event(t, now) for t in self.trainings.values()],
             "connections": [
                 {
                     "client_id": g.client_id,
@@ -211,17 +269,21 @@ class SandboxState(OAuthGrants, SessionRecords):
         }
 
 
-def _time_range(spec: TimeRangeSpec, now: datetime) -> tuple[datetime, datetime]:
+def time_range(spec: TimeRangeSpec, now: datetime) -> tuple[datetime, datetime]:
+    """A scenario time range as absolute times; ValueError when it ends before it starts."""
     start = resolve_time(spec.start, now)
     end = (
         resolve_time(spec.end, now)
         if spec.end is not None
         else start + timedelta(minutes=spec.duration_minutes)
     )
+    if end <= start:
+        raise ValueError("a time must end after it starts")
     return start, end
 
 
-def _dump_event(event: Event, now: datetime) -> dict[str, Any]:
+def dump_event(event: Event, now: datetime) -> dict[str, Any]:
+    """An event as /_sandbox/state shows it."""
     key = event.webinar_key if isinstance(event, Webinar) else event.training_key
     return {
         "key": str(key),

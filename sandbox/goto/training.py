@@ -15,9 +15,13 @@ from .common import (
     authorize_product,
     goto_error,
     json_body,
+    json_object,
+    new_event_text,
+    new_event_times,
     parse_key,
     registration_body,
     sandbox_url,
+    time_zone_or_400,
 )
 from .records import Registrant, Session, Training, iso
 from .state import SandboxState
@@ -38,6 +42,7 @@ class TrainingApi:
         reports = PREFIX + "/reports/organizers/{organizerKey}"
         return [
             Route(org + "/trainings", self.list_trainings, methods=["GET"]),
+            Route(org + "/trainings", self.create_training, methods=["POST"]),
             Route(tr, self.get_training, methods=["GET"]),
             Route(tr + "/registrants", self.list_registrants, methods=["GET"]),
             Route(tr + "/registrants", self.create_registrant, methods=["POST"]),
@@ -137,6 +142,23 @@ class TrainingApi:
                 and max(end for _, end in t.times) > now
             ]
         )
+
+    async def create_training(self, request: Request) -> Response:
+        """POST …/organizers/{ok}/trainings: 201 with the new trainingKey as a JSON string."""
+        caller = self._caller(request)
+        body = await json_object(self.state, request)
+        name, description = new_event_text(self.state, body, "name")
+        # timeZone is required here (TrainingReqCreate), unlike for a webinar.
+        time_zone = time_zone_or_400(self.state, body.get("timeZone"))
+        times = new_event_times(self.state, body.get("times"), "startDate", "endDate")
+        training = self.state.add_training(
+            caller.account.organizer_key,
+            name=name,
+            description=description,
+            times=times,
+            time_zone=time_zone,
+        )
+        return json_body(str(training.training_key), 201)
 
     async def get_training(self, request: Request) -> Response:
         """GET …/trainings/{tk}: Training (404 once deleted)."""

@@ -13,7 +13,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .common import authorize_product, goto_error, json_body, paged, paging
+from .common import (
+    authorize_product,
+    goto_error,
+    json_body,
+    json_object,
+    new_event_text,
+    new_event_times,
+    paged,
+    paging,
+    time_zone_or_400,
+)
 from .records import Webinar, iso
 from .webinar_registrants import WebinarRegistrants
 from .webinar_reports import WebinarReports
@@ -31,6 +41,7 @@ class WebinarApi(WebinarRegistrants, WebinarReports):
         ses = web + "/sessions/{sessionKey}"
         return [
             Route(org + "/webinars", self.list_webinars, methods=["GET"]),
+            Route(org + "/webinars", self.create_webinar, methods=["POST"]),
             Route(web, self.get_webinar, methods=["GET"]),
             Route(web + "/registrants", self.list_registrants, methods=["GET"]),
             Route(web + "/registrants", self.create_registrant, methods=["POST"]),
@@ -75,6 +86,45 @@ class WebinarApi(WebinarRegistrants, WebinarReports):
         )
         items = [self._webinar_summary(w) for w in webinars]
         return json_body(paged(self.state, items, "webinars", page, size))
+
+    async def create_webinar(self, request: Request) -> Response:
+        """POST …/organizers/{ok}/webinars: 201 CreatedWebinar {"webinarKey": "…"}.
+
+        Single-session webinars only (the spec's default type); sequences and series
+        answer 400 here.
+        """
+        caller = authorize_product(
+            self.state, request, "webinar", request.path_params["organizerKey"]
+        )
+        body = await json_object(self.state, request)
+        subject, description = new_event_text(self.state, body, "subject")
+        kind = body.get("type", "single_session")
+        if kind != "single_session":
+            raise goto_error(
+                self.state,
+                400,
+                "InvalidRequest",
+                "The sandbox creates single_session webinars only.",
+            )
+        times = new_event_times(self.state, body.get("times"), "startTime", "endTime")
+        if len(times) != 1:
+            raise goto_error(
+                self.state,
+                400,
+                "InvalidRequest",
+                "A single_session webinar takes exactly one startTime and endTime.",
+            )
+        zone = body.get("timeZone")
+        # "If this parameter is not passed, the timezone of the organizer's profile will be used."
+        time_zone = caller.account.time_zone if zone is None else time_zone_or_400(self.state, zone)
+        webinar = self.state.add_webinar(
+            caller.account.organizer_key,
+            subject=subject,
+            description=description,
+            times=times,
+            time_zone=time_zone,
+        )
+        return json_body({"webinarKey": str(webinar.webinar_key)}, 201)
 
     async def get_webinar(self, request: Request) -> Response:
         """GET …/webinars/{wk}: WebinarByKey."""

@@ -16,7 +16,15 @@ START = "2025-01-06T09:00:00Z"
 END = "2025-01-06T10:00:00Z"
 
 
-def webinar(webinar_key: int = WEBINAR_KEY, subject: str = "Onboarding 101") -> dict[str, Any]:
+def webinar(
+    webinar_key: int = WEBINAR_KEY,
+    subject: str = "Onboarding 101",
+    *,
+    start: str = START,
+    end: str = END,
+    registrants: int = 3,
+    limit: int = 100,
+) -> dict[str, Any]:
     """GoToWebinar WebinarByKey."""
     return {
         "webinarKey": webinar_key,
@@ -26,19 +34,45 @@ def webinar(webinar_key: int = WEBINAR_KEY, subject: str = "Onboarding 101") -> 
         "organizerKey": ORGANIZER,
         "organizerEmail": "trainer@example.com",
         "organizerName": "Tina Trainer",
-        "times": [{"startTime": START, "endTime": END}],
+        "times": [{"startTime": start, "endTime": end}],
         "registrationUrl": "https://attendee.gotowebinar.com/register/123",
         "inSession": False,
         "impromptu": False,
         "type": "single_session",
         "timeZone": "Europe/Brussels",
-        "numberOfRegistrants": 3,
-        "registrationLimit": 100,
+        "numberOfRegistrants": registrants,
+        "registrationLimit": limit,
         "locale": "en_US",
         "accountKey": ACCOUNT,
         "recurrencePeriod": "single_session",
         "experienceType": "classic",
         "isPasswordProtected": False,
+    }
+
+
+def webinar_item(
+    webinar_key: int = WEBINAR_KEY,
+    subject: str = "Onboarding 101",
+    start: str = START,
+    end: str = END,
+) -> dict[str, Any]:
+    """GoToWebinar Webinar, an item of the organizer's webinar list (no registrationLimit)."""
+    return {
+        "webinarKey": str(webinar_key),
+        "webinarID": "123456789",
+        "organizerKey": str(ORGANIZER),
+        "accountKey": ACCOUNT,
+        "subject": subject,
+        "description": "Intro session",
+        "times": [{"startTime": start, "endTime": end}],
+        "timeZone": "Europe/Brussels",
+        "locale": "en_US",
+        "approvalType": "AUTOMATIC",
+        "registrationUrl": f"https://attendee.gotowebinar.com/register/{webinar_key}",
+        "impromptu": False,
+        "isPasswordProtected": False,
+        "recurrenceType": "single_session",
+        "experienceType": "classic",
     }
 
 
@@ -176,14 +210,19 @@ def session_performance(poll_count: int = 2) -> dict[str, Any]:
     }
 
 
-def training(training_key: int = TRAINING_KEY) -> dict[str, Any]:
+def training(
+    training_key: int = TRAINING_KEY,
+    name: str = "Safety training",
+    start: str = START,
+    end: str = END,
+) -> dict[str, Any]:
     """GoToTraining Training."""
     return {
         "trainingId": "987654321",
-        "name": "Safety training",
+        "name": name,
         "description": "Yearly refresher",
         "timeZone": "Europe/Brussels",
-        "times": [{"startDate": START, "endDate": END}],
+        "times": [{"startDate": start, "endDate": end}],
         "organizers": [
             {
                 "organizerKey": str(ORGANIZER),

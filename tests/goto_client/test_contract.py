@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -39,11 +40,14 @@ from tests.goto_client.spec import (
 OK_ = bodies.ORGANIZER
 WK, TK, SK = bodies.WEBINAR_KEY, bodies.TRAINING_KEY, bodies.SESSION_KEY
 TSK, RK = bodies.TRAINING_SESSION_KEY, bodies.REGISTRANT_KEY
+NOW = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 W = f"/organizers/{OK_}/webinars/{WK}"
 T = f"/organizers/{OK_}/trainings/{TK}"
 
 # The spec operations the client uses; the sandbox must serve exactly these.
 EXPECTED_OPERATIONS = {
+    "webinar: GET /organizers/{organizerKey}/webinars",
+    "webinar: POST /organizers/{organizerKey}/webinars",
     "webinar: GET /organizers/{organizerKey}/webinars/{webinarKey}",
     "webinar: GET /organizers/{organizerKey}/webinars/{webinarKey}/registrants/fields",
     "webinar: POST /organizers/{organizerKey}/webinars/{webinarKey}/registrants",
@@ -58,6 +62,8 @@ EXPECTED_OPERATIONS = {
     "/performance",
     "webinar: GET /organizers/{organizerKey}/webinars/{webinarKey}/sessions/{sessionKey}"
     "/attendees/{registrantKey}/polls",
+    "training: GET /organizers/{organizerKey}/trainings",
+    "training: POST /organizers/{organizerKey}/trainings",
     "training: GET /organizers/{organizerKey}/trainings/{trainingKey}",
     "training: POST /organizers/{organizerKey}/trainings/{trainingKey}/registrants",
     "training: GET /organizers/{organizerKey}/trainings/{trainingKey}/registrants",
@@ -85,6 +91,14 @@ def mock_everything(goto: GoToMock) -> None:
     goto.token(Reply(200, bodies.token_answer("access-2", "refresh-2", organizer_key=None)))
     goto.on("GET", IDENTITY_URL, Reply(200, bodies.identity()))
     goto.on("GET", w(W), Reply(200, bodies.webinar()))
+    goto.on(
+        "GET",
+        w(f"/organizers/{OK_}/webinars"),
+        Reply(200, bodies.page("webinars", [bodies.webinar_item()], 0, 1)),
+    )
+    goto.on("POST", w(f"/organizers/{OK_}/webinars"), Reply(201, {"webinarKey": str(WK)}))
+    goto.on("GET", t(f"/organizers/{OK_}/trainings"), Reply(200, [bodies.training()]))
+    goto.on("POST", t(f"/organizers/{OK_}/trainings"), Reply(201, str(TK)))
     goto.on("GET", w(f"/organizers/{OK_}/webinars/{TK}"), Reply(404))
     goto.on("GET", w(f"{W}/registrants/fields"), Reply(200, bodies.registration_fields()))
     goto.on("POST", w(f"{W}/registrants"), Reply(201, bodies.registrant_created()), Reply(409))
@@ -142,6 +156,10 @@ async def test_every_public_method_only_makes_spec_requests(
     script: dict[str, dict[str, Callable[[], Awaitable[object]]]] = {
         "WebinarClient": {
             "get_webinar": lambda: wc.get_webinar(OK_, WK),
+            "upcoming_webinars": lambda: wc.upcoming_webinars(OK_, NOW, NOW + timedelta(days=9)),
+            "create_webinar": lambda: wc.create_webinar(
+                OK_, subject="New", start=NOW, end=NOW + timedelta(hours=1), time_zone="UTC"
+            ),
             "registration_fields": lambda: wc.registration_fields(OK_, WK),
             "create_registrant": lambda: wc.create_registrant(
                 OK_, WK, first_name="Ada", last_name="L", email="ada@example.com"
@@ -159,6 +177,10 @@ async def test_every_public_method_only_makes_spec_requests(
         },
         "TrainingClient": {
             "get_training": lambda: tc.get_training(OK_, TK),
+            "upcoming_trainings": lambda: tc.upcoming_trainings(OK_),
+            "create_training": lambda: tc.create_training(
+                OK_, name="New", start=NOW, end=NOW + timedelta(hours=1), time_zone="UTC"
+            ),
             "register": lambda: tc.register(
                 OK_, TK, first_name="Ada", last_name="L", email="ada@example.com"
             ),
@@ -173,6 +195,16 @@ async def test_every_public_method_only_makes_spec_requests(
             "detect_product": lambda: client.detect_product(OK_, TK),
             "require_webinar": lambda: client.require_webinar(OK_, WK),
             "require_training": lambda: client.require_training(OK_, TK),
+            "upcoming_events": lambda: client.upcoming_events("training", OK_, now=NOW),
+            "create_event": lambda: client.create_event(
+                "webinar",
+                OK_,
+                subject="New",
+                start=NOW,
+                end=NOW + timedelta(hours=1),
+                time_zone="UTC",
+            ),
+            "check_event": lambda: client.check_event("training", OK_, WK, now=NOW),
             "aclose": lambda: _noop(),
         },
         "GoToOAuth": {

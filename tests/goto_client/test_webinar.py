@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from bot.goto import (
+    EventFull,
     GoToError,
     NotFound,
     RegistrationNeedsFields,
@@ -164,6 +165,8 @@ async def test_400_with_all_fields_present_is_a_plain_error(
     goto.on(
         "GET", goto.webinar_url(f"{W}/registrants/fields"), Reply(200, bodies.registration_fields())
     )
+    # Not full either (3 of 100), so GoTo's refusal is passed on as it is.
+    goto.on("GET", goto.webinar_url(W), Reply(200, bodies.webinar()))
     with pytest.raises(GoToError) as caught:
         await make_client().webinar.create_registrant(
             OK_,
@@ -176,7 +179,7 @@ async def test_400_with_all_fields_present_is_a_plain_error(
                 "responses": [{"questionKey": 42, "responseText": "Blue"}],
             },
         )
-    assert not isinstance(caught.value, RegistrationNeedsFields)
+    assert not isinstance(caught.value, RegistrationNeedsFields | EventFull)
     assert caught.value.status_code == 400
 
 

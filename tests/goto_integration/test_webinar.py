@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from bot.goto import (
+    EventFull,
     GoToClient,
-    GoToError,
     NotFound,
     RegistrationNeedsFields,
     RegistrationRefused,
@@ -139,34 +139,39 @@ async def test_required_custom_questions_are_named(sandbox: Sandbox, alice: GoTo
     assert stored.responses == [("What is your role?", "Manager"), ("Employee ID", "E-1234")]
 
 
-async def test_registration_limit_reached_is_a_plain_400_goto_error(
+async def test_a_full_webinar_is_event_full_as_goto_reports_it(
     sandbox: Sandbox, alice: GoToClient
 ) -> None:
+    before = await alice.webinar.get_webinar(ALICE, SMALL)
+    assert (before.registration_limit, before.number_of_registrants, before.full) == (2, 0, False)
     for name in ("ann", "ben"):
         await alice.webinar.create_registrant(
             ALICE, SMALL, first_name=name, last_name="X", email=f"{name}@example.org"
         )
     mark = await sandbox.mark()
 
-    with pytest.raises(GoToError) as caught:
+    with pytest.raises(EventFull) as caught:
         await alice.webinar.create_registrant(
             ALICE, SMALL, first_name="Cy", last_name="X", email="cy@example.org"
         )
 
-    # A 400 may mean missing fields: the client checks the form, finds none missing and
-    # passes on GoTo's own reason for refusing.
+    # A 400 may mean missing fields: the client checks the form, finds none missing, then
+    # reads registrationLimit and numberOfRegistrants off the webinar.
     error = caught.value
     assert isinstance(error, RegistrationRefused)
-    assert error.status_code == 400
-    assert str(error) == (
-        f"GoTo refused the registration for {SMALL}: "
-        "The webinar has reached its registration limit."
-    )
+    assert (error.status_code, error.limit) == (400, 2)
+    assert str(error) == f"The webinar {SMALL} is full on GoTo: it takes at most 2 registrations."
     calls = [(r["method"], r["path"], r["status"]) for r in await sandbox.requests(mark)]
     assert calls == [
         ("POST", f"{G2W}/{SMALL}/registrants", 400),
         ("GET", f"{G2W}/{SMALL}/registrants/fields", 200),
+        ("GET", f"{G2W}/{SMALL}", 200),
     ]
+    # Someone already registered still gets the duplicate answer, not "full".
+    again = await alice.webinar.create_registrant(
+        ALICE, SMALL, first_name="ann", last_name="X", email="ann@example.org"
+    )
+    assert again.duplicate
     assert len((await sandbox.event("webinars", SMALL))["registrants"]) == 2
 
 

@@ -13,6 +13,7 @@ docs/goto.md.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -36,6 +37,10 @@ from .helpers import (
 )
 
 NOT_IN_SPECS = ("/oauth/", "/identity/", "/_sandbox/")
+
+
+def z(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def served_api_routes(app: Starlette) -> set[tuple[str, str]]:
@@ -90,6 +95,10 @@ async def test_tour_of_every_operation_success_and_error(
     window = {"fromTime": "2025-01-01T00:00:00Z", "toTime": "2025-12-31T00:00:00Z"}
     await call("GET", f"{org}/webinars", alice, params=window)
     await call("GET", f"{org}/webinars", alice)  # 400: no range
+    soon = sandbox.clock.now() + timedelta(days=2)
+    one_time = [{"startTime": z(soon), "endTime": z(soon + timedelta(hours=1))}]
+    await call("POST", f"{org}/webinars", alice, json={"subject": "Tour", "times": one_time})
+    await call("POST", f"{org}/webinars", alice, json={"times": one_time})  # 400: no subject
     await call("GET", web, alice)
     await call("GET", gone, alice)  # 404
     await call("GET", f"{web}/registrants", alice)
@@ -129,6 +138,13 @@ async def test_tour_of_every_operation_success_and_error(
     await call("GET", f"{torg}/trainings", trudy)
     await call("GET", f"{G2T}/organizers/2000000002/trainings", trudy)  # 403: not hers
     await call("GET", tr, trudy)
+    new_training = {
+        "name": "Tour",
+        "timeZone": "Europe/London",
+        "times": [{"startDate": z(soon), "endDate": z(soon + timedelta(hours=1))}],
+    }
+    await call("POST", f"{torg}/trainings", trudy, json=new_training)
+    await call("POST", f"{torg}/trainings", trudy, json={**new_training, "timeZone": "Mars/Base"})
     await call("GET", tgone, trudy)
     await call("GET", f"{tr}/registrants", trudy)
     await call("GET", f"{tgone}/registrants", trudy)
