@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -44,6 +45,18 @@ def tags_in(text: str) -> list[str]:
     for match in TAG_RE.finditer(text or ""):
         seen.setdefault(match.group(1).lower(), None)
     return list(seen)
+
+
+def matches_search(query: str, *, tags_from: str, texts: Sequence[str]) -> bool:
+    """Whether a record matches a search: every `#tag` of the query among the tags of
+    `tags_from`, or else the query's text (compared by name key) within one of `texts`."""
+    if not query:
+        return True
+    if query.startswith("#"):
+        wanted = {tag.lower() for tag in (q.lstrip("#") for q in query.split()) if tag}
+        return wanted <= set(tags_in(tags_from))
+    needle = name_key(query)
+    return any(needle in name_key(text) for text in texts)
 
 
 @dataclass

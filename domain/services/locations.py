@@ -21,6 +21,7 @@ from domain.rules import (
     ConnectionStatus,
     LocationForm,
     connection_status,
+    matches_search,
     tags_in,
     validate_location,
 )
@@ -232,7 +233,9 @@ async def list_locations(
         )
     ).all()
     wanted = query.strip()
-    matching = [int(i) for i, key, text in rows if _matches(key, text, wanted)]
+    matching = [
+        int(i) for i, key, text in rows if matches_search(wanted, tags_from=text, texts=(key, text))
+    ]
     page_ids = matching[:limit]
     if not page_ids:
         return LocationPage([], len(matching))
@@ -244,17 +247,6 @@ async def list_locations(
     by_id = {location.id: location for location in loaded}
     page = [by_id[i] for i in page_ids if i in by_id]
     return LocationPage(await describe_many(uow, page), len(matching))
-
-
-def _matches(key: str, description: str, query: str) -> bool:
-    """Whether a location (its name key and description) matches `#tags` or a piece of text."""
-    if not query:
-        return True
-    if query.startswith("#"):
-        wanted = {tag.lower() for tag in (q.lstrip("#") for q in query.split()) if tag}
-        return wanted <= set(tags_in(description))
-    needle = name_key(query)
-    return needle in key or needle in name_key(description)
 
 
 async def visible_location(uow: UnitOfWork, actor: Actor, name: str) -> LocationView:

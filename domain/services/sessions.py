@@ -31,9 +31,8 @@ from domain.models import (
     Team,
     TrackingRule,
 )
-from domain.names import name_key
 from domain.ports import EventFacts, GoToEvents, UnitOfWork
-from domain.rules import ConnectionState, connection_status, tags_in
+from domain.rules import ConnectionState, connection_status, matches_search
 from domain.session_rules import (
     FIELDS,
     CleanSession,
@@ -205,7 +204,13 @@ async def list_sessions(
         col(Session.ends_at) > when,
     )
     wanted = query.strip()
-    return [view for view, description in found if _matches(view, description, wanted)][:limit]
+    return [
+        view
+        for view, description in found
+        if matches_search(
+            wanted, tags_from=description, texts=(view.element_title, view.location_name)
+        )
+    ][:limit]
 
 
 async def describe(uow: UnitOfWork, actor: Actor, session_id: int) -> SessionView:
@@ -214,16 +219,6 @@ async def describe(uow: UnitOfWork, actor: Actor, session_id: int) -> SessionVie
     if not found:
         raise NotFound("There is no such session, or it is not open to your teams.")
     return found[0][0]
-
-
-def _matches(view: SessionView, description: str, query: str) -> bool:
-    if not query:
-        return True
-    if query.startswith("#"):
-        wanted = {tag.lower() for tag in (q.lstrip("#") for q in query.split()) if tag}
-        return wanted <= set(tags_in(description))
-    needle = name_key(query)
-    return needle in name_key(view.element_title) or needle in name_key(view.location_name)
 
 
 def _visible(actor: Actor) -> ColumnElement[bool]:
