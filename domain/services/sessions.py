@@ -74,6 +74,7 @@ class SessionView:
     timezone: str
     max_learners: int | None
     location_max_learners: int | None
+    goto_product: LocationKind | None
     goto_event_key: str | None
     tracking: TrackingRule
     status: SessionStatus
@@ -196,13 +197,60 @@ async def list_sessions(
 
     One statement however many sessions there are.
     """
+    return (await _upcoming(uow, actor, query, now=now))[:limit]
+
+
+@dataclass(frozen=True)
+class SessionPage:
+    """The first `limit` matching sessions and how many matched in all."""
+
+    views: list[SessionView]
+    total: int
+
+
+async def page_sessions(
+    uow: UnitOfWork,
+    actor: Actor,
+    query: str = "",
+    *,
+    now: datetime | None = None,
+    limit: int = 20,
+) -> SessionPage:
+    """A page of `list_sessions` (what `/vilt sessions` shows), with the total. One statement."""
+    found = await _upcoming(uow, actor, query, now=now)
+    return SessionPage(found[:limit], len(found))
+
+
+async def team_sessions(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    now: datetime | None = None,
+    limit: int = 20,
+) -> SessionPage:
+    """The active team's upcoming scheduled sessions, also at inactive locations (its admins only).
+
+    One statement however many sessions there are.
+    """
+    team = actor.require_admin_of_active()
+    found = await _upcoming(uow, actor, "", now=now, owner_team_id=team.id)
+    return SessionPage(found[:limit], len(found))
+
+
+async def _upcoming(
+    uow: UnitOfWork,
+    actor: Actor,
+    query: str,
+    *,
+    now: datetime | None,
+    owner_team_id: int | None = None,
+) -> list[SessionView]:
+    """Visible scheduled sessions that have not ended, soonest first, matching `query`."""
     when = now or utcnow()
-    found = await _views(
-        uow,
-        actor,
-        col(Session.status) == SessionStatus.SCHEDULED,
-        col(Session.ends_at) > when,
-    )
+    conditions = [col(Session.status) == SessionStatus.SCHEDULED, col(Session.ends_at) > when]
+    if owner_team_id is not None:
+        conditions.append(col(LearningElement.owner_team_id) == owner_team_id)
+    found = await _views(uow, actor, *conditions)
     wanted = query.strip()
     return [
         view
@@ -210,7 +258,7 @@ async def list_sessions(
         if matches_search(
             wanted, tags_from=description, texts=(view.element_title, view.location_name)
         )
-    ][:limit]
+    ]
 
 
 async def describe(uow: UnitOfWork, actor: Actor, session_id: int) -> SessionView:
@@ -290,6 +338,7 @@ def _view(
         timezone=session.timezone,
         max_learners=session.max_learners,
         location_max_learners=location.max_learners,
+        goto_product=session.goto_product,
         goto_event_key=session.goto_event_key,
         tracking=session.tracking,
         status=session.status,

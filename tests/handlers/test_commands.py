@@ -138,6 +138,9 @@ def test_the_names_people_type_are_registered_in_the_order_help_lists_them(
         "location link",
         "element new",
         "element list",
+        "sessions",
+        "session list",
+        "session show",
     ]
     assert [c.name for c in router.visible_to(newcomer())] == ["help"]
 

@@ -1,0 +1,117 @@
+"""How sessions read in Slack: list sections and the full description of one.
+
+Times go out as Slack's `<!date^…>` tokens so every reader sees them in their own time zone; the
+fallback (for clients that cannot format dates) is UTC. Every piece of user text is escaped.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from domain import mrkdwn
+from domain.services.sessions import SessionPage, SessionView
+
+# A section and a divider each: 20 sessions and a header stay under Slack's 50 blocks.
+LIST_PAGE = 20
+# A session shorter than this shows its end as a time only.
+_SHORT = timedelta(hours=12)
+
+
+def slack_date(moment: datetime, token: str) -> str:
+    """`moment` formatted by Slack in the reader's time zone, with a UTC fallback."""
+    utc = moment.astimezone(UTC)
+    fallback = f"{utc:%Y-%m-%d %H:%M} UTC" if "date" in token else f"{utc:%H:%M} UTC"
+    return f"<!date^{int(utc.timestamp())}^{token}|{fallback}>"
+
+
+def span(view: SessionView) -> str:
+    """Start and end in the reader's time zone: the end as a time only when the session is short."""
+    start = slack_date(view.starts_at, "{date_short_pretty} {time}")
+    short = view.ends_at - view.starts_at < _SHORT
+    end = slack_date(view.ends_at, "{time}" if short else "{date_short_pretty} {time}")
+    return f"{start} \N{EN DASH} {end}"
+
+
+def number(view: SessionView) -> str:
+    """The session's number, which `/vilt session show` takes."""
+    return f"#{view.id}"
+
+
+def where(view: SessionView) -> str:
+    """The location, its kind, and whether it is inactive."""
+    inactive = " (inactive)" if not view.location_active else ""
+    return f"{mrkdwn.bold(view.location_name)} · {view.location_kind.label}{inactive}"
+
+
+def seats(view: SessionView) -> str:
+    """Registrations against the session's capacity."""
+    capacity = view.capacity
+    return f"{view.registered} registered" + (f" of {capacity}" if capacity is not None else "")
+
+
+def session_section(view: SessionView, *, for_admins: bool) -> list[dict[str, Any]]:
+    """One session in a list: title and number, where, who teaches, when (and its status)."""
+    lines = [
+        f"{mrkdwn.bold(view.element_title)} · session `{number(view)}`",
+        where(view),
+        f"Instructor: {mrkdwn.user(view.instructor_id)}",
+        span(view),
+    ]
+    if for_admins:
+        lines.append(f"Status: {view.status.value} · {seats(view)}")
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]}}
+    return [section, {"type": "divider"}]
+
+
+def count(total: int) -> str:
+    """ "1 upcoming session", "2 upcoming sessions"."""
+    return f"{total} upcoming session{'s' if total != 1 else ''}"
+
+
+def list_message(
+    page: SessionPage, *, header: str, for_admins: bool, hint: str
+) -> tuple[str, list[dict[str, Any]]]:
+    """A page of sessions: a heading (and how many more), then one section each."""
+    more = (
+        f"\n…and {page.total - len(page.views)} more; {hint}"
+        if page.total > len(page.views)
+        else ""
+    )
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{header}*{more}"}}
+    ]
+    for view in page.views:
+        blocks += session_section(view, for_admins=for_admins)
+    return header + more, blocks
+
+
+def show_message(view: SessionView) -> tuple[str, list[dict[str, Any]]]:
+    """Every field of one session."""
+    lines = [
+        f"*{mrkdwn.escape(view.element_title)}* · session `{number(view)}` · "
+        f"team {mrkdwn.bold(view.team)}",
+        f"Location: {where(view)}",
+        f"Instructor: {mrkdwn.user(view.instructor_id)}",
+        f"When: {span(view)}",
+        f"Time zone: {mrkdwn.escape(view.timezone)} (the times above are shown in yours)",
+        "Max learners: "
+        + (f"{view.max_learners:,}" if view.max_learners is not None else "no limit of its own")
+        + (
+            f" (the location takes {view.location_max_learners:,})"
+            if view.location_max_learners is not None
+            else ""
+        ),
+        f"Registrations: {view.registered}"
+        + (f" of {view.capacity}" if view.capacity is not None else ""),
+    ]
+    if view.goto_event_key:
+        product = view.goto_product or view.location_kind
+        lines.append(f"GoTo: {product.label} {mrkdwn.code(view.goto_event_key)}")
+    lines += [
+        f"Tracking: complete when the learner {view.tracking.label}",
+        f"Status: {view.status.value}",
+    ]
+    text = f"{mrkdwn.escape(view.element_title)} (session {number(view)})"
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]}}
+    return text, [section]
