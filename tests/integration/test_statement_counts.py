@@ -1,4 +1,5 @@
-"""`/vilt location list` and App Home cost the same number of SQL statements for 1 location or 50.
+"""The lists (`/vilt location list`, `element list`, `sessions`, `session list`) and App Home
+cost the same number of SQL statements for 1 row as for many.
 
 Driven as a user would: signed requests into the running bot; every statement the request runs
 against the database is counted, the actor's resolution in the middleware included.
@@ -8,18 +9,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.uow import SqlUnitOfWork
-from domain.models import Location
+from domain.models import Location, LocationKind
 from domain.rules import LocationForm
 from domain.services import locations
 from domain.services.identity import resolve_actor
 from domain.types import utcnow
-from tests.e2e.conftest import ANN, BOSS, TRAINING, WS, Stack
+from tests.domain.fakes import FakeGoToEvents
+from tests.e2e.conftest import ANN, BOSS, CLAIRE, TRAINING, WS, Stack
+from tests.handlers.sessions_data import MONDAY, place, schedule
 
 # Enough for the actor (3) and a page (4); the point is that it does not move with the data.
 MOST = 8
@@ -150,3 +154,61 @@ async def test_the_element_list_costs_as_many_statements_for_50_elements_as_for_
         assert len(statements) == len(few), (user, few, statements)
         # The actor's resolution and one statement for the whole list.
         assert len(statements) <= 4, (user, statements)
+
+
+async def list_upcoming(stack: Stack, user: str) -> str:
+    return await stack.command("sessions", user=user)
+
+
+async def list_team_sessions(stack: Stack, user: str) -> str:
+    return await stack.command("session list", user=user)
+
+
+async def test_the_session_lists_cost_as_many_statements_for_30_sessions_as_for_1(
+    stack: Stack,
+) -> None:
+    # Sessions at a classroom and a linked webinar room, the latter checked by a fake GoTo.
+    await teams_with_a_learner(stack)
+    await stack.command("element new Negotiation")
+    room = await place(stack, "Room 1", available_to=["Sales"])
+    goto = FakeGoToEvents()
+    webinar = await place(
+        stack,
+        "Webinar Room",
+        available_to=["Sales", "Support"],
+        kind=LocationKind.GOTOWEBINAR,
+        organizer_key="ORG-W",
+    )
+
+    async def add(day: int) -> None:
+        starts_at = MONDAY + timedelta(days=day)
+        if day % 2:
+            key = f"10000000{day:02}"
+            goto.add("ORG-W", key, starts_at=starts_at, ends_at=starts_at + timedelta(hours=2))
+            await schedule(
+                stack,
+                "Negotiation",
+                webinar,
+                CLAIRE,
+                starts_at=starts_at,
+                goto=goto,
+                goto_event=key,
+            )
+        else:
+            await schedule(stack, "Negotiation", room, CLAIRE, starts_at=starts_at)
+
+    await add(0)
+    actions = ((list_upcoming, BOSS), (list_upcoming, ANN), (list_team_sessions, BOSS))
+    small = {(what.__name__, user): await measure(stack, what, user) for what, user in actions}
+    for day in range(1, 30):
+        await add(day)
+    large = {(what.__name__, user): await measure(stack, what, user) for what, user in actions}
+
+    assert small["list_upcoming", ANN][1] == "1 upcoming session"
+    assert large["list_upcoming", ANN][1].startswith("30 upcoming sessions\n…and 10 more")
+    assert large["list_team_sessions", BOSS][1].startswith("30 upcoming sessions of team *Sales*")
+    for key, (statements, _) in large.items():
+        few = small[key][0]
+        assert len(statements) == len(few), (key, few, statements)
+        # The actor's resolution and one statement for the whole list.
+        assert len(statements) <= 4, (key, statements)
