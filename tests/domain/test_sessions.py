@@ -601,3 +601,33 @@ async def test_the_element_list_counts_upcoming_scheduled_sessions(
         ("Cold Calling", 0),
         ("Negotiation", 1),
     ]
+
+
+async def test_the_active_teams_list_is_for_its_admins_and_keeps_inactive_locations(
+    cat: Catalog, world: World
+) -> None:
+    await world.make_team("Beta", admins=[BEN], learners=[LIA])
+    for day in (2, 3, 4):
+        await schedule(cat, cat.classroom, day)
+    async with world.uow() as uow:
+        room = await uow.session.get(Location, cat.classroom.id)
+        assert room is not None
+        room.active = False
+        await uow.commit()
+
+    async def team_list(user_id: str) -> tuple[list[int], int]:
+        actor = await world.actor(user_id)
+        async with world.uow() as uow:
+            page = await sessions.team_sessions(uow, actor, now=NOW, limit=2)
+        return [v.id for v in page.views], page.total
+
+    shown, total = await team_list(ADA)
+    assert (len(shown), total) == (2, 3)
+    assert await team_list(BEN) == ([], 0)  # Beta's sessions only
+    for not_admin in (IVY, LEO):
+        with pytest.raises(NotAllowed):
+            await team_list(not_admin)
+    actor = await world.actor(LEO)
+    async with world.uow() as uow:
+        page = await sessions.page_sessions(uow, actor, now=NOW, limit=2)
+    assert (page.views, page.total) == ([], 0)  # the room is off for learners
