@@ -143,6 +143,9 @@ async def test_admins_list_their_teams_sessions_with_status_also_at_inactive_loc
     assert "*Old room* · Classroom (inactive)" in switched_off
     assert switched_off.endswith("Status: scheduled · 0 registered")
     assert boss["blocks"][1]["text"]["text"].endswith("Status: scheduled · 0 registered of 12")
+    assert await stack.command("session list #onsite") == (
+        ":warning: Usage: `/vilt session list` (search with `/vilt sessions [#tag|text]`)"
+    )
     assert (await stack.command("session list", user=BEN)).startswith(
         ":no_entry: `/vilt session list` is for team admins. "
     )
