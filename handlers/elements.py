@@ -24,7 +24,7 @@ async def element_new(inv: Invocation) -> None:
     owner = f" of team {mrkdwn.bold(team.name)}" if team is not None else ""
     await inv.reply(
         f":white_check_mark: Learning element {mrkdwn.bold(element.title)} added to the catalog"
-        f"{owner}. Schedule its sessions with `/vilt session new`."
+        f"{owner}. `/vilt element list` shows the catalog."
     )
 
 

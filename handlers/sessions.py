@@ -48,10 +48,7 @@ async def session_list(inv: Invocation) -> None:
     async with inv.request.deps.uow() as uow:
         page = await sessions.team_sessions(uow, inv.actor, limit=LIST_PAGE)
     if not page.views:
-        await inv.reply(
-            f"Team {mrkdwn.bold(team.name)} has no upcoming sessions. "
-            "Schedule one with `/vilt session new`."
-        )
+        await inv.reply(f"Team {mrkdwn.bold(team.name)} has no upcoming sessions.")
         return
     text, blocks = list_message(
         page,

@@ -17,7 +17,7 @@ async def test_an_admin_adds_elements_and_every_member_lists_them(stack: Stack) 
     await sales_with_people(stack)
     assert await stack.command("element new   “Negotiation   Basics” ") == (
         ":white_check_mark: Learning element *Negotiation Basics* added to the catalog of team "
-        "*Sales*. Schedule its sessions with `/vilt session new`."
+        "*Sales*. `/vilt element list` shows the catalog."
     )
     await stack.command("element new Cold calling")
     (first, second) = await stack.rows(LearningElement)
@@ -32,7 +32,7 @@ async def test_a_title_that_would_mention_people_is_shown_as_text(stack: Stack) 
     reply = await stack.command("element new Sales <!channel> & <@U0BEN00001>")
     assert reply == (
         ":white_check_mark: Learning element *Sales &lt;!channel&gt; &amp; &lt;@U0BEN00001&gt;* "
-        "added to the catalog of team *Sales*. Schedule its sessions with `/vilt session new`."
+        "added to the catalog of team *Sales*. `/vilt element list` shows the catalog."
     )
     assert await stack.command("element list", user=BEN) == (
         "*Learning elements*\nTeam *Sales* (your active team)\n"
