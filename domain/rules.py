@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,6 +38,11 @@ TAG_RE = re.compile(r"(?<![\w&/#])#([\w][\w-]{0,49})")
 def too_long(field: str, limit: int) -> str:
     """The answer to text over a field's limit, naming the field and the limit."""
     return f"{field} has at most {limit:,} characters."
+
+
+def _is_control(ch: str) -> bool:
+    """A control or format character (NUL among them), which no typed value needs."""
+    return unicodedata.category(ch) in {"Cc", "Cf", "Cs"}
 
 
 def tags_in(text: str) -> list[str]:
@@ -131,11 +137,19 @@ def validate_location(
             parsed = urlparse(url)
         except ValueError:  # e.g. an unclosed IPv6 bracket: "http://[::1"
             parsed = urlparse("")
-        if parsed.scheme not in {"http", "https"} or not parsed.netloc or " " in url:
+        if (
+            parsed.scheme not in {"http", "https"}
+            or not parsed.netloc
+            or any(ch.isspace() or _is_control(ch) for ch in url)
+        ):
             errors["information_url"] = "Enter a web address starting with http:// or https://."
         elif len(url) > INFORMATION_URL_MAX:
             errors["information_url"] = too_long("An information URL", INFORMATION_URL_MAX)
-    description = form.description.strip()
+    description = "".join(
+        ch
+        for ch in form.description
+        if ch in "\n\t" or unicodedata.category(ch) not in {"Cc", "Cs"}
+    ).strip()
     if len(description) > DESCRIPTION_MAX:
         errors["description"] = too_long("A description", DESCRIPTION_MAX)
     owner = form.owner_team_id
@@ -151,16 +165,22 @@ def validate_location(
     if kind.is_goto:
         if consumer_key is None:
             errors["consumer_key"] = f"Paste the consumer key of your {kind.label} app."
-        elif len(consumer_key) > CONSUMER_KEY_MAX or " " in consumer_key:
+        elif len(consumer_key) > CONSUMER_KEY_MAX or any(
+            ch.isspace() or _is_control(ch) for ch in consumer_key
+        ):
             errors["consumer_key"] = (
-                "That does not look like a consumer key: "
-                f"a consumer key has no spaces and at most {CONSUMER_KEY_MAX:,} characters."
+                "That does not look like a consumer key: a consumer key has no spaces or "
+                f"control characters and at most {CONSUMER_KEY_MAX:,} characters."
             )
         if consumer_secret is None and not has_saved_secret:
             errors["consumer_secret"] = f"Paste the consumer secret of your {kind.label} app."
         elif consumer_secret is not None and len(consumer_secret) > CONSUMER_SECRET_MAX:
             errors["consumer_secret"] = "That does not look like a consumer secret: " + too_long(
                 "a consumer secret", CONSUMER_SECRET_MAX
+            )
+        elif consumer_secret is not None and any(_is_control(ch) for ch in consumer_secret):
+            errors["consumer_secret"] = (
+                "That does not look like a consumer secret: it holds control characters."
             )
     else:
         consumer_key = consumer_secret = None

@@ -231,3 +231,11 @@ async def test_a_consumer_secret_one_past_the_longest_is_refused_without_echoing
 async def test_an_unknown_kind_is_refused(world: World, alpha: Team, kind: str) -> None:
     errors = await refused(world, alpha, kind=kind)
     assert errors["kind"] == "Choose classroom, GoToWebinar or GoToTraining."
+
+
+async def test_control_characters_leave_a_description_but_its_lines_and_emoji_stay(
+    world: World, alpha: Team
+) -> None:
+    typed = "Room\x00 one\nfloor 2\t👩\u200d💻 #lab"
+    saved = await create(world, alpha, description=typed)
+    assert saved.description == "Room one\nfloor 2\t👩\u200d💻 #lab"

@@ -30,11 +30,25 @@ REFUSED: list[tuple[str, str, str]] = [
         "Enter a web address starting with http:// or https://.",
     ),
     ("name", "N" * 101, "A location name has at most 100 characters."),
+    # Found by the fuzz test: NUL reached PostgreSQL, which refuses it in text.
+    (
+        "consumer_key",
+        "\x000",
+        "That does not look like a consumer key: a consumer key has no spaces or control "
+        "characters and at most 200 characters.",
+    ),
+    (
+        "consumer_secret",
+        "se\x00cret",
+        "That does not look like a consumer secret: it holds control characters.",
+    ),
+    ("information_url", URL + "a\x00b", "Enter a web address starting with http:// or https://."),
     ("description", "d" * 3001, "A description has at most 3,000 characters."),
     (
         "consumer_key",
         "k" * 201,
-        "That does not look like a consumer key: a consumer key has no spaces and at most "
+        "That does not look like a consumer key: a consumer key has no spaces or control "
+        "characters and at most "
         "200 characters.",
     ),
     (
