@@ -18,6 +18,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape(text: str) -> str:
+    """Escaped text read back as typed (Slack sends typed `&`, `<`, `>` as these entities too)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def bold(text: str) -> str:
     """User text in bold, escaped."""
     return f"*{escape(text)}*"

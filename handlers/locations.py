@@ -372,7 +372,7 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
             return
         except DomainError as exc:
             # Slack shows field errors as plain text: the message is read back from mrkdwn.
-            await ack(response_action="errors", errors={"name": _plain(exc.message)[:150]})
+            await ack(response_action="errors", errors={"name": mrkdwn.unescape(exc.message)[:150]})
             return
         await ack()
         verb = "created" if meta.location_id is None else "saved"
@@ -399,11 +399,6 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
             await _tell_privately(client, request.actor, meta, text)
 
         await run_safely(reply, request.request_id, follow_up())
-
-
-def _plain(message: str) -> str:
-    """A mrkdwn message as plain text, its escaped user text read back as typed."""
-    return message.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _modal_input(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from domain import mrkdwn
 from domain.errors import InvalidInput
 from domain.limits import COMMAND_TEXT_MAX, SLACK_ID_MAX
 
@@ -21,7 +22,7 @@ def unescape_command_text(text: str) -> str:
 
     Mentions and channel links (`<@U…>`, `<#C…>`) are Slack's own markup and stay as they are.
     """
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return mrkdwn.unescape(text)
 
 
 def command_text(sent: str) -> str:

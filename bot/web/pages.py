@@ -9,6 +9,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse
 
+from domain import mrkdwn
+
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 _BOLD = re.compile(r"\*([^*\n]+)\*")
 _CODE = re.compile(r"`([^`\n]+)`")
@@ -19,8 +21,7 @@ def slack_text(text: str) -> Markup:
 
     The text is mrkdwn, so the entities that keep user text inert in Slack are read back first.
     """
-    plain = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    html = str(escape(plain))
+    html = str(escape(mrkdwn.unescape(text)))
     html = _BOLD.sub(r"<strong>\1</strong>", html)
     html = _CODE.sub(r"<code>\1</code>", html)
     return Markup(html)

@@ -34,3 +34,8 @@ def test_mentions_only_from_ids() -> None:
     assert mrkdwn.user("U1> <!channel") == "U1&gt; &lt;!channel"
     assert mrkdwn.channel("C0TRAINING") == "<#C0TRAINING>"
     assert mrkdwn.channel("general>") == "general&gt;"
+
+
+def test_unescape_reads_escaped_text_back_as_typed() -> None:
+    for typed in ["<!channel> & co", "&lt; typed", "a&amp;b", ""]:
+        assert mrkdwn.unescape(mrkdwn.escape(typed)) == typed
