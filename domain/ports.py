@@ -36,6 +36,12 @@ class SlackUser:
     real_name: str
     is_bot: bool
     deleted: bool
+    # From the profile: present when the app has the users:read.email scope and the user set them.
+    email: str | None = None
+    first_name: str = ""
+    last_name: str = ""
+    # IANA time zone of the user's Slack settings, e.g. "Europe/Oslo".
+    tz: str | None = None
 
 
 class SlackDirectory(Protocol):

@@ -70,12 +70,15 @@ class WebApiDirectory:
                 return None
             raise
         user = answer.get("user") or {}
+        profile = user.get("profile") or {}
         return SlackUser(
             id=str(user.get("id", user_id)),
             name=str(user.get("name", "")),
-            real_name=str(
-                user.get("real_name") or (user.get("profile") or {}).get("real_name") or ""
-            ),
+            real_name=str(user.get("real_name") or profile.get("real_name") or ""),
             is_bot=bool(user.get("is_bot")),
             deleted=bool(user.get("deleted")),
+            email=str(profile["email"]) if profile.get("email") else None,
+            first_name=str(profile.get("first_name") or ""),
+            last_name=str(profile.get("last_name") or ""),
+            tz=str(user["tz"]) if user.get("tz") else None,
         )
