@@ -13,7 +13,9 @@ from bot.crypto import SecretBox
 from bot.goto.oauth import GoToOAuth
 from bot.goto_connections import GoToConnections
 from bot.goto_linker import OAuthLinker
+from bot.goto_registrar import GoToRegistrationDesk
 from bot.jobs.deliver_notices import deliver_notices_job
+from bot.jobs.retry_registrations import retry_registrations_job
 from bot.scheduler import add_interval_job, create_scheduler
 from bot.settings import Settings
 from bot.slack.clients import SlackClients
@@ -53,6 +55,12 @@ class Runtime:
             "deliver_notices",
             deliver_notices_job(self.outbox),
             self.settings.notice_poll_seconds,
+        )
+        add_interval_job(
+            scheduler,
+            "retry_registrations",
+            retry_registrations_job(lambda: SqlUnitOfWork(self.factory), self.deps.goto_registrar),
+            self.settings.registration_retry_seconds,
         )
         scheduler.start()
         self.scheduler = scheduler
@@ -95,6 +103,7 @@ def build_runtime(settings: Settings) -> Runtime:
     bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     clients = SlackClients(settings.slack_api_url, bot_token=bot_token, installation_store=store)
     oauth = GoToOAuth(auth_url=settings.goto_auth_url, api_url=settings.goto_api_url)
+    goto = GoToConnections(oauth, jobs_factory, box, rate_limit=settings.goto_rate_limit)
     deps = Deps(
         uow=lambda: SqlUnitOfWork(factory),
         directory=WebApiDirectory(clients),
@@ -102,6 +111,7 @@ def build_runtime(settings: Settings) -> Runtime:
         goto_linker=OAuthLinker(oauth),
         public_url=settings.public_url,
         first_admins=settings.admin_ids,
+        goto_registrar=GoToRegistrationDesk(goto),
         slack_api_url=settings.slack_api_url,
     )
     slack_app = create_slack_app(
@@ -118,7 +128,7 @@ def build_runtime(settings: Settings) -> Runtime:
         factory=factory,
         deps=deps,
         slack_clients=clients,
-        goto=GoToConnections(oauth, jobs_factory, box, rate_limit=settings.goto_rate_limit),
+        goto=goto,
         slack_app=slack_app,
         outbox=outbox,
         box=box,

@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = Field(default=True, alias="VILTBOT_SCHEDULER")
     notice_max_attempts: int = Field(default=8, alias="VILTBOT_NOTICE_MAX_ATTEMPTS")
     notice_poll_seconds: float = Field(default=5.0, alias="VILTBOT_NOTICE_POLL_SECONDS")
+    # How often queued GoTo registrations are looked at (each waits its own back-off).
+    registration_retry_seconds: float = Field(
+        default=30.0, gt=0, alias="VILTBOT_REGISTRATION_RETRY_SECONDS"
+    )
     # Slack's payloads stay well under 1 MiB; larger request bodies are refused with 413.
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024, alias="VILTBOT_MAX_REQUEST_BYTES")
 

@@ -83,3 +83,34 @@ class EventRejected(DomainError):
     def __init__(self, problem: EventProblem, message: str = "") -> None:
         super().__init__(message or f"GoTo refused the event: {problem.value}")
         self.problem = problem
+
+
+class RegistrationProblem(StrEnum):
+    """Why GoTo did not (yet) register someone on a session's event."""
+
+    FULL = "full"  # the event reached GoTo's registrationLimit
+    NEEDS_FIELDS = "needs_fields"  # the webinar's form requires more than name and email
+    NOT_PUBLISHED = "not_published"  # GoToTraining has it but shows no join link yet
+    UNAVAILABLE = "unavailable"  # GoTo did not answer, or limited the rate
+    NEEDS_RELINK = "needs_relink"  # the location's connection lapsed or was revoked
+    REFUSED = "refused"  # any other refusal (the event is gone, a bad email…)
+
+
+class RegistrationRejected(DomainError):
+    """GoTo did not register (or unregister) someone; `fields` names what the form requires."""
+
+    def __init__(
+        self, problem: RegistrationProblem, message: str = "", fields: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message or f"GoTo refused the registration: {problem.value}")
+        self.problem = problem
+        self.fields = fields
+
+    @property
+    def retryable(self) -> bool:
+        """True when trying again later can succeed without anyone changing anything."""
+        return self.problem in (
+            RegistrationProblem.UNAVAILABLE,
+            RegistrationProblem.NEEDS_RELINK,
+            RegistrationProblem.NOT_PUBLISHED,
+        )

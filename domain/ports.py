@@ -120,3 +120,43 @@ class GoToEvents(Protocol):
         Returning facts of the other product is also taken as OTHER_PRODUCT.
         """
         ...
+
+
+@dataclass(frozen=True)
+class Registrant:
+    """Someone GoTo registered on an event: the key and the link to join it."""
+
+    key: str
+    join_url: str | None
+    # GoTo already had them (it answered 409 and the registration was looked up).
+    already: bool = False
+
+
+class GoToRegistrar(Protocol):
+    """Registering people on a session's webinar or training, on the location's linked account."""
+
+    async def register(
+        self,
+        location: Location,
+        product: LocationKind,
+        event_key: str,
+        *,
+        first_name: str,
+        last_name: str,
+        email: str,
+    ) -> Registrant:
+        """Register one person (an earlier registration counts: `already`).
+
+        Raises RegistrationRejected: FULL, NEEDS_FIELDS (with the fields), NOT_PUBLISHED,
+        UNAVAILABLE, NEEDS_RELINK or REFUSED.
+        """
+        ...
+
+    async def unregister(
+        self, location: Location, product: LocationKind, event_key: str, registrant_key: str
+    ) -> None:
+        """Cancel a registration; one GoTo no longer has is fine.
+
+        Raises RegistrationRejected: UNAVAILABLE, NEEDS_RELINK or REFUSED.
+        """
+        ...

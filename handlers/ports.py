@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol
 
-from domain.ports import GoToLinker, SecretSealer, SlackDirectory, UnitOfWork
+from domain.ports import GoToLinker, GoToRegistrar, SecretSealer, SlackDirectory, UnitOfWork
 
 
 class UnitOfWorkScope(Protocol):
@@ -33,6 +33,7 @@ class Deps:
     goto_linker: GoToLinker
     public_url: str
     first_admins: frozenset[str]
+    goto_registrar: GoToRegistrar
     slack_api_url: str = "https://slack.com/api/"
 
     def link_url(self, state: str) -> str:

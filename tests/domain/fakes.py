@@ -6,9 +6,15 @@ import base64
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from domain.errors import EventProblem, EventRejected, LinkFailed
+from domain.errors import (
+    EventProblem,
+    EventRejected,
+    LinkFailed,
+    RegistrationProblem,
+    RegistrationRejected,
+)
 from domain.models import Location, LocationKind
-from domain.ports import EventFacts, LinkedAccount, SlackUser
+from domain.ports import EventFacts, LinkedAccount, Registrant, SlackUser
 from domain.rules import CONNECTION_LIFETIME
 from tests.support.fakes import FakeDirectory
 
@@ -136,3 +142,62 @@ class FakeGoToEvents:
         if facts is None:
             raise EventRejected(EventProblem.NOT_FOUND)
         return facts
+
+
+@dataclass
+class FakeRegistrar:
+    """GoTo's registrants per event: registers by email (a repeat is `already`), full at `limit`.
+
+    `refuse` makes the next calls to an event fail with a problem; `down` fails every call
+    as UNAVAILABLE until cleared.
+    """
+
+    registrants: dict[str, dict[str, Registrant]] = field(default_factory=dict)
+    limits: dict[str, int] = field(default_factory=dict)
+    required: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    refuse: dict[str, RegistrationProblem] = field(default_factory=dict)
+    down: bool = False
+    calls: list[tuple[str, str, str]] = field(default_factory=list)
+    _next: int = 0
+
+    async def register(
+        self,
+        location: Location,
+        product: LocationKind,
+        event_key: str,
+        *,
+        first_name: str,
+        last_name: str,
+        email: str,
+    ) -> Registrant:
+        self.calls.append(("register", event_key, email))
+        if self.down:
+            raise RegistrationRejected(RegistrationProblem.UNAVAILABLE)
+        if event_key in self.refuse:
+            raise RegistrationRejected(self.refuse[event_key])
+        if event_key in self.required:
+            raise RegistrationRejected(
+                RegistrationProblem.NEEDS_FIELDS, fields=self.required[event_key]
+            )
+        people = self.registrants.setdefault(event_key, {})
+        if email in people:
+            earlier = people[email]
+            return Registrant(earlier.key, earlier.join_url, already=True)
+        if len(people) >= self.limits.get(event_key, 10**6):
+            raise RegistrationRejected(RegistrationProblem.FULL)
+        self._next += 1
+        key = f"{900 + self._next}"
+        made = Registrant(key, f"https://goto.test/join/{event_key}/{key}")
+        people[email] = made
+        return made
+
+    async def unregister(
+        self, location: Location, product: LocationKind, event_key: str, registrant_key: str
+    ) -> None:
+        self.calls.append(("unregister", event_key, registrant_key))
+        if self.down:
+            raise RegistrationRejected(RegistrationProblem.UNAVAILABLE)
+        people = self.registrants.get(event_key, {})
+        for email, registrant in list(people.items()):
+            if registrant.key == registrant_key:
+                del people[email]
