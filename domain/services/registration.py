@@ -651,8 +651,14 @@ async def _facts(
         col(Session.id) == session_id, col(Session.workspace_id) == workspace_id
     )
     if lock:
-        # Serialises registrations of one session on PostgreSQL (SQLite has one writer anyway).
-        query = query.with_for_update()
+        # Writing the row first serialises registrations of one session until commit: it locks
+        # the row on PostgreSQL, and on SQLite it starts the write transaction before the seats
+        # are counted (a plain read would not wait for another registration's commit).
+        await uow.session.execute(
+            update(Session)
+            .where(col(Session.id) == session_id, col(Session.workspace_id) == workspace_id)
+            .values(workspace_id=col(Session.workspace_id))
+        )
     session = (await uow.session.execute(query)).scalar_one_or_none()
     if session is None:
         return None
