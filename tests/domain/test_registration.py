@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -54,7 +55,7 @@ class Desk:
         self.session_id = 0
         self.webinar: Location
 
-    async def build(self, **webinar: object) -> Desk:
+    async def build(self, **webinar: Any) -> Desk:
         world = self.world
         alpha = await world.make_team(
             "Alpha",
