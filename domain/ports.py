@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -53,6 +54,14 @@ class SlackDirectory(Protocol):
 
     async def user(self, workspace_id: str, user_id: str) -> SlackUser | None:
         """The user, or None when the workspace has no such user."""
+        ...
+
+    async def users_by_id(self, workspace_id: str, user_ids: Sequence[str]) -> dict[str, SlackUser]:
+        """Those of the users Slack knows, by id (one request per page for many people)."""
+        ...
+
+    async def channel_members(self, workspace_id: str, channel_id: str) -> list[str]:
+        """The ids of everyone in a channel; ChannelUnusable when the bot cannot see it."""
         ...
 
 

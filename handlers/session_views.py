@@ -60,7 +60,17 @@ def session_section(view: SessionView, *, for_admins: bool) -> list[dict[str, An
     ]
     if for_admins:
         lines.append(f"Status: {view.status.value} · {seats(view)}")
-    section = {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]}}
+    section: dict[str, Any] = {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]},
+    }
+    if not for_admins:
+        section["accessory"] = {
+            "type": "button",
+            "text": {"type": "plain_text", "text": "Register"},
+            "action_id": REGISTER_ACTION,
+            "value": str(view.id),
+        }
     return [section, {"type": "divider"}]
 
 

@@ -73,8 +73,8 @@ class Outcome(StrEnum):
 class Registration:
     """What happened to one person's registration.
 
-    `message` speaks to the person registering themselves; `reason` is a short clause for a
-    line about them in an admin's list ("the session is full").
+    `message` speaks to the person registering themselves; `reason` says why, for a line about
+    them in an admin's list ("the session is full (12 places)"), when it did not simply work.
     """
 
     outcome: Outcome
@@ -197,12 +197,12 @@ async def register_other(
     Registration says it. The caller checks `managed_session` once for the whole batch.
     """
     if user is None or user.deleted:
-        return _line(user_id, Outcome.FAILED, "is not a member of this Slack workspace")
+        return _line(user_id, Outcome.FAILED, "not a member of this Slack workspace")
     if user.is_bot:
-        return _line(user_id, Outcome.FAILED, "is a bot")
+        return _line(user_id, Outcome.FAILED, "a bot")
     person = person_of(user)
     if person is None:
-        return _line(user_id, Outcome.FAILED, "has no email address in Slack")
+        return _line(user_id, Outcome.FAILED, "no email address in Slack")
     try:
         async with units() as uow:
             claimed = await _claim(uow, actor.workspace_id, session_id, person, now=now)
@@ -215,7 +215,7 @@ async def register_other(
 
 
 def _line(user_id: str, outcome: Outcome, reason: str) -> Registration:
-    return Registration(outcome, user_id, f"{mrkdwn.user(user_id)} {reason}", reason)
+    return Registration(outcome, user_id, f"{mrkdwn.user(user_id)}: {reason}", reason)
 
 
 async def unregister(
@@ -377,7 +377,7 @@ async def _claim(
             Outcome.FULL,
             person.user_id,
             f"{title} is full ({min(limits)} places); you are not registered.",
-            "the session is full",
+            f"the session is full ({min(limits)} places)",
         )
     goto_event = session.goto_event_key if location.kind.is_goto else None
     status = EnrollmentStatus.PENDING if goto_event else EnrollmentStatus.REGISTERED
@@ -401,7 +401,6 @@ async def _claim(
             Outcome.REGISTERED,
             person.user_id,
             f":white_check_mark: You are registered for {title} at {where}.",
-            "registered",
         )
     return _Claim(
         enrollment_id=enrollment.id,
@@ -524,7 +523,7 @@ async def _registered(
         Outcome.ALREADY if registrant.already else Outcome.REGISTERED,
         claim.person.user_id,
         message,
-        "was already registered on GoTo" if registrant.already else "registered",
+        "",
         registrant.join_url,
     )
 
@@ -551,7 +550,7 @@ async def _refused(
             user_id,
             f":hourglass_flowing_sand: Your registration for {claim.title} is queued: {why}. "
             "I will try again and tell you here when you are registered.",
-            f"is queued ({why})",
+            why,
         )
     await uow.session.execute(delete(Enrollment).where(col(Enrollment.id) == claim.enrollment_id))
     if exc.problem is RegistrationProblem.FULL:
@@ -616,14 +615,14 @@ def _already(enrollment: Enrollment, title: str) -> Registration:
             enrollment.user_id,
             f"Your registration for {title} is queued already; I will tell you here when "
             "GoTo has it.",
-            "is queued already",
+            "queued already",
         )
     link = f" Join it here: {_join_link(enrollment.join_url)}" if enrollment.join_url else ""
     return Registration(
         Outcome.ALREADY,
         enrollment.user_id,
         f"You are already registered for {title}.{link}",
-        "was already registered",
+        "",
         enrollment.join_url,
     )
 

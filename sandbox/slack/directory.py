@@ -77,6 +77,31 @@ class DirectoryMethods(StandInCore):
             raise SlackError("user_not_found")
         return {"user": self._user_json(user)}
 
+    def _conversations_members(self, ctx: CallContext) -> dict[str, Any]:
+        """Members of a channel the bot can see, in pages (`limit`, `cursor`)."""
+        ws = ctx.workspace
+        channel = self.channels.get((ws.team_id, str(ctx.args.get("channel", ""))))
+        if channel is None or (channel.is_private and not channel.is_member):
+            raise SlackError("channel_not_found")
+        start, size = _page(ctx.args)
+        members = channel.members[start : start + size]
+        more = start + size < len(channel.members)
+        return {
+            "members": members,
+            "response_metadata": {"next_cursor": _cursor(start + size) if more else ""},
+        }
+
+    def _users_list(self, ctx: CallContext) -> dict[str, Any]:
+        """The workspace's users with their profiles, in pages (`limit`, `cursor`)."""
+        people = [u for u in self.users.values() if u.team_id == ctx.workspace.team_id]
+        start, size = _page(ctx.args)
+        more = start + size < len(people)
+        return {
+            "members": [self._user_json(u) for u in people[start : start + size]],
+            "cache_ts": 1_700_000_000,
+            "response_metadata": {"next_cursor": _cursor(start + size) if more else ""},
+        }
+
     def _users_lookup_by_email(self, ctx: CallContext) -> dict[str, Any]:
         email = str(ctx.args.get("email", "")).lower()
         for user in self.users.values():
@@ -99,3 +124,22 @@ class DirectoryMethods(StandInCore):
 
 def _truthy(value: Any) -> bool:
     return value is True or str(value).lower() in {"1", "true"}
+
+
+def _page(args: dict[str, Any]) -> tuple[int, int]:
+    """Where a page starts and how long it is, from Slack's `cursor` and `limit` (max 1000)."""
+    raw = str(args.get("cursor") or "")
+    start = 0
+    if raw:
+        if not raw.startswith("next:") or not raw[5:].isdigit():
+            raise SlackError("invalid_cursor")
+        start = int(raw[5:])
+    try:
+        size = int(args.get("limit") or 100)
+    except ValueError:
+        raise SlackError("invalid_limit") from None
+    return start, max(1, min(size, 1000))
+
+
+def _cursor(position: int) -> str:
+    return f"next:{position}"

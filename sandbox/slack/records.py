@@ -131,6 +131,8 @@ class Channel:
     is_im: bool = False
     user: str | None = None
     created: int = 1_700_000_000
+    # Who is in it (conversations.members), in the order they joined.
+    members: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -83,6 +83,11 @@ class Seeding(StandInCore):
         self.channels[(team_id, channel_id)] = channel
         return channel
 
+    def add_members(self, team_id: str, channel_id: str, user_ids: list[str]) -> None:
+        """Put people in a channel (conversations.members lists them)."""
+        channel = self.channels[(team_id, channel_id)]
+        channel.members += [u for u in user_ids if u not in channel.members]
+
     def add_user(
         self,
         team_id: str,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -95,6 +96,14 @@ class WorkspaceDirectories:
     async def user(self, workspace_id: str, user_id: str) -> SlackUser | None:
         seen_from = self.by_workspace.get(workspace_id, FakeDirectory())
         return await seen_from.user(workspace_id, user_id)
+
+    async def users_by_id(self, workspace_id: str, user_ids: Sequence[str]) -> dict[str, SlackUser]:
+        seen_from = self.by_workspace.get(workspace_id, FakeDirectory())
+        return await seen_from.users_by_id(workspace_id, user_ids)
+
+    async def channel_members(self, workspace_id: str, channel_id: str) -> list[str]:
+        seen_from = self.by_workspace.get(workspace_id, FakeDirectory())
+        return await seen_from.channel_members(workspace_id, channel_id)
 
 
 @dataclass

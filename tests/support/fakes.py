@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from domain.errors import ChannelUnusable
@@ -14,6 +15,7 @@ class FakeDirectory:
 
     channels: dict[str, str] = field(default_factory=dict)
     users: dict[str, SlackUser] = field(default_factory=dict)
+    members: dict[str, list[str]] = field(default_factory=dict)
     checked: list[str] = field(default_factory=list)
 
     def add_user(self, user_id: str, name: str, *, is_bot: bool = False) -> None:
@@ -27,3 +29,12 @@ class FakeDirectory:
 
     async def user(self, workspace_id: str, user_id: str) -> SlackUser | None:
         return self.users.get(user_id)
+
+    async def users_by_id(self, workspace_id: str, user_ids: Sequence[str]) -> dict[str, SlackUser]:
+        return {u: self.users[u] for u in user_ids if u in self.users}
+
+    async def channel_members(self, workspace_id: str, channel_id: str) -> list[str]:
+        self.checked.append(channel_id)
+        if channel_id not in self.channels:
+            raise ChannelUnusable(f"I can't see <#{channel_id}>.")
+        return list(self.members.get(channel_id, []))
