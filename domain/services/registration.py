@@ -373,11 +373,12 @@ async def _claim(
     ).scalar_one()
     limits = [n for n in (session.max_learners, location.max_learners) if n is not None]
     if limits and int(seated) >= min(limits):
+        places = f"{min(limits)} place{'s' if min(limits) != 1 else ''}"
         return Registration(
             Outcome.FULL,
             person.user_id,
-            f"{title} is full ({min(limits)} places); you are not registered.",
-            f"the session is full ({min(limits)} places)",
+            f"{title} is full ({places}); you are not registered.",
+            f"the session is full ({places})",
         )
     goto_event = session.goto_event_key if location.kind.is_goto else None
     status = EnrollmentStatus.PENDING if goto_event else EnrollmentStatus.REGISTERED

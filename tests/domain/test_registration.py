@@ -281,7 +281,7 @@ async def test_full_by_the_sessions_own_limit_stores_nothing_and_asks_no_goto(
     full = await desk.register(LUC, session_id=session_id)
     assert full.outcome is Outcome.FULL
     assert full.message == (
-        f"*Negotiation* (session `#{session_id}`) is full (1 places); you are not registered."
+        f"*Negotiation* (session `#{session_id}`) is full (1 place); you are not registered."
     )
     assert [e.user_id for e in await desk.enrollments()] == [LEO]
     assert len(goto.calls) == 1
