@@ -22,8 +22,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from domain import mrkdwn
 from domain.errors import ChannelUnusable, DomainError, InvalidInput, NotFound
+from domain.ports import SlackUser
 from domain.services import registration
-from domain.services.registration import Registration
+from domain.services.registration import Outcome, Registration
 from domain.types import utcnow
 from handlers.commands import CommandRouter, Invocation, Subcommand, run_safely
 from handlers.context import Request
@@ -147,15 +148,7 @@ async def register_people(
     async def one(index: int, user_id: str) -> None:
         nonlocal shown
         async with gate:
-            results[index] = await registration.register_other(
-                deps.uow,
-                actor,
-                session_id,
-                user_id,
-                users.get(user_id),
-                goto=deps.goto_registrar,
-                now=utcnow(),
-            )
+            results[index] = await _register_one(request, session_id, user_id, users.get(user_id))
         if time.monotonic() - shown >= PROGRESS_SECONDS:
             shown = time.monotonic()
             done = sum(1 for r in results if r is not None)
@@ -166,6 +159,29 @@ async def register_people(
     await asyncio.gather(*(one(i, u) for i, u in enumerate(wanted)))
     text, blocks = report(title, [r for r in results if r is not None], notes)
     await client.chat_update(channel=where, ts=ts, text=text, blocks=blocks)
+
+
+async def _register_one(
+    request: Request, session_id: int, user_id: str, user: SlackUser | None
+) -> Registration:
+    """One person of a batch; a failure is their line, never the end of the batch."""
+    deps = request.deps
+    try:
+        return await registration.register_other(
+            deps.uow,
+            request.actor,
+            session_id,
+            user_id,
+            user,
+            goto=deps.goto_registrar,
+            now=utcnow(),
+        )
+    except DomainError as exc:
+        reason = exc.message
+    except Exception:
+        log.exception("request %s: registering %s failed", request.request_id, user_id)
+        reason = f"something went wrong on our side (request id `{request.request_id}`)"
+    return Registration(Outcome.FAILED, user_id, f"{mrkdwn.user(user_id)}: {reason}", reason)
 
 
 def register(app: AsyncApp, router: CommandRouter) -> None:
@@ -217,7 +233,9 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
         try:
             session_id = clicked_session(body)
             async with request.deps.uow() as uow:
-                title = await registration.managed_session(uow, request.actor, session_id)
+                title = await registration.managed_session(
+                    uow, request.actor, session_id, now=utcnow()
+                )
             view = people_modal(session_id, title)
         except DomainError as exc:
             view = problem_modal(PEOPLE_TITLE, f":warning: {exc.message}")
@@ -250,7 +268,9 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
             if session_id is None:
                 raise NotFound("This form is out of date; open it again from the session.")
             async with request.deps.uow() as uow:
-                title = await registration.managed_session(uow, request.actor, session_id)
+                title = await registration.managed_session(
+                    uow, request.actor, session_id, now=utcnow()
+                )
         except DomainError as exc:
             await ack(
                 response_action="errors", errors={"people": mrkdwn.unescape(exc.message)[:150]}

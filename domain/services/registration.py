@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -166,10 +166,11 @@ async def register_self(
     return await _ask_goto(units, claimed, goto=goto, now=now, queued_before=False)
 
 
-async def managed_session(uow: UnitOfWork, actor: Actor, session_id: int) -> str:
-    """The title of a session whose element the actor's team owns (its admins register others).
+async def managed_session(uow: UnitOfWork, actor: Actor, session_id: int, *, now: datetime) -> str:
+    """The title of a session whose element the actor's team owns (its admins register others),
+    still open for registration.
 
-    Raises NotFound or NotAllowed.
+    Raises NotFound, NotAllowed or InvalidInput (cancelled, started).
     """
     facts = await _facts(uow, actor.workspace_id, session_id)
     if facts is None:
@@ -178,6 +179,12 @@ async def managed_session(uow: UnitOfWork, actor: Actor, session_id: int) -> str
     if not actor.is_admin_of(facts.element.owner_team_id):
         owner = mrkdwn.bold(team.name) if team is not None else "its team"
         raise NotAllowed(f"Only admins of team {owner} register people for this session.")
+    session = facts.session
+    title = _title(facts, session_id)
+    if session.status != SessionStatus.SCHEDULED:
+        raise InvalidInput(f"{title} was cancelled.")
+    if session.starts_at <= now:
+        raise InvalidInput(f"{title} has already started; registration is closed.")
     return facts.element.title
 
 
@@ -467,22 +474,39 @@ async def _ask_goto(
         )
     except RegistrationRejected as exc:
         async with units() as uow:
-            result = await _refused(uow, claim, exc, now=now, queued_before=queued_before)
+            refused = await _refused(uow, claim, exc, now=now, queued_before=queued_before)
             await uow.commit()
-        return result
+        return refused
     async with units() as uow:
         result = await _registered(uow, claim, registrant, now=now, queued_before=queued_before)
         await uow.commit()
+    if result is None:
+        # Unregistered while GoTo was asked: GoTo's registration is not wanted any more. When
+        # GoTo does not answer this either, its registrant stays, with no seat held here.
+        with suppress(RegistrationRejected):
+            await goto.unregister(claim.location, claim.product, claim.event_key, registrant.key)
+        return Registration(
+            Outcome.FAILED,
+            person.user_id,
+            f"Your registration for {claim.title} was cancelled while GoTo was asked.",
+            "cancelled while GoTo was asked",
+        )
     return result
 
 
 async def _registered(
     uow: UnitOfWork, claim: _Claim, registrant: Registrant, *, now: datetime, queued_before: bool
-) -> Registration:
-    """Store GoTo's registrant; DM the join link when GoTo does not email it (or when queued)."""
-    await uow.session.execute(
+) -> Registration | None:
+    """Store GoTo's registrant; DM the join link when GoTo does not email it (or when queued).
+
+    None when the enrollment is no longer pending (unregistered meanwhile).
+    """
+    stored = await uow.session.execute(
         update(Enrollment)
-        .where(col(Enrollment.id) == claim.enrollment_id)
+        .where(
+            col(Enrollment.id) == claim.enrollment_id,
+            col(Enrollment.status) == EnrollmentStatus.PENDING.value,
+        )
         .values(
             status=EnrollmentStatus.REGISTERED.value,
             goto_registrant_key=registrant.key,
@@ -490,6 +514,8 @@ async def _registered(
             last_synced_at=now,
         )
     )
+    if stored.rowcount != 1:  # type: ignore[attr-defined]
+        return None
     emails = claim.location.goto_notifications
     link = _join_link(registrant.join_url)
     if not emails and registrant.join_url:

@@ -467,13 +467,17 @@ async def test_a_registrant_goto_no_longer_has_is_unregistered_all_the_same(
 
 
 async def test_only_admins_of_the_owner_team_register_others(desk: Desk, world: World) -> None:
+    ada, leo = await world.actor(ADA), await world.actor(LEO)
     async with world.uow() as uow:
-        title = await registration.managed_session(uow, await world.actor(ADA), desk.session_id)
+        title = await registration.managed_session(uow, ada, desk.session_id, now=NOW)
         assert title == "Negotiation"
         with pytest.raises(NotAllowed):
-            await registration.managed_session(uow, await world.actor(LEO), desk.session_id)
+            await registration.managed_session(uow, leo, desk.session_id, now=NOW)
         with pytest.raises(NotFound):
-            await registration.managed_session(uow, await world.actor(ADA), 999)
+            await registration.managed_session(uow, ada, 999, now=NOW)
+        with pytest.raises(InvalidInput) as started:
+            await registration.managed_session(uow, ada, desk.session_id, now=START)
+        assert "has already started" in started.value.message
 
 
 async def test_an_admin_registers_anyone_and_gets_a_reason_for_each_refusal(
@@ -510,3 +514,28 @@ async def test_names_split_from_the_slack_profile() -> None:
     only = registration.person_of(SlackUser("U1", "jo", "", False, False, "jo@acme.test"))
     assert only is not None and (only.first_name, only.last_name) == ("jo", "-")
     assert registration.person_of(SlackUser("U1", "jo", "Jo", False, False, None)) is None
+
+
+async def test_unregistering_while_goto_is_asked_again_leaves_no_goto_registrant(
+    desk: Desk, world: World, goto: FakeRegistrar
+) -> None:
+    goto.down = True
+    await desk.register()
+    goto.down = False
+    learner = await world.actor(LEO)
+    registering = goto.register
+
+    async def slow_register(*args: Any, **kwargs: Any) -> Any:
+        # Leo unregisters while GoTo takes the queued registration.
+        said = await registration.unregister(
+            world.uow, learner, desk.session_id, goto=goto, now=NOW
+        )
+        assert "no longer registered" in said
+        return await registering(*args, **kwargs)
+
+    goto.register = slow_register  # type: ignore[method-assign]
+    (result,) = await desk.retry(NOW + timedelta(minutes=1))
+    assert result.outcome is Outcome.FAILED
+    assert goto.registrants[WEBINAR_KEY] == {}
+    (enrollment,) = await desk.enrollments()
+    assert enrollment.status is EnrollmentStatus.CANCELLED
