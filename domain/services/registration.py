@@ -74,7 +74,7 @@ class Registration:
     """What happened to one person's registration.
 
     `message` speaks to the person registering themselves; `reason` says why, for a line about
-    them in an admin's list ("the session is full (12 places)"), when it did not simply work.
+    them in an admin's list ("all 12 places taken"), when it did not simply work.
     """
 
     outcome: Outcome
@@ -385,7 +385,7 @@ async def _claim(
             Outcome.FULL,
             person.user_id,
             f"{title} is full ({places}); you are not registered.",
-            f"the session is full ({places})",
+            f"all {places} taken",
         )
     goto_event = session.goto_event_key if location.kind.is_goto else None
     status = EnrollmentStatus.PENDING if goto_event else EnrollmentStatus.REGISTERED
@@ -581,7 +581,7 @@ async def _refused(
         )
     await uow.session.execute(delete(Enrollment).where(col(Enrollment.id) == claim.enrollment_id))
     if exc.problem is RegistrationProblem.FULL:
-        outcome, reason = Outcome.FULL, "the event is full on GoTo"
+        outcome, reason = Outcome.FULL, "GoTo's registration limit is reached"
         message = f"{claim.title} is full on GoTo; you are not registered."
     elif exc.problem is RegistrationProblem.NEEDS_FIELDS:
         await _alert_admins_of_fields(uow, claim, exc.fields)
