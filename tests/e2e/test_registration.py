@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -85,8 +86,9 @@ async def teams(stack: Stack) -> dict[str, int]:
 
 @pytest.fixture
 async def alice(stack: Stack, teams: dict[str, int]) -> Location:
-    """A webinar location linked to alice@example.com; GoTo emails registrants."""
-    return await linked(stack, teams, "alice@example.com", "Webinar Room")
+    """A webinar location linked to alice@example.com (no limit of its own); GoTo emails
+    registrants."""
+    return await linked(stack, teams, "alice@example.com", "Webinar Room", max_learners="")
 
 
 def registrants(stack: Stack, product: str, key: str) -> dict[str, Any]:
@@ -361,6 +363,10 @@ async def test_register_people_with_three_users_and_a_channel(
     )
     assert response.status_code == 200 and response.text.strip() == ""
     final = await wait_for_report(stack, before)
+    progress = stack.standin.calls_to("chat.update")[before].args["text"]
+    assert progress == (
+        ":hourglass_flowing_sand: Registering 5 people for *Product Update*… 0 of 5 done."
+    )
     lines = final["blocks"][1]["text"]["text"].split("\n")
     assert lines == [
         f"• <@{BEN}> — already registered",
@@ -411,3 +417,30 @@ async def wait_for_report(stack: Stack, before: int) -> dict[str, Any]:
             blocks = args["blocks"]
             return {**args, "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks}
     raise AssertionError("no report")
+
+
+async def test_forty_people_register_at_gotos_pace_without_a_429(
+    stack: Stack, alice: Location
+) -> None:
+    people = [f"U0P{n:07d}" for n in range(40)]
+    stack.standin.add_channel(WS, ONBOARDING, "onboarding")
+    for n, user_id in enumerate(people):
+        stack.standin.add_user(WS, user_id, f"p{n}", f"p{n}@acme.test", real_name=f"P {n}")
+    stack.standin.add_members(WS, ONBOARDING, people)
+    session_id = await schedule(stack, alice, PRODUCT_UPDATE, "Product Update")
+    async with httpx.AsyncClient() as http:
+        limit = {"rate_limit_per_second": 10}
+        assert (await http.post(f"{stack.goto_url}/_sandbox/settings", json=limit)).is_success
+    view = await open_people_modal(stack, BOSS, session_id)
+    stack.goto_state.requests.clear()
+    before = len(stack.standin.calls_to("chat.update"))
+    started = time.perf_counter()
+    await stack.slack.view_submission(view, {"channel": ONBOARDING}, user_id=BOSS, team_id=WS)
+    final = await wait_for_report(stack, before)
+    took = time.perf_counter() - started
+    assert final["text"] == "Registering 40 people for *Product Update* is done: 40 registered."
+    sent = list(stack.goto_state.requests)
+    assert [r["status"] for r in sent] == [201] * 40
+    # GoTo takes 10 requests a second: the floor is 4 s, and the batch keeps close to it.
+    assert 3.5 <= took <= 10, took
+    assert len(await stack.rows(Enrollment)) == 40

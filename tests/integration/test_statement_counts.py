@@ -1,5 +1,5 @@
-"""The lists (`/vilt location list`, `element list`, `sessions`, `session list`) and App Home
-cost the same number of SQL statements for 1 row as for many.
+"""The lists (`/vilt location list`, `element list`, `sessions`, `session list`), App Home and
+`/vilt register` cost the same number of SQL statements for 1 row as for many.
 
 Driven as a user would: signed requests into the running bot; every statement the request runs
 against the database is counted, the actor's resolution in the middleware included.
@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.uow import SqlUnitOfWork
-from domain.models import Location, LocationKind
+from domain.models import Enrollment, EnrollmentStatus, Location, LocationKind
 from domain.rules import LocationForm
 from domain.services import locations
 from domain.services.identity import resolve_actor
@@ -212,3 +212,44 @@ async def test_the_session_lists_cost_as_many_statements_for_30_sessions_as_for_
         assert len(statements) == len(few), (key, few, statements)
         # The actor's resolution and one statement for the whole list.
         assert len(statements) <= 4, (key, statements)
+
+
+async def test_registering_costs_as_many_statements_with_40_learners_as_with_1(
+    stack: Stack,
+) -> None:
+    # Registering counts the seats taken: one statement, however many there are.
+    await teams_with_a_learner(stack)
+    await stack.command(f"team add <@{CLAIRE}> learner")
+    await stack.command("element new Negotiation")
+    room = await place(stack, "Room 1", available_to=["Sales"], max_learners="100")
+    first = await schedule(stack, "Negotiation", room, BOSS)
+    second = await schedule(stack, "Negotiation", room, BOSS, starts_at=MONDAY + timedelta(days=1))
+    await seat_learners(stack, first, 1)
+    await seat_learners(stack, second, 40)
+
+    async def register(session_id: int) -> Callable[[Stack, str], Awaitable[str]]:
+        async def run(stack: Stack, user: str) -> str:
+            return await stack.command(f"register {session_id}", user=user)
+
+        return run
+
+    few, shown = await measure(stack, await register(first), ANN)
+    many, shown_many = await measure(stack, await register(second), CLAIRE)
+    assert shown.startswith(":white_check_mark: You are registered for *Negotiation*")
+    assert shown_many.startswith(":white_check_mark: You are registered for *Negotiation*")
+    assert len(many) == len(few), (few, many)
+
+
+async def seat_learners(stack: Stack, session_id: int, count: int) -> None:
+    """`count` registered learners on a session, written directly."""
+    async with SqlUnitOfWork(stack.runtime.factory) as uow:
+        for n in range(count):
+            uow.session.add(
+                Enrollment(
+                    workspace_id=WS,
+                    session_id=session_id,
+                    user_id=f"U0SEAT{n:04d}",
+                    status=EnrollmentStatus.REGISTERED,
+                )
+            )
+        await uow.commit()
