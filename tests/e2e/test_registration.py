@@ -444,3 +444,54 @@ async def test_forty_people_register_at_gotos_pace_without_a_429(
     # GoTo takes 10 requests a second: the floor is 4 s, and the batch keeps close to it.
     assert 3.5 <= took <= 10, took
     assert len(await stack.rows(Enrollment)) == 40
+
+
+async def test_a_training_registration_goto_has_not_published_is_queued_until_it_is(
+    stack: Stack, teams: dict[str, int]
+) -> None:
+    trudy = await linked(
+        stack,
+        teams,
+        "trudy@example.com",
+        "Training Room",
+        kind="gototraining",
+        consumer_key=TRAINING_KEY,
+        consumer_secret=TRAINING_SECRET,
+    )
+    session_id = await schedule(stack, trudy, DATA_PROTECTION, "Data Protection")
+    async with httpx.AsyncClient() as http:
+        lag = {"training_registrant_lag_seconds": 3600}
+        assert (await http.post(f"{stack.goto_url}/_sandbox/settings", json=lag)).is_success
+    async with stack.runtime.goto.client_for(trudy) as goto:
+        earlier = await goto.training.register(
+            "2000000001", DATA_PROTECTION, first_name="Ben", last_name="L", email="ben@acme.test"
+        )
+    said = await stack.command(f"register {session_id}", user=BEN)
+    assert said == (
+        ":hourglass_flowing_sand: Your registration for *Data Protection* (session "
+        f"`#{session_id}`) is queued: GoTo has the registration but has not published its join "
+        "link yet. I will try again and tell you here when you are registered."
+    )
+    stack.goto_clock.advance(2 * 3600)
+    job = retry_registrations_job(
+        lambda: SqlUnitOfWork(stack.runtime.factory),
+        stack.runtime.deps.goto_registrar,
+        clock=lambda: utcnow() + timedelta(minutes=1),
+    )
+    await job()
+    await stack.runtime.outbox.deliver_due()
+    stored = await enrollment(stack, session_id, BEN)
+    assert stored is not None and stored.status is EnrollmentStatus.REGISTERED
+    assert (stored.goto_registrant_key, stored.join_url) == (
+        earlier.registrant_key,
+        earlier.join_url,
+    )
+    assert len(dms_to(stack, BEN, "Data Protection")) == 1
+
+
+async def test_the_scheduler_retries_queued_registrations(stack: Stack) -> None:
+    scheduler = stack.runtime.start_scheduler()
+    try:
+        assert {"deliver_notices", "retry_registrations"} <= {j.id for j in scheduler.get_jobs()}
+    finally:
+        scheduler.shutdown(wait=False)
