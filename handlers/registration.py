@@ -22,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from domain import mrkdwn
 from domain.errors import ChannelUnusable, DomainError, InvalidInput, NotFound
-from domain.ports import SlackUser
+from domain.ports import GoToRegistrar, SlackUser
 from domain.services import registration
 from domain.services.registration import Outcome, Registration
 from domain.types import utcnow
@@ -141,6 +141,7 @@ async def register_people(
     wanted = list(dict.fromkeys(wanted))
     await client.chat_update(channel=where, ts=ts, text=progress_text(title, len(wanted), 0))
     users = await deps.directory.users_by_id(actor.workspace_id, wanted)
+    goto = registration.OutageBreaker(deps.goto_registrar)
     results: list[Registration | None] = [None] * len(wanted)
     gate = asyncio.Semaphore(BULK_CONCURRENCY)
     shown = time.monotonic()
@@ -148,7 +149,9 @@ async def register_people(
     async def one(index: int, user_id: str) -> None:
         nonlocal shown
         async with gate:
-            results[index] = await _register_one(request, session_id, user_id, users.get(user_id))
+            results[index] = await _register_one(
+                request, goto, session_id, user_id, users.get(user_id)
+            )
         if time.monotonic() - shown >= PROGRESS_SECONDS:
             shown = time.monotonic()
             done = sum(1 for r in results if r is not None)
@@ -162,18 +165,17 @@ async def register_people(
 
 
 async def _register_one(
-    request: Request, session_id: int, user_id: str, user: SlackUser | None
+    request: Request, goto: GoToRegistrar, session_id: int, user_id: str, user: SlackUser | None
 ) -> Registration:
     """One person of a batch; a failure is their line, never the end of the batch."""
-    deps = request.deps
     try:
         return await registration.register_other(
-            deps.uow,
+            request.deps.uow,
             request.actor,
             session_id,
             user_id,
             user,
-            goto=deps.goto_registrar,
+            goto=goto,
             now=utcnow(),
         )
     except DomainError as exc:

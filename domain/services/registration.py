@@ -11,6 +11,7 @@ never lost, and GoTo's 409 (already registered) makes a repeat harmless.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, suppress
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, delete, func, update
+from sqlalchemy import ColumnElement, delete, func, or_, update
 from sqlmodel import col, select
 
 from domain import mrkdwn
@@ -54,8 +55,9 @@ UnitsOfWork = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
 # Back-off of queued registrations: wait half the time already spent, within these bounds.
 RETRY_MIN = timedelta(seconds=30)
 RETRY_MAX = timedelta(minutes=15)
-# Queued registrations one job run takes on.
+# Queued registrations one job run takes on, and how many of them GoTo is asked about at once.
 RETRY_BATCH = 100
+RETRY_CONCURRENCY = 10
 
 
 class Outcome(StrEnum):
@@ -287,7 +289,13 @@ async def retry_pending(
         rows = await uow.session.execute(
             select(Enrollment, Session)
             .join(Session, col(Session.id) == col(Enrollment.session_id))
-            .where(col(Enrollment.status) == EnrollmentStatus.PENDING.value)
+            .where(
+                col(Enrollment.status) == EnrollmentStatus.PENDING.value,
+                or_(
+                    col(Enrollment.last_synced_at).is_(None),
+                    col(Enrollment.last_synced_at) <= now - RETRY_MIN,
+                ),
+            )
             .order_by(col(Enrollment.id))
             .limit(batch)
         )
@@ -314,10 +322,61 @@ async def retry_pending(
         for enrollment, workspace_id in expired:
             await _drop_expired(uow, enrollment, workspace_id)
         await uow.commit()
-    results = []
-    for claim in claims:
-        results.append(await _ask_goto(units, claim, goto=goto, now=now, queued_before=True))
-    return results
+    desk = OutageBreaker(goto)
+    gate = asyncio.Semaphore(RETRY_CONCURRENCY)
+
+    async def ask(claim: _Claim) -> Registration:
+        async with gate:
+            return await _ask_goto(units, claim, goto=desk, now=now, queued_before=True)
+
+    return list(await asyncio.gather(*(ask(claim) for claim in claims)))
+
+
+class OutageBreaker:
+    """A GoToRegistrar for one batch that stops asking GoTo at a location once it failed there
+    for a reason a later retry may fix (GoTo down or limiting the rate, a lapsed connection).
+
+    The rest of the batch at that location is refused the same way at once, so it is queued in
+    moments instead of each person waiting out the client's retries.
+    """
+
+    def __init__(self, goto: GoToRegistrar) -> None:
+        self._goto = goto
+        self._tripped: dict[int | None, RegistrationRejected] = {}
+
+    async def register(
+        self,
+        location: Location,
+        product: LocationKind,
+        event_key: str,
+        *,
+        first_name: str,
+        last_name: str,
+        email: str,
+    ) -> Registrant:
+        """Register, unless GoTo already failed at this location in this batch."""
+        tripped = self._tripped.get(location.id)
+        if tripped is not None:
+            raise RegistrationRejected(tripped.problem, tripped.message, tripped.fields)
+        try:
+            return await self._goto.register(
+                location,
+                product,
+                event_key,
+                first_name=first_name,
+                last_name=last_name,
+                email=email,
+            )
+        except RegistrationRejected as exc:
+            if exc.problem in (RegistrationProblem.UNAVAILABLE, RegistrationProblem.NEEDS_RELINK):
+                self._tripped.setdefault(location.id, exc)
+            raise
+
+    async def unregister(
+        self, location: Location, product: LocationKind, event_key: str, registrant_key: str
+    ) -> None:
+        """Unregister (never held back)."""
+        await self._goto.unregister(location, product, event_key, registrant_key)
 
 
 def _due(enrollment: Enrollment, now: datetime) -> bool:

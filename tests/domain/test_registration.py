@@ -539,3 +539,27 @@ async def test_unregistering_while_goto_is_asked_again_leaves_no_goto_registrant
     assert goto.registrants[WEBINAR_KEY] == {}
     (enrollment,) = await desk.enrollments()
     assert enrollment.status is EnrollmentStatus.CANCELLED
+
+
+async def test_an_outage_queues_the_rest_of_a_batch_without_asking_goto_for_each(
+    desk: Desk, world: World, goto: FakeRegistrar
+) -> None:
+    admin = await world.actor(ADA)
+    breaker = registration.OutageBreaker(goto)
+    goto.down = True
+    results = [
+        await registration.register_other(
+            world.uow, admin, desk.session_id, user, slack_user(user), goto=breaker, now=NOW
+        )
+        for user in LEARNERS[:4]
+    ]
+    assert [r.outcome for r in results] == [Outcome.QUEUED] * 4
+    assert len(goto.calls) == 1
+    assert [e.status for e in await desk.enrollments()] == [EnrollmentStatus.PENDING] * 4
+    # The job, too, stops asking once GoTo failed; GoTo back, the next run registers all.
+    assert [r.outcome for r in await desk.retry(NOW + timedelta(minutes=1))] == [Outcome.QUEUED] * 4
+    assert len(goto.calls) == 2
+    goto.down = False
+    done = await desk.retry(NOW + timedelta(minutes=2))
+    assert [r.outcome for r in done] == [Outcome.REGISTERED] * 4
+    assert len(goto.registrants[WEBINAR_KEY]) == 4
