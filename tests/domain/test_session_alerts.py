@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
 
 from domain.errors import NotFound
 from domain.models import (
@@ -102,14 +103,11 @@ class Setting:
     async def leave(self, session: Session, user_id: str) -> None:
         async with self.world.uow() as uow:
             rows = await uow.session.execute(
-                Enrollment.__table__.update()  # type: ignore[attr-defined]
-                .where(
-                    Enrollment.session_id == session.id,  # type: ignore[arg-type]
-                    Enrollment.user_id == user_id,  # type: ignore[arg-type]
+                select(Enrollment).where(
+                    col(Enrollment.session_id) == session.id, col(Enrollment.user_id) == user_id
                 )
-                .values(status=EnrollmentStatus.CANCELLED.value)
             )
-            assert rows.rowcount == 1
+            rows.scalar_one().status = EnrollmentStatus.CANCELLED
             await uow.commit()
 
     async def alert(self, name: str, *args: Any, **kwargs: Any) -> Notice | None:
