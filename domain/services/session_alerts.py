@@ -42,6 +42,8 @@ from domain.services.sessions import SEATED, SessionView
 # start than the later one when first seen gets only that one.
 DAY_BEFORE = timedelta(hours=24)
 HOUR_BEFORE = timedelta(hours=1)
+# Within this of its start a session gets no day-before reminder: the hour-before one is near.
+DAY_REMINDER_CUTOFF = timedelta(hours=2)
 # A session shorter than this shows its end as a time only.
 _SHORT = timedelta(hours=12)
 
@@ -190,7 +192,7 @@ async def session_cancelled(uow: UnitOfWork, session_id: int, *, by_user_id: str
 
 async def queue_reminders(uow: UnitOfWork, now: datetime) -> int:
     """Store the reminders now due: for each scheduled session starting within a day (and more
-    than an hour away) the day-before one, within the hour the hour-before one, each with the
+    than two hours away) the day-before one, within the hour the hour-before one, each with the
     registration count. Returns how many were stored (reminders already stored are skipped).
 
     One statement reads every session due, one stores all of their reminders, whatever their
@@ -205,8 +207,19 @@ async def queue_reminders(uow: UnitOfWork, now: datetime) -> int:
         )
         .order_by(col(Session.starts_at), col(Session.id))
     )
-    notices = [_reminder(row[0].workspace_id, view_of(row), now) for row in rows.all()]
+    notices = []
+    for row in rows.all():
+        view = view_of(row)
+        if _reminder_due(view, now):
+            notices.append(_reminder(row[0].workspace_id, view, now))
     return len(await enqueue_new_notices(uow, notices))
+
+
+def _reminder_due(view: SessionView, now: datetime) -> bool:
+    """Within the hour, or far enough ahead that the day-before reminder is not followed at once
+    by the hour-before one."""
+    left = view.starts_at - now
+    return left <= HOUR_BEFORE or left > DAY_REMINDER_CUTOFF
 
 
 def _reminder(workspace_id: str, view: SessionView, now: datetime) -> Notice:

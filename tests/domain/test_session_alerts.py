@@ -312,6 +312,21 @@ async def test_a_session_made_half_an_hour_before_start_gets_only_the_hour_remin
     assert reminder.channel == session.instructor_id
 
 
+async def test_a_session_first_seen_two_hours_before_start_waits_for_the_hour_reminder(
+    setting: Setting,
+) -> None:
+    starts_at = NOW + timedelta(minutes=110)
+    await setting.session(starts_at)
+    assert await setting.remind(NOW) == 0
+    assert await setting.remind(starts_at - timedelta(minutes=61)) == 0
+    assert await setting.remind(starts_at - timedelta(minutes=60)) == 1
+    (reminder,) = await setting.notices("session_reminder")
+    assert ":reminder:1h:" in reminder.dedupe_key
+    # Just over two hours ahead still gets the day-before one.
+    await setting.session(NOW + timedelta(hours=2, minutes=1))
+    assert await setting.remind(NOW) == 1
+
+
 async def test_a_rescheduled_session_and_a_new_instructor_are_reminded_again(
     setting: Setting,
 ) -> None:
