@@ -14,6 +14,7 @@ from bot.goto.oauth import GoToOAuth
 from bot.goto_connections import GoToConnections
 from bot.goto_linker import OAuthLinker
 from bot.jobs.deliver_notices import deliver_notices_job
+from bot.jobs.session_reminders import REMINDER_POLL_SECONDS, session_reminders_job
 from bot.scheduler import add_interval_job, create_scheduler
 from bot.settings import Settings
 from bot.slack.clients import SlackClients
@@ -53,6 +54,12 @@ class Runtime:
             "deliver_notices",
             deliver_notices_job(self.outbox),
             self.settings.notice_poll_seconds,
+        )
+        add_interval_job(
+            scheduler,
+            "session_reminders",
+            session_reminders_job(self.outbox.factory),
+            REMINDER_POLL_SECONDS,
         )
         scheduler.start()
         self.scheduler = scheduler
