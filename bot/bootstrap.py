@@ -16,6 +16,7 @@ from bot.goto_linker import OAuthLinker
 from bot.goto_registrar import GoToRegistrationDesk
 from bot.jobs.deliver_notices import deliver_notices_job
 from bot.jobs.retry_registrations import retry_registrations_job
+from bot.jobs.session_reminders import REMINDER_POLL_SECONDS, session_reminders_job
 from bot.scheduler import add_interval_job, create_scheduler
 from bot.settings import Settings
 from bot.slack.clients import SlackClients
@@ -59,8 +60,16 @@ class Runtime:
         add_interval_job(
             scheduler,
             "retry_registrations",
-            retry_registrations_job(lambda: SqlUnitOfWork(self.factory), self.deps.goto_registrar),
+            retry_registrations_job(
+                lambda: SqlUnitOfWork(self.outbox.factory), self.deps.goto_registrar
+            ),
             self.settings.registration_retry_seconds,
+        )
+        add_interval_job(
+            scheduler,
+            "session_reminders",
+            session_reminders_job(self.outbox.factory),
+            REMINDER_POLL_SECONDS,
         )
         scheduler.start()
         self.scheduler = scheduler

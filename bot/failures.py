@@ -177,6 +177,6 @@ def _first_input_block(body: dict[str, Any]) -> str | None:
 
 
 def _plain(text: str) -> str:
-    """Field errors are plain text: drop the emoji code in front and code marks."""
+    """Field errors are plain text: drop the emoji code in front and code marks, read entities back."""
     text = text.split(" ", 1)[1] if text.startswith(":") else text
-    return text.replace("`", "")
+    return mrkdwn.unescape(text.replace("`", ""))

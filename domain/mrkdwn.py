@@ -9,6 +9,7 @@ that Slack gave us, never from text.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 _ID = re.compile(r"^[A-Z0-9]{2,32}$")
 
@@ -46,3 +47,11 @@ def user(user_id: str) -> str:
 def channel(channel_id: str) -> str:
     """A mention of a Slack channel by its id; anything else is shown as text."""
     return f"<#{channel_id}>" if _ID.match(channel_id) else escape(channel_id)
+
+
+def date(moment: datetime, token: str) -> str:
+    """`moment` as Slack formats it in each reader's own time zone (`token` as Slack's
+    `<!date>` takes it, e.g. "{date_short_pretty} {time}"), with a UTC fallback."""
+    utc = moment.astimezone(UTC)
+    fallback = f"{utc:%Y-%m-%d %H:%M} UTC" if "date" in token else f"{utc:%H:%M} UTC"
+    return f"<!date^{int(utc.timestamp())}^{token}|{fallback}>"

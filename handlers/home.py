@@ -1,4 +1,5 @@
-"""App Home: the active team, its locations with their GoTo connection, and what to do next."""
+"""App Home: the active team, the reader's sessions, the team's locations with their GoTo
+connection, and what to do next."""
 
 from __future__ import annotations
 
@@ -19,16 +20,20 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from domain import mrkdwn
 from domain.actor import Actor
-from domain.services import locations
+from domain.services import home, locations
+from domain.services.home import HomeSessions
 from domain.services.locations import LocationPage
 from handlers.context import Request
+from handlers.home_sessions import HOME_SESSIONS, session_blocks
 from handlers.location_views import sees_connection, status_icon
 
 HOME_LOCATIONS = 15
 
 
-def home_view(actor: Actor, page: LocationPage) -> dict[str, Any]:
-    """The Home tab for one user."""
+def home_view(
+    actor: Actor, page: LocationPage, sessions: HomeSessions | None = None
+) -> dict[str, Any]:
+    """The Home tab for one user: the active team, their sessions, the team's locations."""
     blocks: list[Block] = [HeaderBlock(text="viltbot")]
     team = actor.active_team
     if team is None and not actor.teams:
@@ -64,6 +69,8 @@ def home_view(actor: Actor, page: LocationPage) -> dict[str, Any]:
                 )
             )
         )
+    if sessions is not None:
+        blocks += session_blocks(actor, sessions)
     if page.views:
         blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text="*Locations*"))]
         for view in page.views:
@@ -106,6 +113,7 @@ def register(app: AsyncApp) -> None:
             page = await locations.list_locations(
                 uow, request.actor, limit=HOME_LOCATIONS, team_id=request.actor.active_team_id
             )
+            sessions = await home.home_sessions(uow, request.actor, limit=HOME_SESSIONS)
         await client.views_publish(
-            user_id=request.actor.user_id, view=home_view(request.actor, page)
+            user_id=request.actor.user_id, view=home_view(request.actor, page, sessions)
         )

@@ -6,7 +6,7 @@ fallback (for clients that cannot format dates) is UTC. Every piece of user text
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from domain import mrkdwn
@@ -18,18 +18,11 @@ LIST_PAGE = 20
 _SHORT = timedelta(hours=12)
 
 
-def slack_date(moment: datetime, token: str) -> str:
-    """`moment` formatted by Slack in the reader's time zone, with a UTC fallback."""
-    utc = moment.astimezone(UTC)
-    fallback = f"{utc:%Y-%m-%d %H:%M} UTC" if "date" in token else f"{utc:%H:%M} UTC"
-    return f"<!date^{int(utc.timestamp())}^{token}|{fallback}>"
-
-
 def span(view: SessionView) -> str:
     """Start and end in the reader's time zone: the end as a time only when the session is short."""
-    start = slack_date(view.starts_at, "{date_short_pretty} {time}")
+    start = mrkdwn.date(view.starts_at, "{date_short_pretty} {time}")
     short = view.ends_at - view.starts_at < _SHORT
-    end = slack_date(view.ends_at, "{time}" if short else "{date_short_pretty} {time}")
+    end = mrkdwn.date(view.ends_at, "{time}" if short else "{date_short_pretty} {time}")
     return f"{start} \N{EN DASH} {end}"
 
 

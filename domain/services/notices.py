@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import select
+from sqlmodel import col, select
 
 from domain.models import Notice
 from domain.ports import UnitOfWork
@@ -48,6 +48,30 @@ async def enqueue_notice(
     stored = await _by_key(uow, dedupe_key)
     assert stored is not None
     return stored
+
+
+async def enqueue_new_notices(uow: UnitOfWork, notices: Sequence[Notice]) -> list[Notice]:
+    """Add each notice whose dedupe key is not stored yet, in one statement; return those added
+    (with their ids).
+
+    Safe when several processes run it at once: a key stored by another a moment ago is skipped.
+    """
+    if not notices:
+        return []
+    dialect = uow.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    rows = [notice.model_dump(exclude={"id"}) for notice in notices]
+    result = await uow.session.execute(
+        insert(Notice)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(col(Notice.id), col(Notice.dedupe_key))
+    )
+    ids = {key: notice_id for notice_id, key in result.all()}
+    added = [notice for notice in notices if notice.dedupe_key in ids]
+    for notice in added:
+        notice.id = ids[notice.dedupe_key]
+    return added
 
 
 async def _by_key(uow: UnitOfWork, dedupe_key: str) -> Notice | None:

@@ -495,3 +495,21 @@ async def test_the_scheduler_retries_queued_registrations(stack: Stack) -> None:
         assert {"deliver_notices", "retry_registrations"} <= {j.id for j in scheduler.get_jobs()}
     finally:
         scheduler.shutdown(wait=False)
+
+
+async def test_register_people_on_app_home_opens_the_modal(stack: Stack, alice: Location) -> None:
+    session_id = await schedule(stack, alice, PRODUCT_UPDATE, "Product Update")
+    before = len(stack.standin.calls_to("views.publish"))
+    assert (await stack.slack.app_home_opened(BOSS, WS)).status_code == 200
+    await stack.standin.wait_for("views.publish", count=before + 1)
+    home = next(v for v in reversed(stack.standin.views(WS)) if v.get("type") == "home")
+    assert f'"value": "{session_id}"' in json.dumps(home)
+    opened = len(stack.standin.calls_to("views.update"))
+    response = await stack.slack.block_action(
+        REGISTER_PEOPLE_ACTION, user_id=BOSS, team_id=WS, view=home, value=str(session_id)
+    )
+    assert response.status_code == 200
+    calls = await stack.standin.wait_for("views.update", count=opened + 1)
+    modal = stack.standin.view(calls[opened].args["view_id"])
+    assert modal is not None and modal["callback_id"] == "register_people"
+    assert [b.get("block_id") for b in modal["blocks"]][1:] == ["people", "channel"]

@@ -167,6 +167,9 @@ async def test_opening_home_publishes_the_view_for_that_user(stack: Stack) -> No
         "viltbot",
         "Active team: *Sales* (you are admin) · reports go to <#C0TRAINING>",
         "---",
+        "*Upcoming sessions of team Sales*",
+        "No upcoming sessions yet: schedule one with `/vilt session new`.",
+        "---",
         "Type `/vilt help` for everything you can do.",
     ]
     # An event without a tab (older clients) is the Home tab too.

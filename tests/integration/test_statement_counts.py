@@ -1,5 +1,6 @@
-"""The lists (`/vilt location list`, `element list`, `sessions`, `session list`), App Home and
-`/vilt register` cost the same number of SQL statements for 1 row as for many.
+"""The lists (`/vilt location list`, `element list`, `sessions`, `session list`), App Home
+(with its locations and sessions) and `/vilt register` cost the same number of SQL statements for 1
+row as for many.
 
 Driven as a user would: signed requests into the running bot; every statement the request runs
 against the database is counted, the actor's resolution in the middleware included.
@@ -16,14 +17,14 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.uow import SqlUnitOfWork
-from domain.models import Enrollment, EnrollmentStatus, Location, LocationKind
+from domain.models import Enrollment, EnrollmentStatus, Location, LocationKind, Session
 from domain.rules import LocationForm
 from domain.services import locations
 from domain.services.identity import resolve_actor
 from domain.types import utcnow
 from tests.domain.fakes import FakeGoToEvents
-from tests.e2e.conftest import ANN, BOSS, CLAIRE, TRAINING, WS, Stack
-from tests.handlers.sessions_data import MONDAY, place, schedule
+from tests.e2e.conftest import ANN, BEN, BOSS, CLAIRE, TRAINING, WS, Stack
+from tests.handlers.sessions_data import MONDAY, element_id, place, schedule
 
 # Enough for the actor (3) and a page (4); the point is that it does not move with the data.
 MOST = 8
@@ -253,3 +254,65 @@ async def seat_learners(stack: Stack, session_id: int, count: int) -> None:
                 )
             )
         await uow.commit()
+
+
+async def add_sessions(stack: Stack, room: int, first: int, count: int) -> None:
+    """`count` more Sales sessions at `room` taught by CLAIRE, each with ANN registered (every
+    third only queued) and BEN's enrollment cancelled."""
+    element = await element_id(stack, "Negotiation")
+    async with SqlUnitOfWork(stack.runtime.factory) as uow:
+        for i in range(first, first + count):
+            starts_at = MONDAY + timedelta(days=i)
+            session = Session(
+                workspace_id=WS,
+                element_id=element,
+                location_id=room,
+                instructor_id=CLAIRE,
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(hours=2),
+                timezone="Europe/Oslo",
+                created_by=BOSS,
+            )
+            uow.session.add(session)
+            await uow.session.flush()
+            assert session.id is not None
+            pending = i % 3 == 2
+            for user, status in (
+                (ANN, EnrollmentStatus.PENDING if pending else EnrollmentStatus.REGISTERED),
+                (BEN, EnrollmentStatus.CANCELLED),
+            ):
+                uow.session.add(
+                    Enrollment(
+                        workspace_id=WS,
+                        session_id=session.id,
+                        user_id=user,
+                        status=status,
+                        join_url=None if pending else f"https://goto.test/join/{i}",
+                    )
+                )
+        await uow.commit()
+
+
+async def test_home_costs_as_many_statements_for_50_sessions_as_for_1(stack: Stack) -> None:
+    # BOSS administers Sales, CLAIRE teaches there, ANN learns there.
+    await stack.command(f"team new Sales <#{TRAINING}|training>")
+    await stack.command(f"team add <@{ANN}> learner")
+    await stack.command(f"team add <@{CLAIRE}> instructor")
+    await stack.command("element new Negotiation")
+    room = await place(stack, "Room 1", available_to=["Sales"], max_learners="40")
+    await add_sessions(stack, room, 0, 1)
+    people = (BOSS, CLAIRE, ANN)
+    small = {user: await measure(stack, open_home, user) for user in people}
+    await add_sessions(stack, room, 1, 49)
+    assert await stack.count(Session) == 50
+    large = {user: await measure(stack, open_home, user) for user in people}
+
+    assert "1 registered of 40" in small[BOSS][1]
+    assert "…and 40 more: `/vilt session list`" in large[BOSS][1]
+    assert "…and 40 more: `/vilt sessions`" in large[CLAIRE][1]
+    assert "…and 40 more: `/vilt sessions`" in large[ANN][1]
+    assert "https://goto.test/join/0" in large[ANN][1]
+    for user, (statements, _) in large.items():
+        few = small[user][0]
+        assert len(statements) == len(few), (user, few, statements)
+        assert len(statements) <= MOST, (user, statements)

@@ -87,6 +87,24 @@ async def test_an_unacked_modal_submission_gets_the_text_as_a_plain_field_error(
     }
 
 
+async def test_a_modal_field_error_reads_escaped_user_text_back_as_typed() -> None:
+    body = {
+        "type": "view_submission",
+        "user": {"id": "U0BOSS0001"},
+        "view": {"blocks": [{"type": "input", "block_id": "name"}]},
+    }
+    ack = await failures.answer(
+        NotFound("No location named `R&amp;D &lt;north&gt;`."),
+        ref="0123abcd",
+        body=body,
+        response=BoltResponse(status=500),
+        respond=None,
+        client=None,
+    )
+    assert ack is not None
+    assert json.loads(ack.body)["errors"] == {"name": "No location named R&D <north>."}
+
+
 async def test_an_unacked_slash_command_gets_the_text_as_its_ephemeral_answer() -> None:
     body = {
         "command": "/vilt",
