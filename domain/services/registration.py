@@ -45,7 +45,7 @@ from domain.models import (
     Team,
 )
 from domain.ports import GoToRegistrar, Registrant, SlackUser, UnitOfWork
-from domain.services import sessions
+from domain.services import session_alerts, sessions
 from domain.services.notices import enqueue_notice
 from domain.services.sessions import SEATED
 
@@ -463,6 +463,7 @@ async def _claim(
     await uow.session.flush()
     assert enrollment.id is not None
     if goto_event is None:
+        await session_alerts.session_full(uow, session_id)
         where = mrkdwn.bold(location.name)
         return Registration(
             Outcome.REGISTERED,
@@ -575,6 +576,7 @@ async def _registered(
     )
     if stored.rowcount != 1:  # type: ignore[attr-defined]
         return None
+    await session_alerts.session_full(uow, claim.session_id)
     emails = claim.location.goto_notifications
     link = _join_link(registrant.join_url)
     if not emails and registrant.join_url:

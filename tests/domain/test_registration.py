@@ -563,3 +563,15 @@ async def test_an_outage_queues_the_rest_of_a_batch_without_asking_goto_for_each
     done = await desk.retry(NOW + timedelta(minutes=2))
     assert [r.outcome for r in done] == [Outcome.REGISTERED] * 4
     assert len(goto.registrants[WEBINAR_KEY]) == 4
+
+
+async def test_the_instructor_is_told_once_when_registrations_fill_the_session(
+    desk: Desk, world: World
+) -> None:
+    session_id = await desk.schedule(desk.webinar, max_learners="2")
+    await desk.register(LEO, session_id=session_id)
+    assert [n for n in await world.rows(Notice) if n.kind == "session_full"] == []
+    await desk.register(LUC, session_id=session_id)
+    await desk.register(LEARNERS[0], session_id=session_id)  # full: changes nothing
+    (full,) = [n for n in await world.rows(Notice) if n.kind == "session_full"]
+    assert full.channel == IVY and "2 registered of 2" in full.text
