@@ -24,6 +24,7 @@ from domain.services.identity import resolve_actor
 from domain.types import utcnow
 from tests.domain.fakes import FakeGoToEvents
 from tests.e2e.conftest import ANN, BEN, BOSS, CLAIRE, TRAINING, WS, Stack
+from tests.e2e.test_registration import open_people_modal, wait_for_report
 from tests.handlers.sessions_data import MONDAY, element_id, place, schedule
 
 # Enough for the actor (3) and a page (4); the point is that it does not move with the data.
@@ -316,3 +317,34 @@ async def test_home_costs_as_many_statements_for_50_sessions_as_for_1(stack: Sta
         few = small[user][0]
         assert len(statements) == len(few), (user, few, statements)
         assert len(statements) <= MOST, (user, statements)
+
+
+async def test_register_people_costs_the_same_for_each_person(stack: Stack) -> None:
+    # A batch costs a fixed part and the same for each person, however many are seated already.
+    await teams_with_a_learner(stack)
+    await stack.command("element new Negotiation")
+    room = await place(stack, "Room 1", available_to=["Sales"])
+    batches = ([BEN], [BEN, CLAIRE], [BEN, CLAIRE, ANN])
+    costs = []
+    for day, people in enumerate(batches):
+        session_id = await schedule(
+            stack, "Negotiation", room, BOSS, starts_at=MONDAY + timedelta(days=day)
+        )
+        await seat_learners(stack, session_id, 10 * day)
+        view = await open_people_modal(stack, BOSS, session_id)
+        statements, shown = await measure(stack, submitting(view, people), BOSS)
+        assert shown.endswith(f"is done: {len(people)} registered."), shown
+        costs.append(len(statements))
+    assert costs[1] > costs[0], costs
+    assert costs[2] - costs[1] == costs[1] - costs[0], costs
+
+
+def submitting(view: dict[str, Any], people: list[str]) -> Callable[[Stack, str], Awaitable[str]]:
+    """Submit the Register people modal with `people`; the report's text once it is done."""
+
+    async def submit(stack: Stack, user: str) -> str:
+        before = len(stack.standin.calls_to("chat.update"))
+        await stack.slack.view_submission(view, {"people": people}, user_id=user, team_id=WS)
+        return str((await wait_for_report(stack, before))["text"])
+
+    return submit
