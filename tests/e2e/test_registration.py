@@ -513,3 +513,20 @@ async def test_register_people_on_app_home_opens_the_modal(stack: Stack, alice: 
     modal = stack.standin.view(calls[opened].args["view_id"])
     assert modal is not None and modal["callback_id"] == "register_people"
     assert [b.get("block_id") for b in modal["blocks"]][1:] == ["people", "channel"]
+
+
+async def test_webinar_409_gives_the_earlier_registration(stack: Stack, alice: Location) -> None:
+    session_id = await schedule(stack, alice, PRODUCT_UPDATE, "Product Update")
+    async with stack.runtime.goto.client_for(alice) as goto:
+        earlier = await goto.webinar.create_registrant(
+            "1000000001", PRODUCT_UPDATE, first_name="Ben", last_name="L", email="ben@acme.test"
+        )
+    said = await stack.command(f"register {session_id}", user=BEN)
+    assert said == (
+        f"You are already registered for *Product Update* (session `#{session_id}`). "
+        f"Join it here: <{earlier.join_url}|join link>"
+    )
+    stored = await enrollment(stack, session_id, BEN)
+    assert stored is not None and stored.status is EnrollmentStatus.REGISTERED
+    assert stored.goto_registrant_key == earlier.registrant_key
+    assert len(registrants(stack, "webinar", PRODUCT_UPDATE)) == 2  # Dana and Ben, once
