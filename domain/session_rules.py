@@ -28,6 +28,7 @@ from domain.models import LearningElement, Location, LocationKind, TrackingRule
 # The session modal's block ids, in the order the modal shows them.
 FIELDS = (
     "element",
+    "new_element",
     "location",
     "instructor",
     "starts_at",
@@ -49,6 +50,8 @@ class SessionForm:
     """
 
     element_id: int | None = None
+    # The title of a learning element to add to the catalog, when no element is chosen.
+    new_element: str = ""
     location_id: int | None = None
     instructor_id: str = ""
     starts_at: datetime | None = None

@@ -39,8 +39,10 @@ from domain.models import (
     Team,
     TrackingRule,
 )
+from domain.names import name_key
 from domain.ports import EventFacts, GoToEvents, UnitOfWork
 from domain.rules import ConnectionState, connection_status, matches_search
+from domain.services.elements import clean_title, create_element
 from domain.services.linking import UnitsOfWork
 from domain.services.notices import enqueue_notice
 from domain.session_rules import (
@@ -132,11 +134,11 @@ async def create_session(
         plan = await _plan(
             uow, actor, _with_answer(form, answer), team_id=team.id, now=when, create_event=False
         )
-        session = Session(
-            workspace_id=actor.workspace_id,
-            created_by=actor.user_id,
-            **_fields(plan.clean, answer),
-        )
+        fields = _fields(plan.clean, answer)
+        if plan.new_element is not None:
+            element = await create_element(uow, actor, plan.new_element)
+            fields["element_id"] = element.id
+        session = Session(workspace_id=actor.workspace_id, created_by=actor.user_id, **fields)
         uow.session.add(session)
         await uow.session.flush()
         await uow.commit()
@@ -165,7 +167,7 @@ async def check_session_form(
         await _plan(
             uow,
             actor,
-            form,
+            replace(form, new_element=""),
             team_id=element.owner_team_id,
             now=when,
             create_event=create_event,
@@ -206,6 +208,7 @@ async def edit_session(
     error saying why.
     """
     when = now or utcnow()
+    form = replace(form, new_element="")  # the edit modal chooses among existing elements
     async with units() as uow:
         session, element = await editable_session(uow, actor, session_id)
         plan = await _plan(
@@ -367,6 +370,8 @@ class _Plan:
     clean: CleanSession
     location: Location
     element_title: str
+    # Set when the form adds a learning element: saving creates it first.
+    new_element: str | None = None
 
 
 @dataclass(frozen=True)
@@ -396,6 +401,19 @@ async def _plan(
             "changed."
         )
     element = await _in_workspace(uow, LearningElement, form.element_id, actor.workspace_id)
+    new_title: str | None = None
+    title_problem: str | None = None
+    if element is None and form.element_id is None and form.new_element.strip():
+        new_title, title_problem = await _new_element_title(uow, form.new_element, team_id)
+        # Stands for the element that saving adds to the team's catalog.
+        element = LearningElement(
+            id=0,
+            workspace_id=actor.workspace_id,
+            owner_team_id=team_id,
+            title=new_title or "",
+            title_key="",
+            created_by=actor.user_id,
+        )
     location = await _in_workspace(uow, Location, form.location_id, actor.workspace_id)
     team_ids: set[int] = set()
     if location is not None:
@@ -413,14 +431,40 @@ async def _plan(
         create_event=create_event,
         saved_start=saved.starts_at if saved is not None else None,
     )
-    if clean is None:
+    if title_problem:
+        errors["new_element"] = title_problem
+    if clean is None or errors:
         raise _field_errors(errors)
     assert element is not None and location is not None
     if location.kind.is_goto and (create_event or clean.goto_event_key is not None):
         problem = _connection_problem(location, now)
         if problem:
             raise _field_errors({"goto_event": problem})
-    return _Plan(clean, location, element.title)
+    return _Plan(clean, location, element.title, new_title)
+
+
+async def _new_element_title(
+    uow: UnitOfWork, raw: str, team_id: int
+) -> tuple[str | None, str | None]:
+    """A new learning element's title for the team, or why it cannot be added."""
+    try:
+        title = clean_title(raw)
+    except InvalidInput as exc:
+        return None, exc.message
+    taken = (
+        await uow.session.execute(
+            select(LearningElement.id).where(
+                col(LearningElement.owner_team_id) == team_id,
+                col(LearningElement.title_key) == name_key(title),
+            )
+        )
+    ).first()
+    if taken is not None:
+        return None, (
+            f"Your team already has a learning element called {mrkdwn.bold(title)}; "
+            "choose it above instead."
+        )
+    return title, None
 
 
 async def _check_move(

@@ -115,6 +115,15 @@ class Catalog:
         assert await self.world.rows(Session) == []
         return caught.value.errors
 
+    async def refused_again(self, form: SessionForm, *, by: str = ADA) -> dict[str, str]:
+        """The field errors the form gets when sessions exist already; nothing changes."""
+        actor = await self.world.actor(by)
+        before = await self.world.snapshot()
+        with pytest.raises(FieldErrors) as caught:
+            await sessions.create_session(self.world.uow, actor, form, goto=self.goto, now=NOW)
+        assert await self.world.snapshot() == before
+        return caught.value.errors
+
     async def listed(self, user_id: str, query: str = "", now: Any = NOW) -> list[str]:
         actor = await self.world.actor(user_id)
         async with self.world.uow() as uow:
@@ -918,3 +927,20 @@ async def test_cancelling_tells_each_registered_learner_once(cat: Catalog, world
     # A cancelled session is not edited either.
     with pytest.raises(InvalidInput):
         await edit(cat, session_id, cat.form())
+
+
+async def test_a_new_learning_element_is_added_with_the_session(cat: Catalog) -> None:
+    created = await cat.create(cat.form(element_id=None, new_element="  Closing   Deals "))
+    titles = {e.id: e.title for e in await cat.world.rows(LearningElement)}
+    assert titles[created.session.element_id] == "Closing Deals"
+    errors = await cat.refused_again(cat.form(element_id=None, new_element="closing deals"))
+    assert errors == {
+        "new_element": "Your team already has a learning element called *closing deals*; "
+        "choose it above instead."
+    }
+
+
+async def test_a_new_element_is_not_added_when_the_session_is_refused(cat: Catalog) -> None:
+    errors = await cat.refused(cat.form(element_id=None, new_element="Closing", goto_event="1"))
+    assert "goto_event" in errors
+    assert [e.title for e in await cat.world.rows(LearningElement)] == ["Negotiation"]
