@@ -116,6 +116,7 @@ def show_message(view: SessionView) -> tuple[str, list[dict[str, Any]]]:
     section = {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]}}
     return text, [section]
 
+
 # Buttons on sessions (App Home, lists, alerts) and the listeners that answer them share these ids.
 REGISTER_ACTION = "session_register"
 REGISTER_PEOPLE_ACTION = "session_register_people"

@@ -571,11 +571,17 @@ async def _created_event(plan: _Plan, goto: GoToEvents) -> EventFacts:
         raise EventRejected(exc.problem, message) from exc
 
 
-async def schedulable_locations(uow: UnitOfWork, actor: Actor) -> list[Location]:
-    """The locations the active team may schedule sessions at (rule 6): active ones whose team
-    availability includes it, by name. What the session modal's `location` field offers."""
-    team = actor.require_admin_of_active()
-    available = select(LocationTeam.location_id).where(col(LocationTeam.team_id) == team.id)
+async def schedulable_locations(
+    uow: UnitOfWork, actor: Actor, team_id: int | None = None
+) -> list[Location]:
+    """The locations the active team (or `team_id`, which the actor administers) may schedule
+    sessions at (rule 6): active ones whose team availability includes it, by name. What the
+    session modal's `location` field offers."""
+    if team_id is None:
+        team_id = actor.require_admin_of_active().id
+    elif not actor.is_admin_of(team_id):
+        raise NotAllowed("Only the team's admins can schedule its sessions.")
+    available = select(LocationTeam.location_id).where(col(LocationTeam.team_id) == team_id)
     rows = await uow.session.execute(
         select(Location)
         .where(
