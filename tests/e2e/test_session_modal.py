@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
+
 from domain.models import (
     Enrollment,
     EnrollmentStatus,
@@ -18,8 +20,9 @@ from domain.models import (
 )
 from handlers.session_modal_views import CANCEL_ACTION, GOTO_EVENT_ACTION, LOCATION_ACTION
 from tests.e2e.conftest import ANN, BEN, BOSS, CLAIRE, WS, Stack
-from tests.e2e.locations_flow import block_ids, open_modal, submit
+from tests.e2e.locations_flow import admin_with_teams, block_ids, open_modal, submit
 from tests.e2e.test_goto_connection import linked_location
+from tests.handlers.sessions_data import place
 
 BOBS_WEBINAR = "1234500005"  # Leadership 101, in two days at 16:00 UTC
 BOBS_OTHER = "1234500008"  # Giving Feedback Well, in nine days
@@ -259,3 +262,71 @@ async def test_edit_then_cancel_tells_the_registered_learners_once(stack: Stack)
         if "cancelled by" in str(c.args.get("text"))
     ]
     assert sorted(c.args["channel"] for c in posted) == [BEN, CLAIRE]
+
+
+async def goto_fails(stack: Stack, status: int = 503, count: int = 100) -> None:
+    """The next GoTo API requests about webinars fail."""
+    fault = {"status": status, "count": count, "path_contains": "/webinars"}
+    async with httpx.AsyncClient() as http:
+        assert (await http.post(f"{stack.goto_url}/_sandbox/faults", json=fault)).is_success
+
+
+async def test_goto_down_answers_the_picker_and_the_submit_in_time_and_saves_nothing(
+    stack: Stack,
+) -> None:
+    location, element_id = await webinar_room(stack)
+    view = await choose_location(stack, await open_modal(stack, "session new"), location.id)
+    await goto_fails(stack)
+    (why,) = await event_options(stack, view, "lead")
+    assert why["value"] == "-" and "type the webinar's key" in why["text"]["text"]
+    # Typing the key's digits still works while GoTo is away.
+    assert [o["value"] for o in await event_options(stack, view, BOBS_WEBINAR)] == [BOBS_WEBINAR]
+    refused = await submit(stack, view, values(element_id, location.id))
+    assert refused["errors"]["goto_event"] in {
+        "GoTo did not answer in time, so nothing was saved. Submit again in a minute.",
+        "GoTo did not answer; nothing was saved. Try again in a minute.",
+    }
+    # Choosing the explanation instead of an event is refused as no key.
+    chose_why = await submit(stack, view, values(element_id, location.id, goto_event="-"))
+    assert "digits only" in chose_why["errors"]["goto_event"]
+    assert await stack.rows(Session) == []
+
+
+async def test_a_classroom_session_with_a_new_learning_element(stack: Stack) -> None:
+    await admin_with_teams(stack)
+    room = await place(stack, "Room 1", available_to=["Sales"], max_learners="30")
+    view = await open_modal(stack, "session new")
+    assert "element" not in block_ids(view)  # the catalog is empty: only a new title
+    view = await choose_location(stack, view, room)
+    assert "goto_event" not in block_ids(view)
+    start = (datetime.now(UTC) + timedelta(days=3)).replace(second=0, microsecond=0)
+    chosen = {
+        "new_element": "Closing Deals",
+        "location": str(room),
+        "instructor": CLAIRE,
+        "starts_at": int(start.timestamp()),
+        "ends_at": int((start + timedelta(hours=3)).timestamp()),
+        "timezone": "Europe/Oslo",
+        "max_learners": "31",
+    }
+    too_many = await submit(stack, view, chosen)
+    assert too_many["errors"] == {
+        "max_learners": "Enter a whole number from 1 to 30, or leave it empty."
+    }
+    assert await stack.rows(LearningElement) == []
+    before = len(stack.standin.calls_to("response_url"))
+    assert await submit(stack, view, {**chosen, "max_learners": "20"}) == {}
+    (element,) = await stack.rows(LearningElement)
+    (session,) = await stack.rows(Session)
+    assert element.title == "Closing Deals" and session.element_id == element.id
+    assert (session.starts_at, session.timezone, session.max_learners) == (start, "Europe/Oslo", 20)
+    assert "Closing Deals" in texts(await told(stack, before))
+
+
+async def test_only_team_admins_open_the_modal(stack: Stack) -> None:
+    await admin_with_teams(stack)
+    await stack.command(f"team add <@{BEN}> learner")
+    answer = await stack.command("session new", user=BEN)
+    assert answer.startswith(":no_entry: `/vilt session new` is for")
+    edit = await stack.command("session edit 12x")
+    assert edit.startswith(":warning: Usage: `/vilt session edit <number>`"), edit
