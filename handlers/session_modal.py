@@ -432,8 +432,8 @@ async def _event_options(deps: Deps, actor: Actor, meta: SessionModalMeta, query
     if meta.location_id is None:
         return no_event_option("Choose a GoTo location first")
     async with deps.uow() as uow:
-        location = await uow.session.get(Location, meta.location_id)
-    if location is None or location.workspace_id != actor.workspace_id or not location.kind.is_goto:
+        location = await sessions.picker_location(uow, actor, meta.location_id)
+    if location is None:
         return no_event_option("Choose a GoTo location first")
     noun = event_noun(location.kind)
     try:

@@ -161,19 +161,23 @@ async def check_session_form(
         if session_id is None:
             team = actor.require_admin_of_active()
             assert team.id is not None
-            await _plan(uow, actor, form, team_id=team.id, now=when, create_event=create_event)
-            return
-        session, element = await editable_session(uow, actor, session_id)
-        await _plan(
-            uow,
-            actor,
-            replace(form, new_element=""),
-            team_id=element.owner_team_id,
-            now=when,
-            create_event=create_event,
-            saved=session,
-        )
-        await _check_move(uow, session, form, create_event=create_event)
+            plan = await _plan(
+                uow, actor, form, team_id=team.id, now=when, create_event=create_event
+            )
+        else:
+            session, element = await editable_session(uow, actor, session_id)
+            plan = await _plan(
+                uow,
+                actor,
+                replace(form, new_element=""),
+                team_id=element.owner_team_id,
+                now=when,
+                create_event=create_event,
+                saved=session,
+            )
+            await _check_move(uow, session, form, create_event=create_event)
+    if create_event and plan.location.kind.is_goto:
+        _check_connection(plan.location, when)
 
 
 @dataclass(frozen=True)
@@ -350,6 +354,24 @@ async def edit_form(uow: UnitOfWork, actor: Actor, session_id: int) -> SessionFo
     )
 
 
+async def picker_location(uow: UnitOfWork, actor: Actor, location_id: int) -> Location | None:
+    """The GoTo location whose upcoming events the modal's event picker may list: active, in the
+    actor's workspace and available to a team the actor administers; else None."""
+    location = await uow.session.get(Location, location_id)
+    if (
+        location is None
+        or location.workspace_id != actor.workspace_id
+        or not location.active
+        or not location.kind.is_goto
+    ):
+        return None
+    rows = await uow.session.execute(
+        select(LocationTeam.team_id).where(col(LocationTeam.location_id) == location_id)
+    )
+    teams = [int(team_id) for (team_id,) in rows.all()]
+    return location if any(actor.is_admin_of(t) for t in teams) else None
+
+
 async def element_options(uow: UnitOfWork, actor: Actor, team_id: int) -> list[LearningElement]:
     """A team's learning elements by title: what the session modal's `element` field offers."""
     rows = await uow.session.execute(
@@ -436,10 +458,6 @@ async def _plan(
     if clean is None or errors:
         raise _field_errors(errors)
     assert element is not None and location is not None
-    if location.kind.is_goto and (create_event or clean.goto_event_key is not None):
-        problem = _connection_problem(location, now)
-        if problem:
-            raise _field_errors({"goto_event": problem})
     return _Plan(clean, location, element.title, new_title)
 
 
@@ -511,6 +529,7 @@ async def _ask_goto(
     clean, location = plan.clean, plan.location
     if not location.kind.is_goto:
         return _GoToAnswer(None, clean.starts_at, clean.ends_at)
+    _check_connection(location, now)
     if create_event:
         assert clean.starts_at is not None and clean.ends_at is not None
         facts = await _created_event(plan, goto)
@@ -768,6 +787,13 @@ async def _in_workspace(
 def _field_errors(errors: dict[str, str]) -> FieldErrors:
     """FieldErrors in the order the modal shows its fields."""
     return FieldErrors({name: errors[name] for name in FIELDS if name in errors})
+
+
+def _check_connection(location: Location, now: datetime) -> None:
+    """A field error when the location's GoTo account cannot be asked now (rule 3)."""
+    problem = _connection_problem(location, now)
+    if problem:
+        raise _field_errors({"goto_event": problem})
 
 
 def _connection_problem(location: Location, now: datetime) -> str | None:

@@ -944,3 +944,37 @@ async def test_a_new_element_is_not_added_when_the_session_is_refused(cat: Catal
     errors = await cat.refused(cat.form(element_id=None, new_element="Closing", goto_event="1"))
     assert "goto_event" in errors
     assert [e.title for e in await cat.world.rows(LearningElement)] == ["Negotiation"]
+
+
+async def test_a_lapsed_connection_does_not_stop_changes_that_need_no_goto(cat: Catalog) -> None:
+    created = await cat.create(cat.form())
+    async with cat.world.uow() as uow:
+        room = await uow.session.get(Location, cat.webinar.id)
+        assert room is not None
+        room.connection_expires_at = NOW - timedelta(days=1)
+        await uow.commit()
+    cat.goto.checked.clear()
+    edited = await edit(cat, created.session.id, cat.form(instructor_id=LEO))
+    assert edited.session.instructor_id == LEO and cat.goto.checked == []
+    errors = await _edit_refused(cat, created.session.id, cat.form(goto_event="4444444444"))
+    assert (
+        "has lapsed; link it again with `/vilt location link Webinar Room`"
+        in (errors["goto_event"])
+    )
+
+
+async def test_the_event_picker_lists_only_goto_locations_an_admin_may_use(
+    cat: Catalog, world: World
+) -> None:
+    await world.make_team("Beta", admins=[BEN])
+
+    async def picked(user: str, location: Location) -> int | None:
+        actor = await world.actor(user)
+        async with world.uow() as uow:
+            found = await sessions.picker_location(uow, actor, location.id or 0)
+        return found.id if found is not None else None
+
+    assert await picked(ADA, cat.webinar) == cat.webinar.id
+    assert await picked(ADA, cat.classroom) is None  # no GoTo events there
+    assert await picked(BEN, cat.webinar) is None  # not available to Beta
+    assert await picked(LEO, cat.webinar) is None  # not an admin
