@@ -14,13 +14,23 @@ from domain.models import (
     EnrollmentStatus,
     LearningElement,
     Location,
+    LocationKind,
     Notice,
     Session,
     SessionStatus,
 )
 from handlers.session_modal_views import CANCEL_ACTION, GOTO_EVENT_ACTION, LOCATION_ACTION
 from tests.e2e.conftest import ANN, BEN, BOSS, CLAIRE, WS, Stack
-from tests.e2e.locations_flow import admin_with_teams, block_ids, open_modal, submit
+from tests.e2e.locations_flow import (
+    TRAINING_KEY,
+    TRAINING_SECRET,
+    admin_with_teams,
+    block_ids,
+    consent,
+    create_goto_location,
+    open_modal,
+    submit,
+)
 from tests.e2e.test_goto_connection import linked_location
 from tests.handlers.sessions_data import place
 
@@ -330,3 +340,33 @@ async def test_only_team_admins_open_the_modal(stack: Stack) -> None:
     assert answer.startswith(":no_entry: `/vilt session new` is for")
     edit = await stack.command("session edit 12x")
     assert edit.startswith(":warning: Usage: `/vilt session edit <number>`"), edit
+
+
+async def test_a_training_session_from_the_picker(stack: Stack) -> None:
+    teams = await admin_with_teams(stack)
+    link = await create_goto_location(
+        stack,
+        teams,
+        kind="gototraining",
+        name="Training Room",
+        consumer_key=TRAINING_KEY,
+        consumer_secret=TRAINING_SECRET,
+    )
+    async with httpx.AsyncClient(timeout=10) as http:
+        await consent(http, link, account="trudy@example.com")
+    (location,) = await stack.rows(Location)
+    await stack.command("element new Onboarding")
+    (element,) = await stack.rows(LearningElement)
+    view = await choose_location(stack, await open_modal(stack, "session new"), location.id)
+    tracking = next(b for b in view["blocks"] if b["block_id"] == "tracking")
+    assert [o["value"] for o in tracking["element"]["options"]] == ["attended"]
+    listed = await event_options(stack, view, "")
+    assert listed and all(o["value"].startswith("22345") for o in listed)
+    key = listed[0]["value"]
+    webinar_key = await submit(
+        stack, view, values(element.id, location.id, goto_event=BOBS_WEBINAR)
+    )
+    assert "has no training with key `1234500005`" in webinar_key["errors"]["goto_event"]
+    assert await submit(stack, view, values(element.id, location.id, goto_event=key)) == {}
+    (session,) = await stack.rows(Session)
+    assert (session.goto_event_key, session.goto_product) == (key, LocationKind.GOTOTRAINING)
