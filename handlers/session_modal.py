@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
@@ -58,6 +59,9 @@ log = logging.getLogger(__name__)
 NEW_USAGE = "/vilt session new"
 EDIT_USAGE = "/vilt session edit <number>"
 CANCEL_USAGE = "/vilt session cancel <number>"
+# Field errors are plain text: bold marks around a name are dropped; long ones are cut.
+_BOLD = re.compile(r"\*([^*\n]+)\*")
+ERROR_MAX = 300
 # Slack waits 3 seconds for an ack: GoTo gets this much of them (options and submit checks).
 GOTO_SECONDS = 2.0
 
@@ -266,9 +270,9 @@ async def _announce(
 
 
 def _plain(text: str) -> str:
-    """A field error as Slack shows it: plain text, at most 150 characters."""
-    plain = mrkdwn.unescape(text)
-    return plain if len(plain) <= 150 else plain[:149] + "…"
+    """A field error as Slack shows it: plain text (no bold or code marks), not too long."""
+    plain = _BOLD.sub(r"\1", mrkdwn.unescape(text)).replace("`", "")
+    return plain if len(plain) <= ERROR_MAX else plain[: ERROR_MAX - 1] + "…"
 
 
 def _visible_errors(errors: dict[str, str], view: dict[str, Any]) -> dict[str, str]:

@@ -171,18 +171,24 @@ async def test_goto_refusals_are_field_errors_and_save_nothing(stack: Stack) -> 
 
     unknown = await submit(stack, view, values(element_id, location.id, goto_event="987654321"))
     assert unknown["response_action"] == "errors"
-    assert "has no webinar with key `987654321`" in unknown["errors"]["goto_event"]
+    assert unknown["errors"]["goto_event"] == (
+        "The GoToWebinar account linked to Webinar Room has no webinar with key 987654321; "
+        "enter the digits of the webinar's URL, not the registration URL."
+    )
     training = await submit(
         stack, view, values(element_id, location.id, goto_event=TRUDYS_TRAINING)
     )
     # bob's webinar app cannot see trainings: the key is simply not one of its webinars.
-    assert "has no webinar with key `2234500001`" in training["errors"]["goto_event"]
+    assert "has no webinar with key 2234500001" in training["errors"]["goto_event"]
     assert await stack.rows(Session) == []
 
     # Thirty-one days on, the connection has lapsed: re-linking is named.
     stack.goto_clock.advance(31 * 24 * 3600)
     lapsed = await submit(stack, view, values(element_id, location.id))
-    assert "`/vilt location link Webinar Room`" in lapsed["errors"]["goto_event"]
+    assert lapsed["errors"]["goto_event"] == (
+        "The GoTo connection of Webinar Room has lapsed; link it again with "
+        "/vilt location link Webinar Room, then save the session."
+    )
     assert await stack.rows(Session) == []
 
 
@@ -366,7 +372,7 @@ async def test_a_training_session_from_the_picker(stack: Stack) -> None:
     webinar_key = await submit(
         stack, view, values(element.id, location.id, goto_event=BOBS_WEBINAR)
     )
-    assert "has no training with key `1234500005`" in webinar_key["errors"]["goto_event"]
+    assert "has no training with key 1234500005" in webinar_key["errors"]["goto_event"]
     assert await submit(stack, view, values(element.id, location.id, goto_event=key)) == {}
     (session,) = await stack.rows(Session)
     assert (session.goto_event_key, session.goto_product) == (key, LocationKind.GOTOTRAINING)
