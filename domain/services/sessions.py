@@ -8,6 +8,8 @@ an inactive location, and an instructor always sees the sessions they teach.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -20,6 +22,7 @@ from sqlmodel import col, select
 from domain import mrkdwn
 from domain.actor import Actor
 from domain.errors import (
+    DomainError,
     EventProblem,
     EventRejected,
     FieldErrors,
@@ -130,7 +133,7 @@ async def create_session(
     async with units() as uow:
         plan = await _plan(uow, actor, form, team_id=team.id, now=when, create_event=create_event)
     answer = await _ask_goto(plan, goto, now=when, create_event=create_event, within=goto_timeout)
-    async with units() as uow:
+    async with _keeping_created(plan, answer, create_event), units() as uow:
         plan = await _plan(
             uow, actor, _with_answer(form, answer), team_id=team.id, now=when, create_event=False
         )
@@ -143,6 +146,23 @@ async def create_session(
         await uow.session.flush()
         await uow.commit()
     return CreatedSession(session, answer.notes)
+
+
+@asynccontextmanager
+async def _keeping_created(plan: _Plan, answer: _GoToAnswer, created: bool) -> AsyncIterator[None]:
+    """When GoTo created an event and the session then cannot be saved, say which event exists
+    now, so that the admin schedules with its key instead of creating another."""
+    try:
+        yield
+    except DomainError as exc:
+        if not created or answer.key is None:
+            raise
+        noun = event_noun(plan.location.kind)
+        reason = "; ".join(exc.errors.values()) if isinstance(exc, FieldErrors) else exc.message
+        raise InvalidInput(
+            f"GoTo created the {noun} {mrkdwn.code(answer.key)}, but the session was not "
+            f"saved: {reason} Schedule it with that key rather than creating another {noun}."
+        ) from exc
 
 
 async def check_session_form(
@@ -238,7 +258,7 @@ async def edit_session(
         )
     else:
         answer = _GoToAnswer(plan.clean.goto_event_key, plan.clean.starts_at, plan.clean.ends_at)
-    async with units() as uow:
+    async with _keeping_created(plan, answer, create_event), units() as uow:
         session, element = await editable_session(uow, actor, session_id)
         changed = _with_answer(form, answer)
         plan = await _plan(

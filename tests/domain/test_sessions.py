@@ -978,3 +978,37 @@ async def test_the_event_picker_lists_only_goto_locations_an_admin_may_use(
     assert await picked(ADA, cat.classroom) is None  # no GoTo events there
     assert await picked(BEN, cat.webinar) is None  # not available to Beta
     assert await picked(LEO, cat.webinar) is None  # not an admin
+
+
+async def test_an_event_created_for_a_session_that_then_cannot_be_saved_is_named(
+    cat: Catalog,
+) -> None:
+    create = cat.goto.create_event
+
+    async def create_then_deactivate(location: Location, **kwargs: Any) -> EventFacts:
+        facts = await create(location, **kwargs)
+        async with cat.world.uow() as uow:
+            room = await uow.session.get(Location, location.id)
+            assert room is not None
+            room.active = False
+            await uow.commit()
+        return facts
+
+    cat.goto.create_event = create_then_deactivate  # type: ignore[method-assign]
+    actor = await cat.world.actor(ADA)
+    with pytest.raises(InvalidInput) as caught:
+        await sessions.create_session(
+            cat.world.uow,
+            actor,
+            cat.form(goto_event=""),
+            goto=cat.goto,
+            create_event=True,
+            now=NOW,
+        )
+    (event,) = cat.goto.created
+    assert caught.value.message == (
+        f"GoTo created the webinar `{event.key}`, but the session was not saved: *Webinar Room* "
+        "is inactive; choose an active location. Schedule it with that key rather than creating "
+        "another webinar."
+    )
+    assert await cat.world.rows(Session) == []
