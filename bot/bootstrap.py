@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.crypto import SecretBox
 from bot.goto.oauth import GoToOAuth
 from bot.goto_connections import GoToConnections
+from bot.goto_events import GoToEventChecker
 from bot.goto_linker import OAuthLinker
 from bot.jobs.deliver_notices import deliver_notices_job
 from bot.jobs.session_reminders import REMINDER_POLL_SECONDS, session_reminders_job
@@ -102,11 +103,13 @@ def build_runtime(settings: Settings) -> Runtime:
     bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     clients = SlackClients(settings.slack_api_url, bot_token=bot_token, installation_store=store)
     oauth = GoToOAuth(auth_url=settings.goto_auth_url, api_url=settings.goto_api_url)
+    goto = GoToConnections(oauth, jobs_factory, box, rate_limit=settings.goto_rate_limit)
     deps = Deps(
         uow=lambda: SqlUnitOfWork(factory),
         directory=WebApiDirectory(clients),
         sealer=box,
         goto_linker=OAuthLinker(oauth),
+        goto_events=GoToEventChecker(goto),
         public_url=settings.public_url,
         first_admins=settings.admin_ids,
         slack_api_url=settings.slack_api_url,
@@ -125,7 +128,7 @@ def build_runtime(settings: Settings) -> Runtime:
         factory=factory,
         deps=deps,
         slack_clients=clients,
-        goto=GoToConnections(oauth, jobs_factory, box, rate_limit=settings.goto_rate_limit),
+        goto=goto,
         slack_app=slack_app,
         outbox=outbox,
         box=box,

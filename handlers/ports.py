@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol
 
-from domain.ports import GoToLinker, SecretSealer, SlackDirectory, UnitOfWork
+from domain.ports import GoToEvents, GoToLinker, SecretSealer, SlackDirectory, UnitOfWork
 
 
 class UnitOfWorkScope(Protocol):
@@ -31,6 +31,7 @@ class Deps:
     directory: SlackDirectory
     sealer: SecretSealer
     goto_linker: GoToLinker
+    goto_events: GoToEvents
     public_url: str
     first_admins: frozenset[str]
     slack_api_url: str = "https://slack.com/api/"
