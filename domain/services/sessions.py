@@ -11,12 +11,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, false, func, or_
-from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from domain import mrkdwn
@@ -37,17 +36,23 @@ from domain.models import (
     Location,
     LocationKind,
     LocationTeam,
+    Notice,
     Session,
     SessionStatus,
     Team,
-    TrackingRule,
 )
 from domain.names import name_key
 from domain.ports import EventFacts, GoToEvents, UnitOfWork
 from domain.rules import ConnectionState, connection_status, matches_search
 from domain.services.elements import clean_title, create_element
 from domain.services.linking import UnitsOfWork
-from domain.services.notices import enqueue_notice
+from domain.services.notices import enqueue_new_notices
+from domain.services.session_alerts import (
+    instructor_assigned,
+    instructor_unassigned,
+    session_cancelled,
+)
+from domain.services.session_rows import SEATED, SessionView, view_of, views_query
 from domain.session_rules import (
     FIELDS,
     CleanSession,
@@ -59,46 +64,6 @@ from domain.session_rules import (
 from domain.types import utcnow
 
 _Row = TypeVar("_Row", LearningElement, Location)
-
-# Enrollments that hold a seat.
-SEATED = (
-    EnrollmentStatus.PENDING,
-    EnrollmentStatus.REGISTERED,
-    EnrollmentStatus.IN_PROGRESS,
-    EnrollmentStatus.COMPLETE,
-    EnrollmentStatus.NOT_ATTENDED,
-)
-
-
-@dataclass(frozen=True)
-class SessionView:
-    """A session as shown to people."""
-
-    id: int
-    element_id: int
-    element_title: str
-    team: str
-    location_id: int
-    location_name: str
-    location_kind: LocationKind
-    location_active: bool
-    instructor_id: str
-    starts_at: datetime
-    ends_at: datetime
-    timezone: str
-    max_learners: int | None
-    location_max_learners: int | None
-    goto_product: LocationKind | None
-    goto_event_key: str | None
-    tracking: TrackingRule
-    status: SessionStatus
-    registered: int
-
-    @property
-    def capacity(self) -> int | None:
-        """How many learners may register: the tighter of the session's and location's limits."""
-        limits = [n for n in (self.max_learners, self.location_max_learners) if n is not None]
-        return min(limits) if limits else None
 
 
 @dataclass(frozen=True)
@@ -144,6 +109,8 @@ async def create_session(
         session = Session(workspace_id=actor.workspace_id, created_by=actor.user_id, **fields)
         uow.session.add(session)
         await uow.session.flush()
+        assert session.id is not None
+        await instructor_assigned(uow, session.id, by_user_id=actor.user_id)
         await uow.commit()
     return CreatedSession(session, answer.notes)
 
@@ -269,6 +236,9 @@ async def edit_session(
         for name, value in _fields(plan.clean, answer).items():
             setattr(session, name, value)
         await uow.session.flush()
+        if session.instructor_id != previous:
+            await instructor_unassigned(uow, session_id, previous)
+            await instructor_assigned(uow, session_id, by_user_id=actor.user_id)
         await uow.commit()
     return EditedSession(session, previous, answer.notes)
 
@@ -316,22 +286,29 @@ async def cancel_session(
     where = f" ({mrkdwn.bold(location.name)})" if location is not None else ""
     text = (
         f":no_entry: Session `#{session_id}` of {mrkdwn.bold(element.title)}{where}, "
-        f"{_slack_span(session)}, was cancelled by {mrkdwn.user(actor.user_id)}. Your "
+        f"{mrkdwn.date(session.starts_at, '{date_short_pretty} at {time}')}, was cancelled by {mrkdwn.user(actor.user_id)}. Your "
         "registration is cancelled; `/vilt sessions` shows other sessions to register for."
     )
     learners: list[str] = []
     for enrollment in enrolled:
         enrollment.status = EnrollmentStatus.CANCELLED
         learners.append(enrollment.user_id)
-        await enqueue_notice(
-            uow,
-            workspace_id=session.workspace_id,
-            kind="session_cancelled",
-            channel=enrollment.user_id,
-            text=text,
-            dedupe_key=f"session_cancelled:{session_id}:{enrollment.user_id}",
-        )
+    await enqueue_new_notices(
+        uow,
+        [
+            Notice(
+                workspace_id=session.workspace_id,
+                kind="registration_cancelled",
+                channel=learner,
+                text=text,
+                dedupe_key=f"session_cancelled:{session_id}:{learner}",
+                next_attempt_at=when,
+            )
+            for learner in learners
+        ],
+    )
     await uow.session.flush()
+    await session_cancelled(uow, session_id, by_user_id=actor.user_id)
     return CancelledSession(session, element.title, learners)
 
 
@@ -742,57 +719,9 @@ async def _views(
     uow: UnitOfWork, actor: Actor, *conditions: ColumnElement[bool]
 ) -> list[tuple[SessionView, str]]:
     """Visible sessions meeting `conditions`, soonest first, with their location's description."""
-    seated = (
-        select(Enrollment.session_id, func.count().label("seated"))
-        .where(
-            col(Enrollment.workspace_id) == actor.workspace_id,
-            col(Enrollment.status).in_([s.value for s in SEATED]),
-        )
-        .group_by(col(Enrollment.session_id))
-        .subquery()
-    )
-    # SQLAlchemy's own select: sqlmodel's takes at most four entities.
-    query = (
-        sa_select(Session, LearningElement, Team, Location, func.coalesce(seated.c.seated, 0))
-        .join(LearningElement, col(LearningElement.id) == col(Session.element_id))
-        .join(Team, col(Team.id) == col(LearningElement.owner_team_id))
-        .join(Location, col(Location.id) == col(Session.location_id))
-        .outerjoin(seated, seated.c.session_id == col(Session.id))
-        .where(_visible(actor), *conditions)
-        .order_by(col(Session.starts_at), col(Session.id))
-    )
-    rows = await uow.session.execute(query)
-    return [
-        (_view(session, element, team, location, int(count)), location.description)
-        for session, element, team, location, count in rows.all()
-    ]
-
-
-def _view(
-    session: Session, element: LearningElement, team: Team, location: Location, registered: int
-) -> SessionView:
-    assert session.id is not None and location.id is not None
-    return SessionView(
-        id=session.id,
-        element_id=session.element_id,
-        element_title=element.title,
-        team=team.name,
-        location_id=location.id,
-        location_name=location.name,
-        location_kind=location.kind,
-        location_active=location.active,
-        instructor_id=session.instructor_id,
-        starts_at=session.starts_at,
-        ends_at=session.ends_at,
-        timezone=session.timezone,
-        max_learners=session.max_learners,
-        location_max_learners=location.max_learners,
-        goto_product=session.goto_product,
-        goto_event_key=session.goto_event_key,
-        tracking=session.tracking,
-        status=session.status,
-        registered=registered,
-    )
+    query = views_query().where(_visible(actor), *conditions)
+    rows = await uow.session.execute(query.order_by(col(Session.starts_at), col(Session.id)))
+    return [(view_of(row), row[3].description) for row in rows.all()]
 
 
 async def _in_workspace(
@@ -918,13 +847,6 @@ def _fields(clean: CleanSession, answer: _GoToAnswer) -> dict[str, Any]:
         "goto_event_key": answer.key,
         "tracking": clean.tracking,
     }
-
-
-def _slack_span(session: Session) -> str:
-    """The session's start, formatted by Slack in the reader's own time zone."""
-    start = int(session.starts_at.timestamp())
-    fallback = f"{session.starts_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
-    return f"<!date^{start}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
 def _times_with(

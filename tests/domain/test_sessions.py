@@ -819,6 +819,26 @@ async def test_editing_keeps_the_key_without_asking_goto_and_names_the_old_instr
     assert (row.instructor_id, row.max_learners, row.timezone) == (LEO, 12, "UTC")
 
 
+async def test_scheduling_and_changing_the_instructor_tell_each_teacher_once(
+    cat: Catalog, world: World
+) -> None:
+    created = await cat.create(cat.form())
+
+    async def told() -> list[tuple[str, str]]:
+        notices = await world.rows(Notice)
+        return sorted((n.channel, n.kind) for n in notices if n.kind.startswith("session_"))
+
+    assert await told() == [(IVY, "session_assigned")]
+    await edit(cat, created.session.id, cat.form(instructor_id=LEO))
+    # Saving again without a change of instructor tells nobody anything new.
+    await edit(cat, created.session.id, cat.form(instructor_id=LEO, max_learners="9"))
+    assert await told() == [
+        (IVY, "session_assigned"),
+        (IVY, "session_unassigned"),
+        (LEO, "session_assigned"),
+    ]
+
+
 async def test_editing_the_key_asks_goto_again(cat: Catalog) -> None:
     created = await cat.create(cat.form())
     cat.goto.add("ORG-W", "4444444444", starts_at=START, ends_at=END)
@@ -913,9 +933,13 @@ async def test_cancelling_tells_each_registered_learner_once(cat: Catalog, world
     assert (row.status, row.cancelled_at) == (SessionStatus.CANCELLED, NOW)
     statuses = {e.user_id: e.status for e in await world.rows(Enrollment)}
     assert set(statuses.values()) == {EnrollmentStatus.CANCELLED}
-    notices = [n for n in await world.rows(Notice) if n.id not in earlier]
+    new = [n for n in await world.rows(Notice) if n.id not in earlier]
+    notices = [n for n in new if n.kind == "registration_cancelled"]
     assert sorted(n.channel for n in notices) == [LEO, LIA]
-    assert {n.kind for n in notices} == {"session_cancelled"}
+    # The instructor is told too, in an alert of their own.
+    [alert] = [n for n in new if n.kind == "session_cancelled"]
+    assert alert.channel == created.session.instructor_id
+    assert "cancelled" in alert.text
     assert notices[0].text.startswith(f":no_entry: Session `#{session_id}` of *Negotiation* (")
     assert f"was cancelled by <@{ADA}>" in notices[0].text
     # Cancelling again changes nothing and tells no one again.
@@ -923,7 +947,7 @@ async def test_cancelling_tells_each_registered_learner_once(cat: Catalog, world
         with pytest.raises(InvalidInput) as again:
             await sessions.cancel_session(uow, actor, session_id or 0, now=NOW)
     assert "is already cancelled" in again.value.message
-    assert len(await world.rows(Notice)) == len(earlier) + 2
+    assert len(await world.rows(Notice)) == len(earlier) + 3
     # A cancelled session is not edited either.
     with pytest.raises(InvalidInput):
         await edit(cat, session_id, cat.form())

@@ -269,8 +269,11 @@ async def test_edit_then_cancel_tells_the_registered_learners_once(stack: Stack)
     assert cancelled.status is SessionStatus.CANCELLED
     enrollments = await stack.rows(Enrollment)
     assert {e.status for e in enrollments} == {EnrollmentStatus.CANCELLED}
-    notices = [n for n in await stack.rows(Notice) if n.kind == "session_cancelled"]
+    notices = [n for n in await stack.rows(Notice) if n.kind == "registration_cancelled"]
     assert sorted(n.channel for n in notices) == [BEN, CLAIRE]
+    # Its instructor is told in an alert of their own.
+    (alert,) = [n for n in await stack.rows(Notice) if n.kind == "session_cancelled"]
+    assert alert.channel == cancelled.instructor_id
     await stack.runtime.outbox.deliver_due()
     posted = [
         c
