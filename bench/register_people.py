@@ -131,10 +131,13 @@ async def webinar_session(stack: Stack) -> int:
     )
     async with SqlUnitOfWork(stack.runtime.factory) as uow:
         boss = await resolve_actor(uow, WS, BOSS, first_admins=[BOSS])
-        created = await sessions.create_session(
-            uow, boss, form, goto=GoToEventChecker(stack.runtime.goto)
-        )
         await uow.commit()
+    created = await sessions.create_session(
+        lambda: SqlUnitOfWork(stack.runtime.factory),
+        boss,
+        form,
+        goto=GoToEventChecker(stack.runtime.goto),
+    )
     assert created.session.id is not None
     return created.session.id
 

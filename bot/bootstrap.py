@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.crypto import SecretBox
 from bot.goto.oauth import GoToOAuth
 from bot.goto_connections import GoToConnections
+from bot.goto_events import GoToEventChecker
 from bot.goto_linker import OAuthLinker
 from bot.goto_registrar import GoToRegistrationDesk
 from bot.jobs.deliver_notices import deliver_notices_job
@@ -118,6 +119,7 @@ def build_runtime(settings: Settings) -> Runtime:
         directory=WebApiDirectory(clients),
         sealer=box,
         goto_linker=OAuthLinker(oauth),
+        goto_events=GoToEventChecker(goto),
         public_url=settings.public_url,
         first_admins=settings.admin_ids,
         goto_registrar=GoToRegistrationDesk(goto),

@@ -18,7 +18,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import failures
 from bot.settings import Settings
 from bot.slack.clients import ExplainingWebClient, SlackClients
-from handlers import commands, elements, help, home, locations, registration, sessions, teams
+from handlers import (
+    commands,
+    elements,
+    help,
+    home,
+    locations,
+    registration,
+    session_modal,
+    sessions,
+    teams,
+)
 from handlers.commands import CommandRouter
 from handlers.context import actor_middleware
 from handlers.ports import Deps
@@ -63,6 +73,7 @@ def build_router(app: AsyncApp) -> CommandRouter:
     locations.register(app, router)
     elements.register(router)
     sessions.register(router)
+    session_modal.register(app, router)
     registration.register(app, router)
     return router
 

@@ -75,6 +75,8 @@ class EventProblem(StrEnum):
     CANCELLED = "cancelled"
     NEEDS_RELINK = "needs_relink"  # the connection lapsed or was revoked
     UNAVAILABLE = "unavailable"  # GoTo did not answer, or limited the rate
+    NOT_CREATED = "not_created"  # GoTo refused to create the event
+    OUTCOME_UNKNOWN = "outcome_unknown"  # a create request got no answer: it may exist now
 
 
 class EventRejected(DomainError):

@@ -130,6 +130,30 @@ class GoToEvents(Protocol):
         """
         ...
 
+    async def upcoming_events(self, location: Location, query: str) -> list[EventFacts]:
+        """The account's upcoming webinars (or trainings) matching `query`, soonest first.
+
+        Words match the subject; digits also match the key. A blank query lists them all.
+        Raises EventRejected: NEEDS_RELINK or UNAVAILABLE.
+        """
+        ...
+
+    async def create_event(
+        self,
+        location: Location,
+        *,
+        subject: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        timezone: str,
+    ) -> EventFacts:
+        """Create a webinar (or training) on the location's account, sent once.
+
+        Raises EventRejected: NOT_CREATED (GoTo refused, e.g. a bad time), OUTCOME_UNKNOWN (no
+        answer came: it may exist now), NEEDS_RELINK or UNAVAILABLE (nothing was created).
+        """
+        ...
+
 
 @dataclass(frozen=True)
 class Registrant:

@@ -28,6 +28,7 @@ from domain.models import LearningElement, Location, LocationKind, TrackingRule
 # The session modal's block ids, in the order the modal shows them.
 FIELDS = (
     "element",
+    "new_element",
     "location",
     "instructor",
     "starts_at",
@@ -49,6 +50,8 @@ class SessionForm:
     """
 
     element_id: int | None = None
+    # The title of a learning element to add to the catalog, when no element is chosen.
+    new_element: str = ""
     location_id: int | None = None
     instructor_id: str = ""
     starts_at: datetime | None = None
@@ -104,11 +107,16 @@ def validate_session(
     location_team_ids: Set[int],
     active_team_id: int,
     now: datetime,
+    create_event: bool = False,
+    saved_start: datetime | None = None,
 ) -> tuple[CleanSession | None, dict[str, str]]:
     """Check every field of the form; return the clean form or errors keyed by block id.
 
     `element` and `location` are the rows the form chose (None when missing or of another
-    workspace); `location_team_ids` is the location's team availability.
+    workspace); `location_team_ids` is the location's team availability (`active_team_id` is
+    the team scheduling: the active one, or the owner of an edited session's element).
+    With `create_event` the GoTo event is to be created, so no key is entered and both times
+    are needed. `saved_start` is an edited session's start: keeping it is not judged as passed.
     """
     errors: dict[str, str] = {}
     if element is None or element.owner_team_id != active_team_id:
@@ -128,7 +136,7 @@ def validate_session(
         errors["instructor"] = "Choose the instructor: every session has one."
     elif not _USER_ID.match(instructor):
         errors["instructor"] = "Choose the instructor from Slack's list of people."
-    blank_allowed = kind.is_goto
+    blank_allowed = kind.is_goto and not create_event
     for name, value in (("starts_at", form.starts_at), ("ends_at", form.ends_at)):
         if value is None and not blank_allowed:
             errors[name] = (
@@ -136,7 +144,13 @@ def validate_session(
                 if name == "starts_at"
                 else ("Choose when the session ends.")
             )
-    errors.update(time_errors(form.starts_at, form.ends_at, now=now))
+    errors.update(
+        time_errors(
+            form.starts_at,
+            form.ends_at,
+            now=now if saved_start is None or form.starts_at != saved_start else None,
+        )
+    )
     zone = form.timezone.strip()
     if not zone:
         errors["timezone"] = "Choose the session's time zone."
@@ -150,7 +164,13 @@ def validate_session(
     if problem:
         errors["max_learners"] = problem
     event_key: str | None = None
-    if kind.is_goto:
+    if kind.is_goto and create_event:
+        if form.goto_event.strip():
+            errors["goto_event"] = (
+                f"Choose an existing {event_noun(kind)} or create a new one, not both: clear "
+                f"this field, or untick creating a {event_noun(kind)}."
+            )
+    elif kind.is_goto:
         event_key, problem = parse_event_key(form.goto_event, kind)
         if problem:
             errors["goto_event"] = problem
@@ -190,14 +210,14 @@ def validate_session(
 
 
 def time_errors(
-    starts_at: datetime | None, ends_at: datetime | None, *, now: datetime
+    starts_at: datetime | None, ends_at: datetime | None, *, now: datetime | None
 ) -> dict[str, str]:
-    """The start lies ahead and the end after it (blank times are not judged here)."""
+    """The start lies ahead (unless `now` is None) and the end after it (blanks not judged)."""
     errors: dict[str, str] = {}
     for value in (starts_at, ends_at):
         if value is not None and value.tzinfo is None:
             raise ValueError("session times must be timezone-aware")
-    if starts_at is not None and starts_at <= now:
+    if starts_at is not None and now is not None and starts_at <= now:
         errors["starts_at"] = "That time has passed; choose when the session will start."
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         errors["ends_at"] = "The session must end after it starts."
@@ -227,3 +247,19 @@ def parse_event_key(raw: str, kind: LocationKind) -> tuple[str | None, str | Non
     if len(key) > GOTO_EVENT_KEY_MAX or not (key.isascii() and key.isdigit()):
         return None, f"A {kind.label} key is digits only: {key_hint(kind)}."
     return key, None
+
+
+def event_matches(subject: str, key: str, query: str) -> bool:
+    """Whether a GoTo event is what the admin typed in the event picker.
+
+    Every word must occur in the subject (any case); typed digits (spaces and dashes ignored)
+    also match the key. A blank query matches every event.
+    """
+    wanted = query.strip().casefold()
+    if not wanted:
+        return True
+    digits = re.sub(r"[\s-]", "", wanted)
+    if digits.isascii() and digits.isdigit() and digits in key:
+        return True
+    text = subject.casefold()
+    return all(word in text for word in wanted.split())

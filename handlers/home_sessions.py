@@ -18,7 +18,7 @@ from domain import mrkdwn
 from domain.actor import Actor
 from domain.models import EnrollmentStatus
 from domain.services.home import HomeSessions, Listed, Registration
-from domain.services.sessions import SessionView
+from domain.services.session_rows import SessionView
 from handlers.session_views import REGISTER_PEOPLE_ACTION, number, seats, span, where
 
 # Sessions per list on Home: three full lists and the locations stay under Slack's 100 blocks.

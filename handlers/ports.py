@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol
 
-from domain.ports import GoToLinker, GoToRegistrar, SecretSealer, SlackDirectory, UnitOfWork
+from domain.ports import (
+    GoToEvents,
+    GoToLinker,
+    GoToRegistrar,
+    SecretSealer,
+    SlackDirectory,
+    UnitOfWork,
+)
 
 
 class UnitOfWorkScope(Protocol):
@@ -31,6 +38,7 @@ class Deps:
     directory: SlackDirectory
     sealer: SecretSealer
     goto_linker: GoToLinker
+    goto_events: GoToEvents
     public_url: str
     first_admins: frozenset[str]
     goto_registrar: GoToRegistrar

@@ -10,7 +10,8 @@ from datetime import timedelta
 from typing import Any
 
 from domain import mrkdwn
-from domain.services.sessions import SessionPage, SessionView
+from domain.services.session_rows import SessionView
+from domain.services.sessions import SessionPage
 
 # A section and a divider each: 20 sessions and a header stay under Slack's 50 blocks.
 LIST_PAGE = 20

@@ -13,8 +13,7 @@ from sqlmodel import col, select
 from domain.actor import Actor
 from domain.models import Enrollment, EnrollmentStatus, LearningElement, Session, SessionStatus
 from domain.ports import UnitOfWork
-from domain.services.session_rows import view_of, views_query
-from domain.services.sessions import SessionView
+from domain.services.session_rows import SessionView, view_of, views_query
 from domain.types import utcnow
 
 T = TypeVar("T")

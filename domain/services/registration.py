@@ -47,7 +47,7 @@ from domain.models import (
 from domain.ports import GoToRegistrar, Registrant, SlackUser, UnitOfWork
 from domain.services import session_alerts, sessions
 from domain.services.notices import enqueue_notice
-from domain.services.sessions import SEATED
+from domain.services.session_rows import SEATED
 
 UnitsOfWork = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
 """Opens one unit of work (one transaction) per call."""

@@ -35,8 +35,7 @@ from domain.errors import NotFound
 from domain.models import Enrollment, Notice, Session, SessionStatus
 from domain.ports import UnitOfWork
 from domain.services.notices import enqueue_new_notices
-from domain.services.session_rows import by_id, view_of, views_query
-from domain.services.sessions import SEATED, SessionView
+from domain.services.session_rows import SEATED, SessionView, by_id, view_of, views_query
 
 # Reminders go out this long before a session starts; a session that is already closer to its
 # start than the later one when first seen gets only that one.

@@ -1,20 +1,71 @@
-"""Reading sessions as `SessionView`s in one statement, for App Home and instructor alerts.
+"""Reading sessions as `SessionView`s in one statement: lists, App Home and instructor alerts.
 
-Unlike `sessions.list_sessions`, nothing here applies an actor's visibility (rule 6): callers
+`sessions.list_sessions` and its kin add an actor's visibility (rule 6); nothing here applies an actor's visibility (rule 6): callers
 choose the sessions themselves (the ones a person teaches, is registered on, or administers; the
 one an alert is about).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
-from domain.models import Enrollment, LearningElement, Location, Session, Team
-from domain.services.sessions import SEATED, SessionView
+from domain.models import (
+    Enrollment,
+    EnrollmentStatus,
+    LearningElement,
+    Location,
+    LocationKind,
+    Session,
+    SessionStatus,
+    Team,
+    TrackingRule,
+)
+
+# Enrollments that hold a seat.
+SEATED = (
+    EnrollmentStatus.PENDING,
+    EnrollmentStatus.REGISTERED,
+    EnrollmentStatus.IN_PROGRESS,
+    EnrollmentStatus.COMPLETE,
+    EnrollmentStatus.NOT_ATTENDED,
+)
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """A session as shown to people."""
+
+    id: int
+    element_id: int
+    element_title: str
+    team: str
+    location_id: int
+    location_name: str
+    location_kind: LocationKind
+    location_active: bool
+    instructor_id: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    max_learners: int | None
+    location_max_learners: int | None
+    goto_product: LocationKind | None
+    goto_event_key: str | None
+    tracking: TrackingRule
+    status: SessionStatus
+    registered: int
+
+    @property
+    def capacity(self) -> int | None:
+        """How many learners may register: the tighter of the session's and location's limits."""
+        limits = [n for n in (self.max_learners, self.location_max_learners) if n is not None]
+        return min(limits) if limits else None
 
 
 def seated_count() -> Any:

@@ -14,7 +14,7 @@ from sandbox.console.fields import acted, field_pair, form_text, read_fields
 from sandbox.console.replies import ack_failure, answers_to, json_body
 from sandbox.console.workspace import Person, slack_escape
 from sandbox.ids import SANDBOX_BOT_USER, SANDBOX_TEAM
-from sandbox.slack.blockkit import check_view_ack
+from sandbox.slack.blockkit import check_options_ack, check_view_ack
 from sandbox.slack.payloads import payload_form
 
 
@@ -127,6 +127,43 @@ class ConsoleActions(ConsoleCore):
             response_url=url,
         )
         return payload, url, None
+
+    async def suggest(self, form: FormData, person: Person, channel: str) -> Response:
+        """Search an external select of the open modal: block_suggestion, then its options."""
+        view_id = form_text(form, "view_id")
+        view = self.standin.view(view_id)
+        if view is None or view_id in self._closed or self._modal_id(person.id) != view_id:
+            return self._back(person, channel, "That modal is not open any more.")
+        name = form_text(form, "suggest")
+        try:
+            block_id, action_id = field_pair(name)
+        except ValueError:
+            return self._back(person, channel, "That menu is not there any more.")
+        blocks = as_list(view.get("blocks"))
+        state_values, drafts, _ = read_fields(blocks, form)
+        self._drafts[view_id] = drafts
+        payload = self.requests.block_suggestion(
+            action_id,
+            form_text(form, f"q:{name}")[:100],
+            view=view,
+            user_id=person.id,
+            team_id=SANDBOX_TEAM,
+            state_values=state_values,
+        )
+        response = await self._send(payload_form(payload))
+        body = json_body(response)
+        problems = [ack_failure(response) or ""] if ack_failure(response) else []
+        problems = problems or check_options_ack(body)
+        if problems:
+            self._note(person.id, "Slack would show no options: " + "; ".join(problems))
+        else:
+            assert isinstance(body, dict)
+            options = list(body.get("options") or [])
+            for group in body.get("option_groups") or []:
+                options.extend(group.get("options") or [])
+            self._suggestions.setdefault(view_id, {})[(block_id, action_id)] = options
+        self._revision += 1
+        return self._back(person, channel)
 
     async def submit(self, form: FormData, person: Person, channel: str) -> Response:
         """Press a modal's submit button: view_submission, then what the bot answered."""

@@ -39,6 +39,7 @@ class SandboxConsole(ConsoleActions):
             Route("/sandbox/version", self.version, methods=["GET"]),
             Route("/sandbox/command", self._form_post(self.command), methods=["POST"]),
             Route("/sandbox/action", self._form_post(self.action), methods=["POST"]),
+            Route("/sandbox/suggest", self._form_post(self.suggest), methods=["POST"]),
             Route("/sandbox/view/submit", self._form_post(self.submit), methods=["POST"]),
             Route("/sandbox/view/close", self._form_post(self.close), methods=["POST"]),
         ]
@@ -106,7 +107,10 @@ class SandboxConsole(ConsoleActions):
             fields=Fields(self.standin),
             modal=modal,
             modal_fields=Fields(
-                self.standin, self._drafts.get(modal_id), self._errors.get(modal_id)
+                self.standin,
+                self._drafts.get(modal_id),
+                self._errors.get(modal_id),
+                self._suggestions.get(modal_id),
             ),
             modal_sig=f"{modal['id']}:{modal['hash']}" if modal else "",
             version=self._version(),

@@ -52,6 +52,7 @@ class ConsoleCore:
         self._closed: set[str] = set()
         self._drafts: dict[str, dict[tuple[str, str], Draft]] = {}
         self._errors: dict[str, dict[str, str]] = {}
+        self._suggestions: dict[str, dict[tuple[str, str], list[Any]]] = {}
         self._notes: dict[str, list[str]] = {}
         self._revision = 0
         self._env = Environment(
@@ -110,6 +111,7 @@ class ConsoleCore:
         # What was typed (a consumer secret, say) does not outlive the modal.
         self._drafts.pop(view_id, None)
         self._errors.pop(view_id, None)
+        self._suggestions.pop(view_id, None)
         self._revision += 1
 
     async def _open_home(self, person: Person) -> None:

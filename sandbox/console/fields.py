@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -20,6 +21,7 @@ from sandbox.slack.web_api import SlackStandIn
 
 REQUIRED = "Please complete this required field."
 STATELESS = frozenset({"button", "overflow", "workflow_button"})
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"  # what an HTML datetime-local input holds
 MULTI_KEYS = frozenset(
     {"selected_options", "selected_users", "selected_conversations", "selected_channels"}
 )
@@ -35,10 +37,13 @@ class Fields:
         standin: SlackStandIn,
         drafts: dict[tuple[str, str], Draft] | None = None,
         errors: dict[str, str] | None = None,
+        suggestions: dict[tuple[str, str], list[Any]] | None = None,
     ) -> None:
         self._standin = standin
         self._drafts = drafts or {}
         self._errors = errors or {}
+        # The options the bot last answered for each external select (block_suggestion).
+        self._suggestions = suggestions or {}
 
     @staticmethod
     def name(block: dict[str, Any], element: dict[str, Any]) -> str:
@@ -65,6 +70,9 @@ class Fields:
         for key in ("initial_value", "initial_date", "initial_time"):
             if element.get(key) is not None:
                 return str(element[key])
+        moment = element.get("initial_date_time")
+        if isinstance(moment, int) and not isinstance(moment, bool):
+            return datetime.fromtimestamp(moment, UTC).strftime(DATETIME_LOCAL)
         return ""
 
     def chosen(self, block: dict[str, Any], element: dict[str, Any]) -> list[str]:
@@ -94,12 +102,22 @@ class Fields:
         if kind.endswith(("conversations_select", "channels_select")):
             return [(None, [_plain_option("#" + c.name, c.id) for c in channels(self._standin)])]
         groups: list[tuple[str | None, list[Any]]] = []
+        if kind == "external_select":
+            return [(None, self._external_options(element))]
         if element.get("options"):
             groups.append((None, list(element["options"])))
         for group in element.get("option_groups") or []:
             label = (group.get("label") or {}).get("text")
             groups.append((str(label) if label else None, list(group.get("options") or [])))
         return groups
+
+    def _external_options(self, element: dict[str, Any]) -> list[Any]:
+        """What an external select offers: the bot's last suggestions, else its initial option."""
+        for (_, action_id), options in self._suggestions.items():
+            if action_id == element.get("action_id"):
+                return options
+        initial = element.get("initial_option")
+        return [initial] if isinstance(initial, dict) else []
 
     @staticmethod
     def dispatches(block: dict[str, Any], element: dict[str, Any]) -> bool:
@@ -145,6 +163,9 @@ def read_fields(
             raw = form_text(form, name)
         drafts[(block_id, action_id)] = (kind, raw)
         entry = empty_state(element)
+        if kind == "datetimepicker" and isinstance(raw, str):
+            # The page's datetime-local input is read as UTC; Slack sends a Unix timestamp.
+            raw = _timestamp(raw)
         if raw:
             # A value that is not among the view's options any more counts as empty.
             with contextlib.suppress(ValueError):
@@ -189,3 +210,12 @@ def form_text(form: FormData, key: str) -> str:
 
 def _plain_option(text: str, value: str) -> dict[str, Any]:
     return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+
+def _timestamp(raw: str) -> str:
+    """A datetime-local value ("2030-03-04T14:00", taken as UTC) as Unix seconds ("" if not one)."""
+    try:
+        moment = datetime.strptime(raw.strip(), DATETIME_LOCAL).replace(tzinfo=UTC)
+    except ValueError:
+        return ""
+    return str(int(moment.timestamp()))

@@ -278,3 +278,30 @@ def _lost_keys(raw: Any, parsed: Any, path: str = "") -> list[str]:
         for index, (a, b) in enumerate(zip(raw, parsed, strict=True)):
             lost.extend(_lost_keys(a, b, f"{path}[{index}]"))
     return lost
+
+
+def check_options_ack(body: Any) -> list[str]:
+    """Problems with the options an app answers a block_suggestion with."""
+    where = "block_suggestion ack"
+    if not isinstance(body, dict):
+        return [f"{where}: must be a JSON object, got {type(body).__name__}"]
+    listed = body.get("options")
+    groups = body.get("option_groups")
+    if listed is None and groups is None:
+        return [f"{where}: needs options or option_groups"]
+    options: list[Any] = list(listed or [])
+    for group in groups or []:
+        options.extend(group.get("options") or [] if isinstance(group, dict) else [])
+    problems = []
+    if len(listed or []) > 100 or len(groups or []) > 100:
+        problems.append(f"{where}: Slack takes at most 100 options (or option groups)")
+    for i, option in enumerate(options):
+        text = option.get("text") if isinstance(option, dict) else None
+        value = option.get("value") if isinstance(option, dict) else None
+        if not isinstance(text, dict) or text.get("type") != "plain_text":
+            problems.append(f"{where}: option {i} needs plain_text text")
+        elif not 1 <= len(str(text.get("text") or "")) <= 75:
+            problems.append(f"{where}: option {i} text must be 1 to 75 characters")
+        if not isinstance(value, str) or not 1 <= len(value) <= 150:
+            problems.append(f"{where}: option {i} value must be 1 to 150 characters")
+    return problems

@@ -221,6 +221,44 @@ class SlackRequests(PayloadContext):
             "enterprise": None,
         }
 
+    def block_suggestion(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        view: dict[str, Any],
+        user_id: str,
+        team_id: str,
+        state_values: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The block_suggestion payload an external_select in a view sends as the person types."""
+        full_view = self.full_view(view, team_id, user_id)
+        full_view["state"] = build_state(full_view["blocks"], state_values)
+        block_id = next(
+            (
+                str(block.get("block_id"))
+                for block, element in interactive_elements(full_view["blocks"])
+                if element.get("action_id") == action_id
+            ),
+            None,
+        )
+        if block_id is None:
+            raise ValueError(f"no element with action_id {action_id!r} in the view")
+        return {
+            "type": "block_suggestion",
+            "user": self.user(team_id, user_id),
+            "container": {"type": "view", "view_id": full_view["id"]},
+            "api_app_id": self.api_app_id,
+            "token": self.verification_token,
+            "action_id": action_id,
+            "block_id": block_id,
+            "value": value,
+            "team": self.team(team_id),
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "view": full_view,
+        }
+
     def view_closed(
         self,
         view: dict[str, Any],

@@ -79,6 +79,8 @@ def element_state(element: dict[str, Any], value: Any = None) -> dict[str, Any]:
         entry[key] = list(value) if isinstance(value, list | tuple) else [value]
     elif key == "value":
         entry[key] = str(value)
+    elif key == "selected_date_time":
+        entry[key] = int(value)  # Unix seconds, as Slack sends them
     else:
         entry[key] = value
     if kind == "timepicker" and element.get("timezone"):

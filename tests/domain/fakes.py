@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from domain.errors import (
     EventProblem,
@@ -17,6 +17,7 @@ from domain.errors import (
 from domain.models import Location, LocationKind
 from domain.ports import EventFacts, LinkedAccount, Registrant, SlackUser
 from domain.rules import CONNECTION_LIFETIME
+from domain.session_rules import event_matches
 from tests.support.fakes import FakeDirectory
 
 
@@ -116,6 +117,9 @@ class FakeGoToEvents:
     events: dict[tuple[str, str], EventFacts] = field(default_factory=dict)
     problems: dict[str, EventProblem] = field(default_factory=dict)
     checked: list[tuple[int | None, str]] = field(default_factory=list)
+    # Problems of the next create_event calls, in order (then creation works).
+    create_problems: list[EventProblem] = field(default_factory=list)
+    created: list[EventFacts] = field(default_factory=list)
 
     def add(
         self,
@@ -150,6 +154,45 @@ class FakeGoToEvents:
         facts = self.events.get((location.goto_organizer_key or "", key))
         if facts is None:
             raise EventRejected(EventProblem.NOT_FOUND)
+        return facts
+
+    async def upcoming_events(self, location: Location, query: str) -> list[EventFacts]:
+        if "*" in self.problems:
+            raise EventRejected(self.problems["*"])
+        organizer = location.goto_organizer_key or ""
+        found = [
+            facts
+            for (owner, _), facts in self.events.items()
+            if owner == organizer
+            and facts.product == location.kind
+            and not facts.cancelled
+            and event_matches(facts.subject, facts.key, query)
+        ]
+        far = datetime.max.replace(tzinfo=UTC)
+        return sorted(found, key=lambda f: f.starts_at or far)
+
+    async def create_event(
+        self,
+        location: Location,
+        *,
+        subject: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        timezone: str,
+    ) -> EventFacts:
+        if self.create_problems:
+            raise EventRejected(self.create_problems.pop(0), "GoTo said no.")
+        key = str(5_550_000_000 + len(self.created) + 1)
+        facts = self.add(
+            location.goto_organizer_key or "",
+            key,
+            product=location.kind,
+            subject=subject,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            timezone=timezone,
+        )
+        self.created.append(facts)
         return facts
 
 

@@ -16,7 +16,7 @@ from domain.models import (
     Team,
 )
 from domain.services import elements, home
-from domain.services.sessions import SessionView
+from domain.services.session_rows import SessionView
 from tests.domain.conftest import NOW, OTHER_WS, WS, World
 
 ADA = "U0ADA00001"  # admin of Alpha, learner in Beta

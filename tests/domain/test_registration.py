@@ -87,9 +87,9 @@ class Desk:
         for key, value in changes.items():
             setattr(form, key, value)
         actor = await self.world.actor(ADA)
-        async with self.world.uow() as uow:
-            created = await sessions.create_session(uow, actor, form, goto=self.events, now=NOW)
-            await uow.commit()
+        created = await sessions.create_session(
+            self.world.uow, actor, form, goto=self.events, now=NOW
+        )
         assert created.session.id is not None
         return created.session.id
 

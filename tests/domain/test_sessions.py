@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from domain.errors import EventProblem, FieldErrors, NotAllowed, NotFound
+from domain.errors import (
+    EventProblem,
+    EventRejected,
+    FieldErrors,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+)
 from domain.models import (
     Enrollment,
     EnrollmentStatus,
@@ -15,11 +23,13 @@ from domain.models import (
     Location,
     LocationKind,
     LocationTeam,
+    Notice,
     Session,
     SessionStatus,
     Team,
     TrackingRule,
 )
+from domain.ports import EventFacts
 from domain.services import elements, sessions
 from domain.session_rules import SessionForm
 from tests.domain.conftest import BOSS, NOW, OTHER_WS, WS, World
@@ -95,18 +105,23 @@ class Catalog:
         self, form: SessionForm, *, by: str = ADA, now: Any = NOW
     ) -> sessions.CreatedSession:
         actor = await self.world.actor(by)
-        async with self.world.uow() as uow:
-            created = await sessions.create_session(uow, actor, form, goto=self.goto, now=now)
-            await uow.commit()
-        return created
+        return await sessions.create_session(self.world.uow, actor, form, goto=self.goto, now=now)
 
     async def refused(self, form: SessionForm, *, by: str = ADA, now: Any = NOW) -> dict[str, str]:
         """The field errors the form gets; nothing is saved."""
         actor = await self.world.actor(by)
-        async with self.world.uow() as uow:
-            with pytest.raises(FieldErrors) as caught:
-                await sessions.create_session(uow, actor, form, goto=self.goto, now=now)
+        with pytest.raises(FieldErrors) as caught:
+            await sessions.create_session(self.world.uow, actor, form, goto=self.goto, now=now)
         assert await self.world.rows(Session) == []
+        return caught.value.errors
+
+    async def refused_again(self, form: SessionForm, *, by: str = ADA) -> dict[str, str]:
+        """The field errors the form gets when sessions exist already; nothing changes."""
+        actor = await self.world.actor(by)
+        before = await self.world.snapshot()
+        with pytest.raises(FieldErrors) as caught:
+            await sessions.create_session(self.world.uow, actor, form, goto=self.goto, now=NOW)
+        assert await self.world.snapshot() == before
         return caught.value.errors
 
     async def listed(self, user_id: str, query: str = "", now: Any = NOW) -> list[str]:
@@ -210,9 +225,8 @@ async def test_gotos_registration_limit_is_mentioned_when_the_session_allows_mor
 async def test_only_admins_of_the_active_team_schedule(cat: Catalog) -> None:
     for user_id in (IVY, LEO):
         actor = await cat.world.actor(user_id)
-        async with cat.world.uow() as uow:
-            with pytest.raises(NotAllowed) as refused:
-                await sessions.create_session(uow, actor, cat.form(), goto=cat.goto, now=NOW)
+        with pytest.raises(NotAllowed) as refused:
+            await sessions.create_session(cat.world.uow, actor, cat.form(), goto=cat.goto, now=NOW)
         assert refused.value.message == "Only admins of team *Alpha* can do that."
     assert await cat.world.rows(Session) == []
     assert cat.goto.checked == []
@@ -631,3 +645,394 @@ async def test_the_active_teams_list_is_for_its_admins_and_keeps_inactive_locati
     async with world.uow() as uow:
         page = await sessions.page_sessions(uow, actor, now=NOW, limit=2)
     assert (page.views, page.total) == ([], 0)  # the room is off for learners
+
+
+# --- no transaction open while GoTo is asked ------------------------------------------------
+
+
+async def test_gotos_check_is_awaited_with_no_transaction_open(cat: Catalog) -> None:
+    """While GoTo checks the key, another unit of work changes the element and commits."""
+    asked, answer = asyncio.Event(), asyncio.Event()
+    check = cat.goto.check_event
+
+    async def slow_check(location: Location, key: str) -> EventFacts:
+        asked.set()
+        await answer.wait()
+        return await check(location, key)
+
+    cat.goto.check_event = slow_check  # type: ignore[method-assign]
+    creating = asyncio.create_task(cat.create(cat.form()))
+    await asyncio.wait_for(asked.wait(), 5)
+    async with asyncio.timeout(2):
+        async with cat.world.uow() as uow:
+            element = await uow.session.get(LearningElement, cat.element.id)
+            assert element is not None
+            element.title = "Negotiation II"
+            await uow.commit()
+    answer.set()
+    created = await creating
+    assert created.session.location_id == cat.webinar.id
+
+
+async def test_a_location_deactivated_while_goto_answers_takes_no_session(cat: Catalog) -> None:
+    check = cat.goto.check_event
+
+    async def check_then_deactivate(location: Location, key: str) -> EventFacts:
+        facts = await check(location, key)
+        async with cat.world.uow() as uow:
+            room = await uow.session.get(Location, location.id)
+            assert room is not None
+            room.active = False
+            await uow.commit()
+        return facts
+
+    cat.goto.check_event = check_then_deactivate  # type: ignore[method-assign]
+    assert (await cat.refused(cat.form()))["location"].endswith(
+        "is inactive; choose an active location."
+    )
+
+
+async def test_a_goto_check_that_takes_too_long_is_a_field_error(cat: Catalog) -> None:
+    async def never(location: Location, key: str) -> EventFacts:
+        await asyncio.sleep(10)
+        raise AssertionError("not reached")
+
+    cat.goto.check_event = never  # type: ignore[method-assign]
+    actor = await cat.world.actor(ADA)
+    with pytest.raises(FieldErrors) as caught:
+        await sessions.create_session(
+            cat.world.uow, actor, cat.form(), goto=cat.goto, goto_timeout=0.05, now=NOW
+        )
+    assert caught.value.errors == {
+        "goto_event": "GoTo did not answer in time, so nothing was saved. Submit again in a minute."
+    }
+    assert await cat.world.rows(Session) == []
+
+
+# --- creating the GoTo event ------------------------------------------------------------------
+
+
+async def test_creating_the_event_on_goto_saves_its_key(cat: Catalog) -> None:
+    actor = await cat.world.actor(ADA)
+    created = await sessions.create_session(
+        cat.world.uow, actor, cat.form(goto_event=""), goto=cat.goto, create_event=True, now=NOW
+    )
+    (event,) = cat.goto.created
+    assert (event.subject, event.starts_at, event.ends_at, event.timezone) == (
+        "Negotiation",
+        START,
+        END,
+        "Europe/Berlin",
+    )
+    (row,) = await cat.world.rows(Session)
+    assert (row.goto_event_key, row.goto_product) == (event.key, LocationKind.GOTOWEBINAR)
+    assert created.notes == [
+        f"GoTo created the webinar `{event.key}` (Negotiation) for this session."
+    ]
+
+
+async def test_creating_the_event_needs_both_times_and_no_key(cat: Catalog) -> None:
+    actor = await cat.world.actor(ADA)
+    with pytest.raises(FieldErrors) as caught:
+        await sessions.create_session(
+            cat.world.uow,
+            actor,
+            cat.form(starts_at=None),
+            goto=cat.goto,
+            create_event=True,
+            now=NOW,
+        )
+    assert caught.value.errors == {
+        "starts_at": "Choose when the session starts.",
+        "goto_event": "Choose an existing webinar or create a new one, not both: clear this "
+        "field, or untick creating a webinar.",
+    }
+    assert cat.goto.created == [] and await cat.world.rows(Session) == []
+
+
+@pytest.mark.parametrize(
+    ("problem", "says"),
+    [
+        (EventProblem.OUTCOME_UNKNOWN, "GoTo may or may not have created it"),
+        (EventProblem.NOT_CREATED, "GoTo refused to create the webinar: GoTo said no."),
+        (EventProblem.UNAVAILABLE, "GoTo did not answer, so no webinar was created"),
+    ],
+)
+async def test_a_failed_creation_saves_nothing_and_says_whether_it_may_exist(
+    cat: Catalog, problem: EventProblem, says: str
+) -> None:
+    cat.goto.create_problems.append(problem)
+    actor = await cat.world.actor(ADA)
+    with pytest.raises(EventRejected) as caught:
+        await sessions.create_session(
+            cat.world.uow,
+            actor,
+            cat.form(goto_event=""),
+            goto=cat.goto,
+            create_event=True,
+            now=NOW,
+        )
+    assert says in caught.value.message
+    assert await cat.world.rows(Session) == []
+
+
+# --- edit -------------------------------------------------------------------------------------
+
+
+async def edit(
+    cat: Catalog, session_id: int | None, form: SessionForm, *, by: str = ADA
+) -> sessions.EditedSession:
+    assert session_id is not None
+    actor = await cat.world.actor(by)
+    return await sessions.edit_session(
+        cat.world.uow, actor, session_id, form, goto=cat.goto, now=NOW
+    )
+
+
+async def enroll(cat: Catalog, session_id: int | None, *users: str) -> None:
+    assert session_id is not None
+    async with cat.world.uow() as uow:
+        for user in users:
+            uow.session.add(
+                Enrollment(
+                    workspace_id=WS,
+                    session_id=session_id,
+                    user_id=user,
+                    status=EnrollmentStatus.REGISTERED,
+                )
+            )
+        await uow.commit()
+
+
+async def test_editing_keeps_the_key_without_asking_goto_and_names_the_old_instructor(
+    cat: Catalog, world: World
+) -> None:
+    created = await cat.create(cat.form())
+    await world.make_team("Gamma", admins=[NED])
+    cat.goto.checked.clear()
+    edited = await edit(
+        cat, created.session.id, cat.form(instructor_id=LEO, max_learners="12", timezone="UTC")
+    )
+    assert cat.goto.checked == []
+    assert (edited.previous_instructor_id, edited.instructor_changed) == (IVY, True)
+    row = await world.reload(Session, created.session.id)
+    assert (row.instructor_id, row.max_learners, row.timezone) == (LEO, 12, "UTC")
+
+
+async def test_scheduling_and_changing_the_instructor_tell_each_teacher_once(
+    cat: Catalog, world: World
+) -> None:
+    created = await cat.create(cat.form())
+
+    async def told() -> list[tuple[str, str]]:
+        notices = await world.rows(Notice)
+        return sorted((n.channel, n.kind) for n in notices if n.kind.startswith("session_"))
+
+    assert await told() == [(IVY, "session_assigned")]
+    await edit(cat, created.session.id, cat.form(instructor_id=LEO))
+    # Saving again without a change of instructor tells nobody anything new.
+    await edit(cat, created.session.id, cat.form(instructor_id=LEO, max_learners="9"))
+    assert await told() == [
+        (IVY, "session_assigned"),
+        (IVY, "session_unassigned"),
+        (LEO, "session_assigned"),
+    ]
+
+
+async def test_editing_the_key_asks_goto_again(cat: Catalog) -> None:
+    created = await cat.create(cat.form())
+    cat.goto.add("ORG-W", "4444444444", starts_at=START, ends_at=END)
+    await edit(cat, created.session.id, cat.form(goto_event="4444444444"))
+    assert cat.goto.checked[-1] == (cat.webinar.id, "4444444444")
+    assert (await cat.world.reload(Session, created.session.id)).goto_event_key == "4444444444"
+    errors = await _edit_refused(cat, created.session.id, cat.form(goto_event="5"))
+    assert "has no webinar with key `5`" in errors["goto_event"]
+
+
+async def _edit_refused(
+    cat: Catalog, session_id: int | None, form: SessionForm, *, by: str = ADA
+) -> dict[str, str]:
+    before = await cat.world.snapshot()
+    with pytest.raises(FieldErrors) as caught:
+        await edit(cat, session_id, form, by=by)
+    assert await cat.world.snapshot() == before
+    return caught.value.errors
+
+
+async def test_a_session_with_registrations_keeps_its_location_and_event(cat: Catalog) -> None:
+    created = await cat.create(cat.form())
+    cat.goto.add("ORG-W", "4444444444", starts_at=START, ends_at=END)
+    await enroll(cat, created.session.id, LEO)
+    assert await _edit_refused(cat, created.session.id, cat.form(cat.classroom)) == {
+        "location": "1 learner is registered at this session's location, so it stays there; "
+        "cancel it and schedule a new session instead."
+    }
+    assert await _edit_refused(cat, created.session.id, cat.form(goto_event="4444444444")) == {
+        "goto_event": "1 learner is registered on GoTo for this session's event, so it keeps "
+        "it; cancel it and schedule a new session instead."
+    }
+    # Other changes are fine.
+    await edit(cat, created.session.id, cat.form(instructor_id=LEO))
+
+
+async def test_only_admins_of_the_elements_team_edit_or_cancel(cat: Catalog, world: World) -> None:
+    created = await cat.create(cat.form())
+    await world.make_team("Beta", admins=[BEN])
+    for user in (BEN, IVY, LEO):
+        actor = await world.actor(user)
+        with pytest.raises(NotAllowed) as refused:
+            await sessions.edit_session(
+                world.uow, actor, created.session.id or 0, cat.form(), goto=cat.goto
+            )
+        assert refused.value.message == (
+            "Only admins of team *Alpha*, which owns *Negotiation*, can change its sessions."
+        )
+        async with world.uow() as uow:
+            with pytest.raises(NotAllowed):
+                await sessions.cancel_session(uow, actor, created.session.id or 0)
+    actor = await world.actor(ADA, OTHER_WS)
+    async with world.uow() as uow:
+        with pytest.raises(NotFound):
+            await sessions.cancel_session(uow, actor, created.session.id or 0)
+
+
+async def test_an_admin_whose_active_team_is_another_still_edits_their_teams_session(
+    cat: Catalog, world: World
+) -> None:
+    created = await cat.create(cat.form())
+    other = await world.make_team("Beta", admins=[ADA, BEN])
+    await world.set_active(ADA, other)
+    edited = await edit(cat, created.session.id, cat.form(max_learners="7"))
+    assert edited.session.max_learners == 7
+
+
+# --- cancel -----------------------------------------------------------------------------------
+
+
+async def test_cancelling_tells_each_registered_learner_once(cat: Catalog, world: World) -> None:
+    created = await cat.create(cat.form())
+    session_id = created.session.id
+    await enroll(cat, session_id, LEO, LIA)
+    earlier = {n.id for n in await world.rows(Notice)}
+    async with world.uow() as uow:
+        uow.session.add(
+            Enrollment(
+                workspace_id=WS,
+                session_id=session_id or 0,
+                user_id=NED,
+                status=EnrollmentStatus.CANCELLED,
+            )
+        )
+        await uow.commit()
+    actor = await world.actor(ADA)
+    async with world.uow() as uow:
+        cancelled = await sessions.cancel_session(uow, actor, session_id or 0, now=NOW)
+        await uow.commit()
+    assert sorted(cancelled.learners) == [LEO, LIA]
+    row = await world.reload(Session, session_id)
+    assert (row.status, row.cancelled_at) == (SessionStatus.CANCELLED, NOW)
+    statuses = {e.user_id: e.status for e in await world.rows(Enrollment)}
+    assert set(statuses.values()) == {EnrollmentStatus.CANCELLED}
+    new = [n for n in await world.rows(Notice) if n.id not in earlier]
+    notices = [n for n in new if n.kind == "registration_cancelled"]
+    assert sorted(n.channel for n in notices) == [LEO, LIA]
+    # The instructor is told too, in an alert of their own.
+    [alert] = [n for n in new if n.kind == "session_cancelled"]
+    assert alert.channel == created.session.instructor_id
+    assert "cancelled" in alert.text
+    assert notices[0].text.startswith(f":no_entry: Session `#{session_id}` of *Negotiation* (")
+    assert f"was cancelled by <@{ADA}>" in notices[0].text
+    # Cancelling again changes nothing and tells no one again.
+    async with world.uow() as uow:
+        with pytest.raises(InvalidInput) as again:
+            await sessions.cancel_session(uow, actor, session_id or 0, now=NOW)
+    assert "is already cancelled" in again.value.message
+    assert len(await world.rows(Notice)) == len(earlier) + 3
+    # A cancelled session is not edited either.
+    with pytest.raises(InvalidInput):
+        await edit(cat, session_id, cat.form())
+
+
+async def test_a_new_learning_element_is_added_with_the_session(cat: Catalog) -> None:
+    created = await cat.create(cat.form(element_id=None, new_element="  Closing   Deals "))
+    titles = {e.id: e.title for e in await cat.world.rows(LearningElement)}
+    assert titles[created.session.element_id] == "Closing Deals"
+    errors = await cat.refused_again(cat.form(element_id=None, new_element="closing deals"))
+    assert errors == {
+        "new_element": "Your team already has a learning element called *closing deals*; "
+        "choose it above instead."
+    }
+
+
+async def test_a_new_element_is_not_added_when_the_session_is_refused(cat: Catalog) -> None:
+    errors = await cat.refused(cat.form(element_id=None, new_element="Closing", goto_event="1"))
+    assert "goto_event" in errors
+    assert [e.title for e in await cat.world.rows(LearningElement)] == ["Negotiation"]
+
+
+async def test_a_lapsed_connection_does_not_stop_changes_that_need_no_goto(cat: Catalog) -> None:
+    created = await cat.create(cat.form())
+    async with cat.world.uow() as uow:
+        room = await uow.session.get(Location, cat.webinar.id)
+        assert room is not None
+        room.connection_expires_at = NOW - timedelta(days=1)
+        await uow.commit()
+    cat.goto.checked.clear()
+    edited = await edit(cat, created.session.id, cat.form(instructor_id=LEO))
+    assert edited.session.instructor_id == LEO and cat.goto.checked == []
+    errors = await _edit_refused(cat, created.session.id, cat.form(goto_event="4444444444"))
+    assert (
+        "has lapsed; link it again with `/vilt location link Webinar Room`"
+        in (errors["goto_event"])
+    )
+
+
+async def test_the_event_picker_lists_only_goto_locations_an_admin_may_use(
+    cat: Catalog, world: World
+) -> None:
+    await world.make_team("Beta", admins=[BEN])
+
+    async def picked(user: str, location: Location) -> int | None:
+        actor = await world.actor(user)
+        async with world.uow() as uow:
+            found = await sessions.picker_location(uow, actor, location.id or 0)
+        return found.id if found is not None else None
+
+    assert await picked(ADA, cat.webinar) == cat.webinar.id
+    assert await picked(ADA, cat.classroom) is None  # no GoTo events there
+    assert await picked(BEN, cat.webinar) is None  # not available to Beta
+    assert await picked(LEO, cat.webinar) is None  # not an admin
+
+
+async def test_an_event_created_for_a_session_that_then_cannot_be_saved_is_named(
+    cat: Catalog,
+) -> None:
+    create = cat.goto.create_event
+
+    async def create_then_deactivate(location: Location, **kwargs: Any) -> EventFacts:
+        facts = await create(location, **kwargs)
+        async with cat.world.uow() as uow:
+            room = await uow.session.get(Location, location.id)
+            assert room is not None
+            room.active = False
+            await uow.commit()
+        return facts
+
+    cat.goto.create_event = create_then_deactivate  # type: ignore[method-assign]
+    actor = await cat.world.actor(ADA)
+    with pytest.raises(InvalidInput) as caught:
+        await sessions.create_session(
+            cat.world.uow,
+            actor,
+            cat.form(goto_event=""),
+            goto=cat.goto,
+            create_event=True,
+            now=NOW,
+        )
+    (event,) = cat.goto.created
+    assert caught.value.message == (
+        f"GoTo created the webinar `{event.key}`, but the session was not saved: *Webinar Room* "
+        "is inactive; choose an active location. Schedule it with that key rather than creating "
+        "another webinar."
+    )
+    assert await cat.world.rows(Session) == []

@@ -69,8 +69,10 @@ async def schedule(
     checker = GoToEventChecker(stack.runtime.goto)
     async with SqlUnitOfWork(stack.runtime.factory) as uow:
         boss = await resolve_actor(uow, WS, BOSS, first_admins=[BOSS])
-        created = await sessions.create_session(uow, boss, form, goto=checker)
         await uow.commit()
+    created = await sessions.create_session(
+        lambda: SqlUnitOfWork(stack.runtime.factory), boss, form, goto=checker
+    )
     assert created.session.id is not None
     return created.session.id
 

@@ -1,7 +1,7 @@
 """Sessions for handler and statement-count tests, scheduled through the services as an admin would.
 
-There is no session modal yet, so sessions are made with `sessions.create_session`: classroom
-locations need no GoTo, GoTo ones are checked by a `FakeGoToEvents`.
+Sessions are made with `sessions.create_session` directly (tests/e2e/test_session_modal.py
+drives the modal): classroom locations need no GoTo, GoTo ones are checked by a `FakeGoToEvents`.
 """
 
 from __future__ import annotations
@@ -102,8 +102,10 @@ async def schedule(
     )
     async with SqlUnitOfWork(stack.runtime.factory) as uow:
         boss = await resolve_actor(uow, WS, BOSS, first_admins=[BOSS])
-        created = await sessions.create_session(uow, boss, form, goto=goto or FakeGoToEvents())
         await uow.commit()
+    created = await sessions.create_session(
+        lambda: SqlUnitOfWork(stack.runtime.factory), boss, form, goto=goto or FakeGoToEvents()
+    )
     assert created.session.id is not None
     return created.session.id
 

@@ -14,7 +14,7 @@ from domain.models import Role, Team
 from handlers.commands import Invocation
 from handlers.context import Request
 from handlers.ports import Deps, UnitOfWorkScope
-from tests.domain.fakes import FakeLinker, FakeRegistrar, FakeSealer
+from tests.domain.fakes import FakeGoToEvents, FakeLinker, FakeRegistrar, FakeSealer
 from tests.support.fakes import FakeDirectory
 
 WS = "T0ACME0001"
@@ -111,6 +111,7 @@ def offline_deps(uow: Any = None) -> Deps:
         directory=FakeDirectory(),
         sealer=FakeSealer(),
         goto_linker=FakeLinker(),
+        goto_events=FakeGoToEvents(),
         public_url="https://viltbot.test",
         first_admins=frozenset({BOSS}),
         goto_registrar=FakeRegistrar(),

@@ -141,6 +141,9 @@ def test_the_names_people_type_are_registered_in_the_order_help_lists_them(
         "sessions",
         "session list",
         "session show",
+        "session new",
+        "session edit",
+        "session cancel",
         "register",
         "unregister",
     ]

@@ -11,7 +11,7 @@ from domain.actor import Actor
 from domain.models import EnrollmentStatus, LocationKind, SessionStatus, TrackingRule
 from domain.services.home import HomeSessions, Listed, Registration
 from domain.services.locations import LocationPage
-from domain.services.sessions import SessionView
+from domain.services.session_rows import SessionView
 from handlers.home import HOME_LOCATIONS, home_view
 from handlers.home_sessions import HOME_SESSIONS
 from handlers.session_views import REGISTER_PEOPLE_ACTION

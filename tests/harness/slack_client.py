@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from sandbox.slack.blockkit import check_message_body, check_view_ack
+from sandbox.slack.blockkit import check_message_body, check_options_ack, check_view_ack
 from sandbox.slack.payload_context import (
     DEFAULT_BOT_USER_ID,
     DEFAULT_CHANNEL_ID,
@@ -222,6 +222,30 @@ class SlackSender:
             view=payload["view"],
         )
 
+    async def block_suggestion(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        view: dict[str, Any],
+        user_id: str,
+        team_id: str,
+        state_values: dict[str, Any] | None = None,
+    ) -> httpx.Response:
+        """Type `value` into an external_select of an open view: Slack asks the app for options."""
+        payload = self.requests.block_suggestion(
+            action_id,
+            value,
+            view=view,
+            user_id=user_id,
+            team_id=team_id,
+            state_values=state_values,
+        )
+        self.last_payload = payload
+        return await self._send(
+            "block_suggestion", payload_form(payload), FORM_CONTENT_TYPE, forge=False, stale=False
+        )
+
     async def view_closed(
         self, view: dict[str, Any], *, user_id: str, team_id: str, is_cleared: bool = False
     ) -> httpx.Response:
@@ -340,6 +364,8 @@ class SlackSender:
                 body = None
             if what == "view_submission":
                 problems.extend(check_view_ack(body, view))
+            elif what == "block_suggestion":
+                problems.extend(check_options_ack(body))
             elif body:
                 problems.extend(check_message_body(body, where=f"ack({what})"))
         self.violations.extend(problems)

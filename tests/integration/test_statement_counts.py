@@ -348,3 +348,29 @@ def submitting(view: dict[str, Any], people: list[str]) -> Callable[[Stack, str]
         return str((await wait_for_report(stack, before))["text"])
 
     return submit
+
+
+async def open_session_modal(stack: Stack, user: str) -> str:
+    before = len(stack.standin.calls_to("views.update"))
+    response = await stack.slack.slash("session new", user_id=user, team_id=WS)
+    assert response.status_code == 200
+    calls = await stack.standin.wait_for("views.update", count=before + 1)
+    return str(calls[before].args["view"])
+
+
+async def test_the_session_modal_costs_as_many_statements_for_50_locations_and_elements_as_for_1(
+    stack: Stack,
+) -> None:
+    await teams_with_a_learner(stack)
+    await stack.command("element new Course 00")
+    await seed(stack, 0, 1)
+    few, shown = await measure(stack, open_session_modal, BOSS)
+    assert "Course 00" in shown and "Room 00" in shown
+    for i in range(1, 50):
+        await stack.command(f"element new Course {i:02}")
+    await seed(stack, 1, 49)
+    many, shown = await measure(stack, open_session_modal, BOSS)
+    assert "Course 49" in shown and "Room 49" in shown
+    assert len(many) == len(few), (few, many)
+    # The actor's resolution, then the elements and the locations: one statement each.
+    assert len(many) <= 5, many

@@ -17,7 +17,12 @@ def test_manifest_points_every_surface_at_the_one_events_url() -> None:
     (command,) = manifest["features"]["slash_commands"]
     assert command["command"] == "/vilt" and command["url"] == events
     assert command["should_escape"] is True  # channels and users arrive as <#C…> and <@U…>
-    assert manifest["settings"]["interactivity"] == {"is_enabled": True, "request_url": events}
+    # The options of external selects (the session modal's GoTo event picker) come from it too.
+    assert manifest["settings"]["interactivity"] == {
+        "is_enabled": True,
+        "request_url": events,
+        "message_menu_options_url": events,
+    }
     assert manifest["settings"]["event_subscriptions"]["request_url"] == events
     assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True

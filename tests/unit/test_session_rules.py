@@ -12,6 +12,7 @@ from domain.models import LearningElement, Location, LocationKind, TrackingRule
 from domain.session_rules import (
     FIELDS,
     SessionForm,
+    event_matches,
     is_timezone,
     parse_max_learners,
     validate_session,
@@ -323,4 +324,60 @@ def test_errors_are_keyed_by_the_modals_block_ids() -> None:
         no_element=True,
         loc=location(active=False),
     )
-    assert set(errors) == set(FIELDS)
+    # A new element's title is checked by the service, against the team's catalog.
+    assert set(errors) == set(FIELDS) - {"new_element"}
+
+
+def test_creating_the_event_needs_both_times_and_no_key() -> None:
+    def creating(f: SessionForm) -> dict[str, str]:
+        _, errors = validate_session(
+            f,
+            element=element(),
+            location=location(),
+            location_team_ids={TEAM},
+            active_team_id=TEAM,
+            now=NOW,
+            create_event=True,
+        )
+        return errors
+
+    assert creating(form(goto_event="")) == {}
+    assert creating(form(goto_event="", starts_at=None, ends_at=None)) == {
+        "starts_at": "Choose when the session starts.",
+        "ends_at": "Choose when the session ends.",
+    }
+    assert set(creating(form(goto_event="123"))) == {"goto_event"}
+
+
+def test_an_edited_session_may_keep_a_start_that_has_passed() -> None:
+    past = NOW - timedelta(hours=1)
+    kept = form(starts_at=past, ends_at=NOW + timedelta(hours=1))
+    _, errors = validate_session(
+        kept,
+        element=element(),
+        location=location(),
+        location_team_ids={TEAM},
+        active_team_id=TEAM,
+        now=NOW,
+        saved_start=past,
+    )
+    assert errors == {}
+    assert errors_of(kept) == {
+        "starts_at": "That time has passed; choose when the session will start."
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "matches"),
+    [
+        ("", True),
+        ("leader", True),
+        ("LEADERSHIP 101", True),
+        ("leadership onboarding", False),
+        ("4500005", True),
+        ("1234-500-005", True),
+        ("999", False),
+    ],
+)
+def test_the_event_picker_matches_subject_words_and_key_digits(query: str, matches: bool) -> None:
+    assert event_matches("Leadership 101", "1234500005", query) is matches
