@@ -132,6 +132,15 @@ async def click_register(stack: Stack, user: str, session_id: int) -> str:
     return str(answer["text"])
 
 
+async def slow_command(stack: Stack, text: str, user: str) -> str:
+    """`/vilt text`'s ephemeral answer, waiting as long as GoTo's retries may take."""
+    before = len(stack.standin.calls_to("response_url"))
+    response = await stack.slack.slash(text, user_id=user, team_id=WS)
+    assert response.status_code == 200
+    calls = await stack.standin.wait_for("response_url", count=before + 1, timeout=30)
+    return str(calls[before].args.get("text", ""))
+
+
 def dms_to(stack: Stack, user: str, about: str) -> list[str]:
     """Direct messages the bot sent `user` that mention `about`."""
     return [
@@ -238,7 +247,8 @@ async def test_goto_down_queues_the_registration_and_the_job_completes_it_once(
     async with httpx.AsyncClient() as http:
         fault = {"status": 503, "count": 5, "path_contains": "/registrants"}
         assert (await http.post(f"{stack.goto_url}/_sandbox/faults", json=fault)).is_success
-    said = await stack.command(f"register {session_id}", user=BEN)
+    # The GoTo client retries the 503s (up to about 8 s) before the answer is given.
+    said = await slow_command(stack, f"register {session_id}", BEN)
     assert said == (
         ":hourglass_flowing_sand: Your registration for *Product Update* (session "
         f"`#{session_id}`) is queued: GoTo is not answering right now. I will try again and "
