@@ -41,6 +41,7 @@ from domain.models import LocationKind, Team
 from domain.rules import ConnectionState, LocationForm
 from domain.services.linking import ttl_text
 from domain.services.locations import LocationView
+from handlers import modals
 
 CALLBACK_ID = "location_form"
 PROBLEM_CALLBACK_ID = "location_problem"
@@ -86,24 +87,12 @@ class ModalMeta:
 
 def loading_modal(title: str = "Location") -> dict[str, Any]:
     """Opened at once so the trigger id does not expire while data loads."""
-    return View(
-        type="modal",
-        callback_id=CALLBACK_ID,
-        title=PlainTextObject(text=title),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[SectionBlock(text=MarkdownTextObject(text=":hourglass_flowing_sand: Loading…"))],
-    ).to_dict()
+    return modals.loading_modal(title, CALLBACK_ID)
 
 
 def problem_modal(title: str, message: str) -> dict[str, Any]:
     """Shown instead of the form when there is none to show; it can only be closed."""
-    return View(
-        type="modal",
-        callback_id=PROBLEM_CALLBACK_ID,
-        title=PlainTextObject(text=title),
-        close=PlainTextObject(text="Close"),
-        blocks=[SectionBlock(text=MarkdownTextObject(text=message[:3000]))],
-    ).to_dict()
+    return modals.problem_modal(title, message, PROBLEM_CALLBACK_ID)
 
 
 def _option(text: str, value: str) -> Option:

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Coroutine
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from domain import mrkdwn
 from domain.actor import Actor
@@ -21,6 +18,7 @@ from domain.rules import ConnectionState, LocationForm
 from domain.services import linking, locations
 from domain.services.locations import LocationView
 from domain.types import utcnow
+from handlers import modals
 from handlers.commands import CommandRouter, Invocation, Subcommand, run_safely
 from handlers.context import Request
 from handlers.location_views import (
@@ -28,20 +26,19 @@ from handlers.location_views import (
     KIND_ACTION,
     LINK_IN_MODAL_ACTION,
     OPEN_CONSENT_ACTION,
+    PROBLEM_CALLBACK_ID,
     ModalMeta,
     form_from_state,
     form_from_view,
     link_message,
-    loading_modal,
     location_modal,
     location_summary,
-    problem_modal,
     sees_connection,
 )
 from handlers.parsing import name_argument, search_text
 from handlers.permissions import members, team_admins
 from handlers.ports import Deps
-from handlers.response_urls import trusted_response_url
+from handlers.response_urls import tell_privately, trusted_response_url
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +56,7 @@ async def location_new(inv: Invocation) -> None:
     """Open the create modal: open first, then fill."""
     actor = inv.actor
     team = actor.require_admin_of_active()
-    opened = await _open_modal(inv.client, inv.body["trigger_id"], NEW_TITLE)
+    opened = await modals.open_loading(inv.client, inv.body["trigger_id"], NEW_TITLE, CALLBACK_ID)
 
     async def form() -> dict[str, Any]:
         async with inv.request.deps.uow() as uow:
@@ -71,7 +68,14 @@ async def location_new(inv: Invocation) -> None:
             meta=ModalMeta(response_url=inv.body.get("response_url")),
         )
 
-    await _fill_modal(inv, opened, NEW_TITLE, form())
+    await modals.fill(
+        inv.client,
+        opened,
+        title=NEW_TITLE,
+        problem_callback_id=PROBLEM_CALLBACK_ID,
+        request_id=inv.request.request_id,
+        form=form(),
+    )
 
 
 async def location_edit(inv: Invocation) -> None:
@@ -83,7 +87,7 @@ async def location_edit(inv: Invocation) -> None:
     if not inv.raw_args:
         raise InvalidInput(f"Usage: `{EDIT_USAGE}`")
     actor = inv.actor
-    opened = await _open_modal(inv.client, inv.body["trigger_id"], EDIT_TITLE)
+    opened = await modals.open_loading(inv.client, inv.body["trigger_id"], EDIT_TITLE, CALLBACK_ID)
 
     async def form() -> dict[str, Any]:
         async with inv.request.deps.uow() as uow:
@@ -100,7 +104,14 @@ async def location_edit(inv: Invocation) -> None:
             saved=view,
         )
 
-    await _fill_modal(inv, opened, EDIT_TITLE, form())
+    await modals.fill(
+        inv.client,
+        opened,
+        title=EDIT_TITLE,
+        problem_callback_id=PROBLEM_CALLBACK_ID,
+        request_id=inv.request.request_id,
+        form=form(),
+    )
 
 
 async def location_list(inv: Invocation) -> None:
@@ -155,43 +166,6 @@ async def location_link(inv: Invocation) -> None:
     await inv.reply(text, blocks=blocks)
 
 
-async def _fill_modal(
-    inv: Invocation, opened: Any, title: str, form: Coroutine[Any, Any, dict[str, Any]]
-) -> None:
-    """Replace the loading modal with the form, or with why there is none.
-
-    A domain error (no such location, not yours to edit…) is said in the modal the caller is
-    looking at; an unexpected one is logged and the modal apologises with the request id.
-    """
-    try:
-        view = await form
-    except DomainError as exc:
-        view = problem_modal(title, f":warning: {exc.message}")
-    except Exception:
-        request_id = inv.request.request_id
-        log.exception("request %s failed", request_id)
-        view = problem_modal(
-            title,
-            ":boom: Sorry, something went wrong on our side. If it keeps happening, "
-            f"give your admin this request id: `{request_id}`.",
-        )
-    await inv.client.views_update(
-        view_id=opened["view"]["id"], hash=opened["view"]["hash"], view=view
-    )
-
-
-async def _open_modal(client: AsyncWebClient, trigger_id: str, title: str) -> Any:
-    """Open the loading modal at once; a trigger_id lives only 3 seconds."""
-    try:
-        return await client.views_open(trigger_id=trigger_id, view=loading_modal(title))
-    except SlackApiError as exc:
-        if exc.response.get("error") in {"expired_trigger_id", "invalid_trigger_id"}:
-            raise DomainError(
-                "Slack took too long to open the form. Run the command again."
-            ) from exc
-        raise
-
-
 def _admin_teams(actor: Actor) -> list[Any]:
     return sorted(
         (t for t in actor.teams.values() if t.id is not None and actor.is_admin_of(t.id)),
@@ -212,28 +186,6 @@ async def _save(deps: Deps, actor: Actor, meta: ModalMeta, form: LocationForm) -
     return view
 
 
-async def _tell_privately(
-    client: AsyncWebClient,
-    actor: Actor,
-    meta: ModalMeta,
-    text: str,
-    blocks: list[dict[str, Any]] | None = None,
-) -> dict[str, str | None]:
-    """Answer the admin only: ephemeral through the command's response_url, else a DM.
-
-    Returns where the message went, so that it can be replaced later.
-    """
-    if meta.response_url:
-        answer = await AsyncWebhookClient(meta.response_url, timeout=10).send(
-            text=text, blocks=blocks, response_type="ephemeral"
-        )
-        if answer.status_code == 200:
-            return {"response_url": meta.response_url}
-        log.info("response_url refused the message (HTTP %s); sending a DM", answer.status_code)
-    posted = await client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks)
-    return {"channel": str(posted.get("channel")), "ts": str(posted.get("ts"))}
-
-
 async def _send_link(
     deps: Deps, client: AsyncWebClient, actor: Actor, view: LocationView, meta: ModalMeta, note: str
 ) -> tuple[str, str]:
@@ -247,7 +199,7 @@ async def _send_link(
         await uow.commit()
     url = deps.link_url(state)
     text, blocks = link_message(view, url, saved_note=note)
-    where = await _tell_privately(client, actor, meta, text, blocks)
+    where = await tell_privately(client, actor.user_id, meta.response_url, text, blocks)
     try:
         async with deps.uow() as uow:
             await linking.remember_message(uow, state, **where)
@@ -393,10 +345,12 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
             else:
                 said = SectionBlock(text=MarkdownTextObject(text=note)).to_dict()
                 summary = location_summary(saved, with_connection=True)
-                await _tell_privately(client, request.actor, meta, note, [said, *summary])
+                await tell_privately(
+                    client, request.actor.user_id, meta.response_url, note, [said, *summary]
+                )
 
         async def reply(text: str) -> None:
-            await _tell_privately(client, request.actor, meta, text)
+            await tell_privately(client, request.actor.user_id, meta.response_url, text)
 
         await run_safely(reply, request.request_id, follow_up())
 

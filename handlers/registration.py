@@ -26,15 +26,15 @@ from domain.ports import GoToRegistrar, SlackUser
 from domain.services import registration
 from domain.services.registration import Outcome, Registration
 from domain.types import utcnow
+from handlers import modals
 from handlers.commands import CommandRouter, Invocation, Subcommand, run_safely
 from handlers.context import Request
-from handlers.location_views import problem_modal
 from handlers.permissions import members
 from handlers.registration_views import (
     PEOPLE_CALLBACK,
+    PEOPLE_PROBLEM_CALLBACK,
     PEOPLE_TITLE,
     chosen,
-    loading_modal,
     people_modal,
     progress_text,
     report,
@@ -231,25 +231,25 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
     ) -> None:
         await ack()
         request = Request.of(context)
-        opened = await client.views_open(trigger_id=body["trigger_id"], view=loading_modal())
-        try:
+        opened = await modals.open_loading(
+            client, body["trigger_id"], PEOPLE_TITLE, PEOPLE_CALLBACK
+        )
+
+        async def form() -> dict[str, Any]:
             session_id = clicked_session(body)
             async with request.deps.uow() as uow:
                 title = await registration.managed_session(
                     uow, request.actor, session_id, now=utcnow()
                 )
-            view = people_modal(session_id, title)
-        except DomainError as exc:
-            view = problem_modal(PEOPLE_TITLE, f":warning: {exc.message}")
-        except Exception:
-            log.exception("request %s failed", request.request_id)
-            view = problem_modal(
-                PEOPLE_TITLE,
-                ":boom: Sorry, something went wrong on our side. If it keeps happening, "
-                f"give your admin this request id: `{request.request_id}`.",
-            )
-        await client.views_update(
-            view_id=opened["view"]["id"], hash=opened["view"]["hash"], view=view
+            return people_modal(session_id, title)
+
+        await modals.fill(
+            client,
+            opened,
+            title=PEOPLE_TITLE,
+            problem_callback_id=PEOPLE_PROBLEM_CALLBACK,
+            request_id=request.request_id,
+            form=form(),
         )
 
     @app.view(PEOPLE_CALLBACK)

@@ -15,25 +15,11 @@ from domain.services.registration import Outcome, Registration
 
 PEOPLE_CALLBACK = "register_people"
 PEOPLE_TITLE = "Register people"
+# The modal shown instead of the form when it cannot be used (not an admin, session started).
+PEOPLE_PROBLEM_CALLBACK = "register_people_problem"
 # A section holds at most 3,000 characters; a message at most 50 blocks.
 _SECTION_CHARS = 2900
 _MAX_SECTIONS = 45
-
-
-def loading_modal() -> dict[str, Any]:
-    """Opened at once so the trigger id does not expire while the session is looked up."""
-    return {
-        "type": "modal",
-        "callback_id": PEOPLE_CALLBACK,
-        "title": {"type": "plain_text", "text": PEOPLE_TITLE},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": ":hourglass_flowing_sand: Loading…"},
-            }
-        ],
-    }
 
 
 def people_modal(session_id: int, title: str) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Which response_urls the bot posts to: Slack's own, or the configured Slack API's host.
+"""Which response_urls the bot posts to (Slack's own, or the configured Slack API's host), and
+answering someone privately through one.
 
 A response_url kept in a modal's private_metadata comes back from the client; it is checked
 before anything is posted to it, so that no edited metadata makes the bot post elsewhere.
@@ -6,7 +7,14 @@ before anything is posted to it, so that no edited metadata makes the bot post e
 
 from __future__ import annotations
 
+import logging
+from typing import Any
 from urllib.parse import urlsplit
+
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+log = logging.getLogger(__name__)
 
 SLACK_DOMAIN = "slack.com"
 RESPONSE_URL_MAX = 500
@@ -39,3 +47,25 @@ def trusted_response_url(url: object, slack_api_url: str) -> str | None:
     ):
         return url
     return None
+
+
+async def tell_privately(
+    client: AsyncWebClient,
+    user_id: str,
+    response_url: str | None,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+) -> dict[str, str | None]:
+    """Answer one person only: ephemeral through a (trusted) response_url, else a DM.
+
+    Returns where the message went, so that it can be replaced later.
+    """
+    if response_url:
+        answer = await AsyncWebhookClient(response_url, timeout=10).send(
+            text=text, blocks=blocks, response_type="ephemeral"
+        )
+        if answer.status_code == 200:
+            return {"response_url": response_url}
+        log.info("response_url refused the message (HTTP %s); sending a DM", answer.status_code)
+    posted = await client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+    return {"channel": str(posted.get("channel")), "ts": str(posted.get("ts"))}

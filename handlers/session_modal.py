@@ -11,16 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from domain import mrkdwn
 from domain.actor import Actor
@@ -28,29 +26,31 @@ from domain.errors import DomainError, EventProblem, EventRejected, FieldErrors,
 from domain.models import LearningElement, Location, SessionStatus, Team
 from domain.services import sessions
 from domain.session_rules import FIELDS, SessionForm, event_noun
+from handlers import modals
 from handlers.commands import CommandRouter, Invocation, Subcommand, run_safely
 from handlers.context import Request
 from handlers.parsing import search_text
 from handlers.permissions import team_admins
 from handlers.ports import Deps
-from handlers.response_urls import trusted_response_url
+from handlers.response_urls import tell_privately, trusted_response_url
 from handlers.session_modal_views import (
     CALLBACK_ID,
     CANCEL_ACTION,
     FIELD_LABELS,
     GOTO_EVENT_ACTION,
     LOCATION_ACTION,
+    PROBLEM_CALLBACK_ID,
     TIMEZONE_ACTION,
     SessionModalMeta,
     cancel_prompt,
     event_options,
     form_from_state,
-    loading_modal,
     no_event_option,
     notes_context,
     problem_modal,
     session_modal,
     timezone_options,
+    title,
 )
 from handlers.session_views import show_message
 
@@ -71,27 +71,45 @@ async def session_new(inv: Invocation) -> None:
     actor = inv.actor
     actor.require_admin_of_active()
     meta = SessionModalMeta(response_url=inv.body.get("response_url"))
-    opened = await _open(inv.client, inv.body["trigger_id"], meta)
+    opened = await modals.open_loading(
+        inv.client, inv.body["trigger_id"], title(meta), PROBLEM_CALLBACK_ID
+    )
 
     async def modal() -> dict[str, Any]:
         zone = await _own_zone(inv.request.deps, actor)
         return await _build(inv.request.deps, actor, SessionForm(timezone=zone), False, meta)
 
-    await _fill(inv, opened, meta, modal())
+    await modals.fill(
+        inv.client,
+        opened,
+        title=title(meta),
+        problem_callback_id=PROBLEM_CALLBACK_ID,
+        request_id=inv.request.request_id,
+        form=modal(),
+    )
 
 
 async def session_edit(inv: Invocation) -> None:
     """Open the session modal prefilled with a scheduled session (its team's admins)."""
     session_id = _number(inv.raw_args, EDIT_USAGE)
     meta = SessionModalMeta(session_id=session_id, response_url=inv.body.get("response_url"))
-    opened = await _open(inv.client, inv.body["trigger_id"], meta)
+    opened = await modals.open_loading(
+        inv.client, inv.body["trigger_id"], title(meta), PROBLEM_CALLBACK_ID
+    )
 
     async def modal() -> dict[str, Any]:
         async with inv.request.deps.uow() as uow:
             form = await sessions.edit_form(uow, inv.actor, session_id)
         return await _build(inv.request.deps, inv.actor, form, False, meta)
 
-    await _fill(inv, opened, meta, modal())
+    await modals.fill(
+        inv.client,
+        opened,
+        title=title(meta),
+        problem_callback_id=PROBLEM_CALLBACK_ID,
+        request_id=inv.request.request_id,
+        form=modal(),
+    )
 
 
 async def session_cancel(inv: Invocation) -> None:
@@ -163,60 +181,6 @@ async def _build(
     )
 
 
-async def _open(client: AsyncWebClient, trigger_id: str, meta: SessionModalMeta) -> Any:
-    """Open the loading modal at once; a trigger_id lives only 3 seconds."""
-    try:
-        return await client.views_open(trigger_id=trigger_id, view=loading_modal(meta))
-    except SlackApiError as exc:
-        if exc.response.get("error") in {"expired_trigger_id", "invalid_trigger_id"}:
-            raise DomainError(
-                "Slack took too long to open the form. Run the command again."
-            ) from exc
-        raise
-
-
-async def _fill(
-    inv: Invocation,
-    opened: Any,
-    meta: SessionModalMeta,
-    modal: Coroutine[Any, Any, dict[str, Any]],
-) -> None:
-    """Replace the loading modal with the form, or with why there is none."""
-    try:
-        view = await modal
-    except DomainError as exc:
-        view = problem_modal(meta, f":warning: {exc.message}")
-    except Exception:
-        request_id = inv.request.request_id
-        log.exception("request %s failed", request_id)
-        view = problem_modal(
-            meta,
-            ":boom: Sorry, something went wrong on our side. If it keeps happening, "
-            f"give your admin this request id: `{request_id}`.",
-        )
-    await inv.client.views_update(
-        view_id=opened["view"]["id"], hash=opened["view"]["hash"], view=view
-    )
-
-
-async def _tell_privately(
-    client: AsyncWebClient,
-    actor: Actor,
-    response_url: str | None,
-    text: str,
-    blocks: list[dict[str, Any]] | None = None,
-) -> None:
-    """Answer the admin only: ephemeral through the command's response_url, else a DM."""
-    if response_url:
-        answer = await AsyncWebhookClient(response_url, timeout=10).send(
-            text=text, blocks=blocks, response_type="ephemeral"
-        )
-        if answer.status_code == 200:
-            return
-        log.info("response_url refused the message (HTTP %s); sending a DM", answer.status_code)
-    await client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks)
-
-
 async def _save(
     deps: Deps, actor: Actor, meta: SessionModalMeta, form: SessionForm, create_event: bool
 ) -> tuple[int, list[str], str | None]:
@@ -260,9 +224,9 @@ async def _announce(
     said = f":white_check_mark: Session `#{session_id}` {verb}."
     text, blocks = show_message(view)
     heading = {"type": "section", "text": {"type": "mrkdwn", "text": said}}
-    await _tell_privately(
+    await tell_privately(
         client,
-        actor,
+        actor.user_id,
         meta.response_url,
         f"{said} {text}",
         [heading, *blocks, *notes_context(notes)],
@@ -355,7 +319,7 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
         deps, actor = request.deps, request.actor
 
         async def reply(text: str) -> None:
-            await _tell_privately(client, actor, meta.response_url, text)
+            await tell_privately(client, actor.user_id, meta.response_url, text)
 
         try:
             if create_event:

@@ -41,6 +41,7 @@ from domain.limits import ELEMENT_TITLE_MAX, MAX_LEARNERS_MAX, MAX_LEARNERS_TEXT
 from domain.models import LearningElement, Location, LocationKind, TrackingRule
 from domain.ports import EventFacts
 from domain.session_rules import SessionForm, event_noun, key_hint, parse_event_key
+from handlers import modals
 
 CALLBACK_ID = "session_form"
 PROBLEM_CALLBACK_ID = "session_problem"
@@ -300,24 +301,12 @@ def _goto_blocks(
 
 def loading_modal(meta: SessionModalMeta) -> dict[str, Any]:
     """Opened at once so the trigger id does not expire while data loads."""
-    return View(
-        type="modal",
-        callback_id=PROBLEM_CALLBACK_ID,
-        title=PlainTextObject(text=title(meta)),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[SectionBlock(text=MarkdownTextObject(text=":hourglass_flowing_sand: Loading…"))],
-    ).to_dict()
+    return modals.loading_modal(title(meta), PROBLEM_CALLBACK_ID)
 
 
 def problem_modal(meta: SessionModalMeta, message: str) -> dict[str, Any]:
     """Shown instead of the form when there is none to show; it can only be closed."""
-    return View(
-        type="modal",
-        callback_id=PROBLEM_CALLBACK_ID,
-        title=PlainTextObject(text=title(meta)),
-        close=PlainTextObject(text="Close"),
-        blocks=[SectionBlock(text=MarkdownTextObject(text=message[:3000]))],
-    ).to_dict()
+    return modals.problem_modal(title(meta), message, PROBLEM_CALLBACK_ID)
 
 
 def form_from_state(values: dict[str, dict[str, dict[str, Any]]]) -> tuple[SessionForm, bool]:

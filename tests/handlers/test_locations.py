@@ -187,14 +187,14 @@ async def test_what_goes_wrong_after_the_modal_opened_is_said_in_it(
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(locations, "workspace_teams", broken)
-    with caplog.at_level(logging.ERROR, logger="handlers.locations"):
+    with caplog.at_level(logging.ERROR, logger="handlers.modals"):
         await open_modal(stack, "location new")
     failed = updated_views(stack)[-1]
     text = failed["blocks"][0]["text"]["text"]
     match = APOLOGY.fullmatch(text)
     assert match, text
     assert failed == problem_modal("New location", text)
-    assert [r.getMessage() for r in caplog.records if r.name == "handlers.locations"] == [
+    assert [r.getMessage() for r in caplog.records if r.name == "handlers.modals"] == [
         f"request {match.group(1)} failed"
     ]
 
@@ -383,10 +383,10 @@ async def test_without_a_usable_response_url_the_admin_gets_a_dm(
     teams = await admin_with_teams(stack)
     view = await choose_kind(stack, await open_modal(stack), "gotowebinar")
     stack.standin.inject("response_url", status=404)
-    with caplog.at_level(logging.INFO, logger="handlers.locations"):
+    with caplog.at_level(logging.INFO, logger="handlers.response_urls"):
         assert await submit(stack, view, webinar_values([teams["Sales"]])) == {}
         (dm,) = await stack.standin.wait_for("chat.postMessage")
-    assert [r.getMessage() for r in caplog.records if r.name == "handlers.locations"] == [
+    assert [r.getMessage() for r in caplog.records if r.name == "handlers.response_urls"] == [
         "response_url refused the message (HTTP 404); sending a DM"
     ]
     assert dm.args["channel"] == BOSS
