@@ -70,6 +70,10 @@ def seed_sandbox(standin: SlackStandIn) -> None:
             real_name=person.real_name,
             is_admin=person.is_admin,
         )
+    # Everyone is in #general; the learners also read #training (Register people takes a channel).
+    standin.add_members(SANDBOX_TEAM, GENERAL, [person.id for person in PEOPLE])
+    learners = [person.id for person in PEOPLE if person.title == "learner"]
+    standin.add_members(SANDBOX_TEAM, TRAINING, learners)
 
 
 def person_for(user_id: str | None) -> Person:

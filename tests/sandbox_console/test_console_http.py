@@ -96,3 +96,15 @@ async def test_the_home_tab_is_published_when_the_page_opens(
     await send(http, SANDBOX_ADMIN, f"team new Sales <#{TRAINING}|training>")
     admin = visible((await http.get("/sandbox", params={"user": SANDBOX_ADMIN})).text)
     assert "Active team: Sales (you are admin)" in admin
+
+
+async def test_the_learners_read_training_so_a_whole_channel_can_be_registered(
+    sandbox: Sandbox,
+) -> None:
+    async with httpx.AsyncClient() as http:
+        answer = await http.post(
+            f"{sandbox.console.standin.base_url}conversations.members",
+            headers={"Authorization": f"Bearer {SANDBOX_BOT_TOKEN}"},
+            data={"channel": TRAINING},
+        )
+    assert answer.json()["members"] == ["U0SANDLEA1", "U0SANDLEO1"]
