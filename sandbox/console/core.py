@@ -183,8 +183,12 @@ class ConsoleCore:
         self._notes.setdefault(user_id, []).append(text)
         self._revision += 1
 
-    def _back(self, person: Person, channel: str, note: str | None = None) -> Response:
+    def _back(
+        self, person: Person, channel: str, note: str | None = None, *, focus: str | None = None
+    ) -> Response:
+        """Back to the page; `focus` is the HTML id of the field to scroll to (one acted on)."""
         if note:
             self._note(person.id, note)
         query = urlencode({"user": person.id, "channel": channel})
-        return RedirectResponse(f"/sandbox?{query}", status_code=303)
+        fragment = f"#{focus}" if focus else ""
+        return RedirectResponse(f"/sandbox?{query}{fragment}", status_code=303)

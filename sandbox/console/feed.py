@@ -13,6 +13,7 @@ from typing import Any
 
 from sandbox.console.workspace import label
 from sandbox.ids import SANDBOX_TEAM
+from sandbox.slack.blockkit import with_generated_ids
 from sandbox.slack.web_api import RESPONSE_URL, RecordedCall, SlackStandIn
 
 
@@ -66,6 +67,8 @@ class Feed:
         self.standin = standin
         self._urls: dict[str, _Target] = {}
         self._acks: list[_Ack] = []
+        # Each ephemeral's blocks as Slack stores them, by the ack or call that posted them.
+        self._stored: dict[str, list[Any]] = {}
 
     def add_ack(self, user_id: str, channel_id: str, body: dict[str, Any], author: str) -> None:
         """Show the person an answer only they see, from now."""
@@ -137,7 +140,7 @@ class Feed:
         if body.get("replace_original"):
             if source is not None and source in items:
                 old = items[source]
-                items[source] = self._ephemeral_item(source, body, old.channel_id)
+                items[source] = self._ephemeral_item(source, body, old.channel_id, posted_by=ref)
             # A channel message's replacement is applied by the stand-in itself.
             return
         if body.get("response_type") == "in_channel":
@@ -146,19 +149,34 @@ class Feed:
         latest[url_id] = ref
 
     def _ephemeral_item(
-        self, ref: str, body: dict[str, Any], channel_id: str | None, author: str = "viltbot"
+        self,
+        ref: str,
+        body: dict[str, Any],
+        channel_id: str | None,
+        author: str = "viltbot",
+        *,
+        posted_by: str | None = None,
     ) -> FeedItem:
         where = label(self.standin, "#" + channel_id) if channel_id else None
         return FeedItem(
             ref=ref,
             text=str(body.get("text") or ""),
-            blocks=as_list(body.get("blocks")),
+            blocks=self._stored_blocks(posted_by or ref, body),
             attachments=as_list(body.get("attachments")),
             where=where or "a DM",
             channel_id=channel_id,
             author=author,
             ephemeral=True,
         )
+
+    def _stored_blocks(self, posted_by: str, body: dict[str, Any]) -> list[Any]:
+        """The blocks with the block_id Slack gives a block that has none (a button in it is
+        found again when clicked); made once per posting, so the page and the click agree."""
+        stored = self._stored.get(posted_by)
+        if stored is None:
+            stored = with_generated_ids(as_list(body.get("blocks")))
+            self._stored[posted_by] = stored
+        return stored
 
     def conversations(self, user_id: str) -> list[Conversation]:
         """The person's DM with the bot first, then every channel with messages."""

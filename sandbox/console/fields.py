@@ -52,7 +52,7 @@ class Fields:
 
     def dom_id(self, block: dict[str, Any], element: dict[str, Any]) -> str:
         """A stable HTML id for the element (labels point at it)."""
-        return "f-" + hashlib.sha1(self.name(block, element).encode()).hexdigest()[:12]
+        return dom_id_of(self.name(block, element))
 
     def _draft(self, block: dict[str, Any], element: dict[str, Any]) -> str | list[str] | None:
         key = (str(block.get("block_id", "")), str(element.get("action_id", "")))
@@ -79,7 +79,9 @@ class Fields:
         """The values currently picked in a select, checkbox or radio group."""
         draft = self._draft(block, element)
         if draft is not None:
-            return [draft] if isinstance(draft, str) else list(draft)
+            # A select left on its placeholder posts "": nothing is chosen (not the first option).
+            picked = [draft] if isinstance(draft, str) else draft
+            return [value for value in picked if value]
         for key in ("initial_option", "initial_options"):
             initial = element.get(key)
             if isinstance(initial, dict):
@@ -200,6 +202,11 @@ def field_pair(raw: str) -> tuple[str, str]:
     if not (isinstance(data, list) and len(data) == 2 and all(isinstance(x, str) for x in data)):
         raise ValueError(raw)
     return data[0], data[1]
+
+
+def dom_id_of(name: str) -> str:
+    """The HTML id of the element whose form field is `name` (the page scrolls back to it)."""
+    return "f-" + hashlib.sha1(name.encode()).hexdigest()[:12]
 
 
 def form_text(form: FormData, key: str) -> str:
