@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -26,7 +27,7 @@ class ConsoleActions(ConsoleCore):
         text = form_text(form, "text").strip()
         if text.lower().startswith(COMMAND):
             text = text[len(COMMAND) :].strip()
-        before = len(self.standin.calls)
+        before, started = len(self.standin.calls), time.time()
         trigger = self.requests.trigger(SANDBOX_TEAM, person.id)
         url = self.feed.mint_url(person.id, channel, None, None)
         body = self.requests.slash(
@@ -41,7 +42,7 @@ class ConsoleActions(ConsoleCore):
         response = await self._send(body)
         self._record_ack(person.id, channel, response)
         await self._settle(before, answers_to(url=url, trigger=trigger))
-        return self._back(person, channel)
+        return self._back(person, channel, focus=self._reply_shown(person.id, started))
 
     async def action(self, form: FormData, person: Person, channel: str) -> Response:
         """Click a button or pick an option in a message, the App Home or a modal."""
@@ -53,7 +54,7 @@ class ConsoleActions(ConsoleCore):
         except ValueError:
             return self._back(person, channel, "That action is not on the page any more.")
         ref = form_text(form, "ref")
-        before = len(self.standin.calls)
+        before, started = len(self.standin.calls), time.time()
         try:
             payload, url, view_id = self._block_actions(person, ref, block_id, action_id, form)
         except LookupError as exc:
@@ -66,9 +67,11 @@ class ConsoleActions(ConsoleCore):
         if ajax:
             return Response(status_code=204)
         await self._settle(before, answers_to(url=url, trigger=trigger, view_id=view_id))
+        if view_id is None:
+            return self._back(person, channel, focus=self._reply_shown(person.id, started))
         # In a modal, the page comes back where the person acted, not at the modal's top.
         focus = dom_id_of(Fields.name({"block_id": block_id}, {"action_id": action_id}))
-        return self._back(person, channel, focus=focus if view_id else None)
+        return self._back(person, channel, focus=focus)
 
     def _block_actions(
         self, person: Person, ref: str, block_id: str, action_id: str, form: FormData
@@ -185,7 +188,7 @@ class ConsoleActions(ConsoleCore):
             self._errors[view_id] = missing
             return self._back(person, channel, focus=self._first_error(view_id))
         self._errors.pop(view_id, None)
-        before = len(self.standin.calls)
+        before, started = len(self.standin.calls), time.time()
         trigger = self.requests.trigger(SANDBOX_TEAM, person.id, view_id=view_id)
         payload = self.requests.view_submission(
             view,
@@ -200,7 +203,8 @@ class ConsoleActions(ConsoleCore):
         answered = self._apply_submission_answer(person, view, response)
         # An answer in the ack usually means nothing follows; a plain ack often means a DM does.
         await self._settle(before, answers_to(), first=0.3 if answered else None)
-        return self._back(person, channel, focus=self._first_error(view_id))
+        focus = self._first_error(view_id) or self._reply_shown(person.id, started)
+        return self._back(person, channel, focus=focus)
 
     def _first_error(self, view_id: str) -> str | None:
         """The HTML id of the first field of the open modal with an error under it, if any."""

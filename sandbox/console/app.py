@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from sandbox.console.actions import ConsoleActions
+from sandbox.console.feed import FeedItem
 from sandbox.console.fields import Fields, form_text
 from sandbox.console.replies import same_origin
 from sandbox.console.workspace import GENERAL, PEOPLE, WORKSPACE_NAME, Person, channels, person_for
@@ -93,6 +94,7 @@ class SandboxConsole(ConsoleActions):
         modal = self.open_modal(person.id)
         modal_id = str(modal["id"]) if modal else ""
         home = self.standin.home_view(person.id, SANDBOX_TEAM)
+        ephemerals = self.feed.ephemerals(person.id)
         template = self._env.get_template("console.html")
         return template.render(
             workspace=WORKSPACE_NAME,
@@ -101,7 +103,8 @@ class SandboxConsole(ConsoleActions):
             channels=self._channel_choices(),
             channel=channel,
             notes=notes,
-            ephemerals=self.feed.ephemerals(person.id),
+            ephemerals=ephemerals,
+            newest=_newest_id(ephemerals),
             conversations=self.feed.conversations(person.id),
             home=home,
             fields=Fields(self.standin),
@@ -123,3 +126,9 @@ class SandboxConsole(ConsoleActions):
     def _channel(self, raw: str | None) -> str:
         known = {channel_id for channel_id, _ in self._channel_choices()}
         return raw if raw in known else GENERAL
+
+
+def _newest_id(ephemerals: list[FeedItem]) -> str:
+    """The HTML id of the private reply posted or replaced last ("" when none)."""
+    newest = max(ephemerals, key=lambda item: item.shown_at, default=None)
+    return f"msg-{newest.ref}" if newest else ""

@@ -183,6 +183,11 @@ class ConsoleCore:
         self._notes.setdefault(user_id, []).append(text)
         self._revision += 1
 
+    def _reply_shown(self, user_id: str, since: float) -> str | None:
+        """The HTML id of the private reply that came since `since` (the page scrolls to it)."""
+        reply = self.feed.newest_reply(user_id, since)
+        return f"msg-{reply.ref}" if reply else None
+
     def _back(
         self, person: Person, channel: str, note: str | None = None, *, focus: str | None = None
     ) -> Response:

@@ -31,6 +31,7 @@ class FeedItem:
     attachments: list[Any] = field(default_factory=list)
     files: list[Any] = field(default_factory=list)
     in_thread: bool = False
+    shown_at: float = 0.0  # when it was posted, or last replaced
 
 
 @dataclass
@@ -98,15 +99,22 @@ class Feed:
         latest: dict[str, str] = {}
         for _, ref, event in events:
             if isinstance(event, _Ack):
-                items[ref] = self._ephemeral_item(ref, event.body, event.channel_id, event.author)
+                items[ref] = self._ephemeral_item(
+                    ref, event.body, event.channel_id, event.author, at=event.time
+                )
             elif event.method == "chat.postEphemeral":
                 args = event.args
                 if event.ok and args.get("user") == user_id:
                     channel_id = str(args.get("channel") or "")
-                    items[ref] = self._ephemeral_item(ref, args, channel_id)
+                    items[ref] = self._ephemeral_item(ref, args, channel_id, at=event.time)
             else:
                 self._apply_response_call(items, latest, ref, event, user_id)
         return list(items.values())
+
+    def newest_reply(self, user_id: str, since: float) -> FeedItem | None:
+        """The private reply posted or replaced last, when that was at `since` or later."""
+        fresh = [item for item in self.ephemerals(user_id) if item.shown_at >= since]
+        return max(fresh, key=lambda item: item.shown_at, default=None)
 
     def _apply_response_call(
         self,
@@ -127,6 +135,7 @@ class Feed:
                 {"text": f"Slack refused what viltbot posted to a response_url: {problems}"},
                 target.channel_id,
                 "Slackbot",
+                at=call.time,
             )
             return
         body = call.args
@@ -140,12 +149,14 @@ class Feed:
         if body.get("replace_original"):
             if source is not None and source in items:
                 old = items[source]
-                items[source] = self._ephemeral_item(source, body, old.channel_id, posted_by=ref)
+                items[source] = self._ephemeral_item(
+                    source, body, old.channel_id, posted_by=ref, at=call.time
+                )
             # A channel message's replacement is applied by the stand-in itself.
             return
         if body.get("response_type") == "in_channel":
             return  # the stand-in posted it in the channel, where everyone sees it
-        items[ref] = self._ephemeral_item(ref, body, target.channel_id)
+        items[ref] = self._ephemeral_item(ref, body, target.channel_id, at=call.time)
         latest[url_id] = ref
 
     def _ephemeral_item(
@@ -155,6 +166,7 @@ class Feed:
         channel_id: str | None,
         author: str = "viltbot",
         *,
+        at: float,
         posted_by: str | None = None,
     ) -> FeedItem:
         where = label(self.standin, "#" + channel_id) if channel_id else None
@@ -167,6 +179,7 @@ class Feed:
             channel_id=channel_id,
             author=author,
             ephemeral=True,
+            shown_at=at,
         )
 
     def _stored_blocks(self, posted_by: str, body: dict[str, Any]) -> list[Any]:
