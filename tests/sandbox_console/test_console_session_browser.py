@@ -91,7 +91,7 @@ async def team_with_people_and_element(page: Page) -> None:
 
 
 async def linked_webinar_location(page: Page) -> None:
-    """"Webinar room", a GoToWebinar location linked to alice@example.com on GoTo's consent page."""
+    """A GoToWebinar location, Webinar room, linked to alice@example.com on GoTo's consent page."""
     await run(page, "location new")
     modal = dialog(page, "New location")
     await modal.get_by_label("Name").fill("Webinar room")
