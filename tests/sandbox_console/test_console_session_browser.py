@@ -5,8 +5,10 @@ the session modal, Lea registers with the Register button, and Ian is told he te
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -159,6 +161,14 @@ async def goto_webinar(sandbox: Sandbox, key: str) -> dict[str, Any]:
     return webinar
 
 
+async def start_in_oslo(sandbox: Sandbox) -> str:
+    """The webinar's start as a reader in Europe/Oslo sees it: "3:00 PM" (Slack's {time})."""
+    webinar = await goto_webinar(sandbox, PRODUCT_UPDATE)
+    start = datetime.fromisoformat(webinar["times"][0]["start"].replace("Z", "+00:00"))
+    local = start.astimezone(ZoneInfo("Europe/Oslo"))
+    return f"{local.hour % 12 or 12}:{local:%M %p}"
+
+
 async def rows(sandbox: Sandbox, model: type[Any]) -> list[Any]:
     async with sandbox.runtime.factory() as db:
         return list((await db.execute(select(model))).scalars().all())
@@ -178,6 +188,9 @@ async def test_a_session_is_scheduled_and_a_learner_registers_in_the_browser(
         scheduled = await answered(page, "Session #1 scheduled.")
         await expect(scheduled).to_contain_text("Instructor: @Ian Instructor")
         await expect(scheduled).to_contain_text(f"GoTo: GoToWebinar {PRODUCT_UPDATE}")
+        # Times read as in Slack: in Ada's own zone (Europe/Oslo), not in the UTC fallback.
+        await expect(scheduled).to_contain_text(await start_in_oslo(sandbox))
+        await expect(scheduled).not_to_contain_text(" UTC")
         await page.screenshot(path=str(tmp_path / "scheduled.png"))
 
         await act_as(page, "Lea Learner (learner)")
