@@ -5,6 +5,7 @@ the session modal, Lea registers with the Register button, and Ian is told he te
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -232,3 +233,12 @@ async def test_a_session_is_scheduled_and_a_learner_registers_in_the_browser(
     assert on_goto["lea@example.com"] == enrollment.goto_registrant_key
     if "direct message" in said:
         assert enrollment.join_url
+
+
+async def test_without_chromium_the_browser_tests_fail_saying_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(pytest.fail.Exception, match=r"Chromium is not installed.*apt-get install"):
+        async with chromium():
+            pass
