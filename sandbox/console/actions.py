@@ -11,7 +11,15 @@ from starlette.responses import Response
 
 from sandbox.console.core import COMMAND, ConsoleCore
 from sandbox.console.feed import as_list
-from sandbox.console.fields import Fields, acted, dom_id_of, field_pair, form_text, read_fields
+from sandbox.console.fields import (
+    SEARCH,
+    Fields,
+    acted,
+    dom_id_of,
+    field_pair,
+    form_text,
+    read_fields,
+)
 from sandbox.console.replies import ack_failure, answers_to, json_body
 from sandbox.console.workspace import Person, slack_escape
 from sandbox.ids import SANDBOX_BOT_USER, SANDBOX_TEAM
@@ -149,7 +157,7 @@ class ConsoleActions(ConsoleCore):
         self._drafts[view_id] = drafts
         payload = self.requests.block_suggestion(
             action_id,
-            form_text(form, f"q:{name}")[:100],
+            form_text(form, SEARCH + name)[:100],
             view=view,
             user_id=person.id,
             team_id=SANDBOX_TEAM,

@@ -21,6 +21,7 @@ from sandbox.slack.web_api import SlackStandIn
 
 REQUIRED = "Please complete this required field."
 STATELESS = frozenset({"button", "overflow", "workflow_button"})
+SEARCH = "q:"  # the form field of an external select's search box is "q:" + its name
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"  # what an HTML datetime-local input holds
 MULTI_KEYS = frozenset(
     {"selected_options", "selected_users", "selected_conversations", "selected_channels"}
@@ -74,6 +75,12 @@ class Fields:
         if isinstance(moment, int) and not isinstance(moment, bool):
             return datetime.fromtimestamp(moment, UTC).strftime(DATETIME_LOCAL)
         return ""
+
+    def query(self, block: dict[str, Any], element: dict[str, Any]) -> str:
+        """What was typed in an external select's search box."""
+        key = (str(block.get("block_id", "")), SEARCH + str(element.get("action_id", "")))
+        draft = self._drafts.get(key)
+        return draft[1] if draft is not None and isinstance(draft[1], str) else ""
 
     def chosen(self, block: dict[str, Any], element: dict[str, Any]) -> list[str]:
         """The values currently picked in a select, checkbox or radio group."""
@@ -164,6 +171,9 @@ def read_fields(
         else:
             raw = form_text(form, name)
         drafts[(block_id, action_id)] = (kind, raw)
+        if kind == "external_select":
+            # What was typed in its search box stays there, as in Slack's open menu.
+            drafts[(block_id, SEARCH + action_id)] = (SEARCH, form_text(form, SEARCH + name))
         entry = empty_state(element)
         if kind == "datetimepicker" and isinstance(raw, str):
             # The page's datetime-local input is read as UTC; Slack sends a Unix timestamp.

@@ -122,6 +122,7 @@ async def test_a_long_modal_keeps_the_field_acted_on_in_view(sandbox: Sandbox) -
         await expect(picker.get_by_role("option")).to_have_text(
             ["Select an item", "Quarterly Update"]
         )
+        await expect(search).to_have_value("quarter")
         await picker.select_option(label="Quarterly Update")
 
         # The bot's error under the last field is shown, not left below the fold.
