@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from sandbox.console.actions import ConsoleActions
-from sandbox.console.feed import FeedItem
+from sandbox.console.feed import newest
 from sandbox.console.fields import Fields, form_text
 from sandbox.console.replies import same_origin
 from sandbox.console.workspace import GENERAL, PEOPLE, WORKSPACE_NAME, Person, channels, person_for
@@ -95,6 +95,7 @@ class SandboxConsole(ConsoleActions):
         modal_id = str(modal["id"]) if modal else ""
         home = self.standin.home_view(person.id, SANDBOX_TEAM)
         ephemerals = self.feed.ephemerals(person.id)
+        latest = newest(ephemerals)  # the page scrolls to it when it changes
         template = self._env.get_template("console.html")
         return template.render(
             workspace=WORKSPACE_NAME,
@@ -104,7 +105,7 @@ class SandboxConsole(ConsoleActions):
             channel=channel,
             notes=notes,
             ephemerals=ephemerals,
-            newest=_newest_id(ephemerals),
+            newest=f"msg-{latest.ref}" if latest else "",
             conversations=self.feed.conversations(person.id),
             home=home,
             fields=Fields(self.standin),
@@ -126,9 +127,3 @@ class SandboxConsole(ConsoleActions):
     def _channel(self, raw: str | None) -> str:
         known = {channel_id for channel_id, _ in self._channel_choices()}
         return raw if raw in known else GENERAL
-
-
-def _newest_id(ephemerals: list[FeedItem]) -> str:
-    """The HTML id of the private reply posted or replaced last ("" when none)."""
-    newest = max(ephemerals, key=lambda item: item.shown_at, default=None)
-    return f"msg-{newest.ref}" if newest else ""

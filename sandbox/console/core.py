@@ -211,7 +211,7 @@ class ConsoleCore:
     def _back(
         self, person: Person, channel: str, note: str | None = None, *, focus: str | None = None
     ) -> Response:
-        """Back to the page; `focus` is the HTML id of the field to scroll to (one acted on)."""
+        """Back to the page, scrolled to `focus` (an HTML id: a field acted on, a reply)."""
         if note:
             self._note(person.id, note)
         query = urlencode({"user": person.id, "channel": channel})

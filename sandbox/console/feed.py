@@ -113,8 +113,8 @@ class Feed:
 
     def newest_reply(self, user_id: str, since: float) -> FeedItem | None:
         """The private reply posted or replaced last, when that was at `since` or later."""
-        fresh = [item for item in self.ephemerals(user_id) if item.shown_at >= since]
-        return max(fresh, key=lambda item: item.shown_at, default=None)
+        reply = newest(self.ephemerals(user_id))
+        return reply if reply is not None and reply.shown_at >= since else None
 
     def _apply_response_call(
         self,
@@ -230,6 +230,11 @@ class Feed:
                         return item
             return None
         return next((item for item in self.ephemerals(user_id) if item.ref == ref), None)
+
+
+def newest(items: list[FeedItem]) -> FeedItem | None:
+    """The message posted or replaced last."""
+    return max(items, key=lambda item: item.shown_at, default=None)
 
 
 def as_list(value: Any) -> list[Any]:
