@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -10,11 +11,19 @@ from starlette.responses import Response
 
 from sandbox.console.core import COMMAND, ConsoleCore
 from sandbox.console.feed import as_list
-from sandbox.console.fields import acted, field_pair, form_text, read_fields
+from sandbox.console.fields import (
+    SEARCH,
+    Fields,
+    acted,
+    dom_id_of,
+    field_pair,
+    form_text,
+    read_fields,
+)
 from sandbox.console.replies import ack_failure, answers_to, json_body
 from sandbox.console.workspace import Person, slack_escape
 from sandbox.ids import SANDBOX_BOT_USER, SANDBOX_TEAM
-from sandbox.slack.blockkit import check_options_ack, check_view_ack
+from sandbox.slack.blockkit import check_options_ack, check_view_ack, interactive_elements
 from sandbox.slack.payloads import payload_form
 
 
@@ -26,7 +35,7 @@ class ConsoleActions(ConsoleCore):
         text = form_text(form, "text").strip()
         if text.lower().startswith(COMMAND):
             text = text[len(COMMAND) :].strip()
-        before = len(self.standin.calls)
+        before, started = len(self.standin.calls), time.time()
         trigger = self.requests.trigger(SANDBOX_TEAM, person.id)
         url = self.feed.mint_url(person.id, channel, None, None)
         body = self.requests.slash(
@@ -41,7 +50,7 @@ class ConsoleActions(ConsoleCore):
         response = await self._send(body)
         self._record_ack(person.id, channel, response)
         await self._settle(before, answers_to(url=url, trigger=trigger))
-        return self._back(person, channel)
+        return self._back(person, channel, focus=self._reply_shown(person.id, started))
 
     async def action(self, form: FormData, person: Person, channel: str) -> Response:
         """Click a button or pick an option in a message, the App Home or a modal."""
@@ -53,7 +62,7 @@ class ConsoleActions(ConsoleCore):
         except ValueError:
             return self._back(person, channel, "That action is not on the page any more.")
         ref = form_text(form, "ref")
-        before = len(self.standin.calls)
+        before, started = len(self.standin.calls), time.time()
         try:
             payload, url, view_id = self._block_actions(person, ref, block_id, action_id, form)
         except LookupError as exc:
@@ -66,7 +75,11 @@ class ConsoleActions(ConsoleCore):
         if ajax:
             return Response(status_code=204)
         await self._settle(before, answers_to(url=url, trigger=trigger, view_id=view_id))
-        return self._back(person, channel)
+        if view_id is None:
+            return self._back(person, channel, focus=self._reply_shown(person.id, started))
+        # In a modal, the page comes back where the person acted, not at the modal's top.
+        focus = dom_id_of(Fields.name({"block_id": block_id}, {"action_id": action_id}))
+        return self._back(person, channel, focus=focus)
 
     def _block_actions(
         self, person: Person, ref: str, block_id: str, action_id: str, form: FormData
@@ -144,7 +157,7 @@ class ConsoleActions(ConsoleCore):
         self._drafts[view_id] = drafts
         payload = self.requests.block_suggestion(
             action_id,
-            form_text(form, f"q:{name}")[:100],
+            form_text(form, SEARCH + name)[:100],
             view=view,
             user_id=person.id,
             team_id=SANDBOX_TEAM,
@@ -163,7 +176,8 @@ class ConsoleActions(ConsoleCore):
                 options.extend(group.get("options") or [])
             self._suggestions.setdefault(view_id, {})[(block_id, action_id)] = options
         self._revision += 1
-        return self._back(person, channel)
+        # The options are shown in the menu searched, which may be far down a long modal.
+        return self._back(person, channel, focus=dom_id_of(name))
 
     async def submit(self, form: FormData, person: Person, channel: str) -> Response:
         """Press a modal's submit button: view_submission, then what the bot answered."""
@@ -180,9 +194,9 @@ class ConsoleActions(ConsoleCore):
         if missing:
             # Slack's client refuses to submit with empty required inputs; the app never hears.
             self._errors[view_id] = missing
-            return self._back(person, channel)
+            return self._back(person, channel, focus=self._first_error(view_id))
         self._errors.pop(view_id, None)
-        before = len(self.standin.calls)
+        before, started = len(self.standin.calls), time.time()
         trigger = self.requests.trigger(SANDBOX_TEAM, person.id, view_id=view_id)
         payload = self.requests.view_submission(
             view,
@@ -197,7 +211,19 @@ class ConsoleActions(ConsoleCore):
         answered = self._apply_submission_answer(person, view, response)
         # An answer in the ack usually means nothing follows; a plain ack often means a DM does.
         await self._settle(before, answers_to(), first=0.3 if answered else None)
-        return self._back(person, channel)
+        focus = self._first_error(view_id) or self._reply_shown(person.id, started)
+        return self._back(person, channel, focus=focus)
+
+    def _first_error(self, view_id: str) -> str | None:
+        """The HTML id of the first field of the open modal with an error under it, if any."""
+        errors = self._errors.get(view_id) if view_id not in self._closed else None
+        view = self.standin.view(view_id)
+        if not errors or view is None:
+            return None
+        for block, element in interactive_elements(as_list(view.get("blocks"))):
+            if block.get("type") == "input" and str(block.get("block_id")) in errors:
+                return dom_id_of(Fields.name(block, element))
+        return None
 
     def _apply_submission_answer(
         self, person: Person, view: dict[str, Any], response: httpx.Response

@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from sandbox.console.actions import ConsoleActions
+from sandbox.console.feed import newest
 from sandbox.console.fields import Fields, form_text
 from sandbox.console.replies import same_origin
 from sandbox.console.workspace import GENERAL, PEOPLE, WORKSPACE_NAME, Person, channels, person_for
@@ -93,6 +94,8 @@ class SandboxConsole(ConsoleActions):
         modal = self.open_modal(person.id)
         modal_id = str(modal["id"]) if modal else ""
         home = self.standin.home_view(person.id, SANDBOX_TEAM)
+        ephemerals = self.feed.ephemerals(person.id)
+        latest = newest(ephemerals)  # the page scrolls to it when it changes
         template = self._env.get_template("console.html")
         return template.render(
             workspace=WORKSPACE_NAME,
@@ -101,7 +104,8 @@ class SandboxConsole(ConsoleActions):
             channels=self._channel_choices(),
             channel=channel,
             notes=notes,
-            ephemerals=self.feed.ephemerals(person.id),
+            ephemerals=ephemerals,
+            newest=f"msg-{latest.ref}" if latest else "",
             conversations=self.feed.conversations(person.id),
             home=home,
             fields=Fields(self.standin),

@@ -6,12 +6,15 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.responses import RedirectResponse, Response
 
@@ -20,6 +23,7 @@ from sandbox.console.feed import Feed
 from sandbox.console.fields import Draft
 from sandbox.console.html_filters import css_color, mrkdwn_html, plain_text, safe_url
 from sandbox.console.replies import ack_failure, json_body
+from sandbox.console.slack_dates import format_date
 from sandbox.console.workspace import Person, label, seed_sandbox
 from sandbox.ids import SANDBOX_TEAM
 from sandbox.slack.blockkit import check_message_body
@@ -65,9 +69,25 @@ class ConsoleCore:
         # Tests and tools reach the console (and its stand-in) through the runtime.
         runtime.extras["sandbox_console"] = self
 
-    def mrkdwn(self, text: Any) -> Markup:
-        """Slack mrkdwn as HTML: *bold*, _italic_, ~strike~, `code`, mentions as names, links."""
-        return mrkdwn_html(str(text or ""), lambda raw: label(self.standin, raw))
+    @pass_context
+    def mrkdwn(self, context: Context, text: Any) -> Markup:
+        """Slack mrkdwn as HTML: *bold*, _italic_, ~strike~, `code`, mentions as names, links,
+        and dates in the time zone of the person the page is for."""
+        person = context.get("person")
+        zone = self._zone(person.id if isinstance(person, Person) else None)
+
+        def date_text(stamp: int, tokens: str) -> str | None:
+            return format_date(stamp, tokens, zone, datetime.now(UTC))
+
+        return mrkdwn_html(str(text or ""), lambda raw: label(self.standin, raw), date_text)
+
+    def _zone(self, user_id: str | None) -> ZoneInfo:
+        """The person's time zone from their Slack profile (UTC when unknown)."""
+        user = self.standin.users.get((SANDBOX_TEAM, user_id or ""))
+        try:
+            return ZoneInfo(user.tz if user is not None and user.tz else "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
 
     def _open_views(self, user_id: str) -> list[dict[str, Any]]:
         """The person's modals the console has not seen closed, oldest first."""
@@ -183,8 +203,17 @@ class ConsoleCore:
         self._notes.setdefault(user_id, []).append(text)
         self._revision += 1
 
-    def _back(self, person: Person, channel: str, note: str | None = None) -> Response:
+    def _reply_shown(self, user_id: str, since: float) -> str | None:
+        """The HTML id of the private reply that came since `since` (the page scrolls to it)."""
+        reply = self.feed.newest_reply(user_id, since)
+        return f"msg-{reply.ref}" if reply else None
+
+    def _back(
+        self, person: Person, channel: str, note: str | None = None, *, focus: str | None = None
+    ) -> Response:
+        """Back to the page, scrolled to `focus` (an HTML id: a field acted on, a reply)."""
         if note:
             self._note(person.id, note)
         query = urlencode({"user": person.id, "channel": channel})
-        return RedirectResponse(f"/sandbox?{query}", status_code=303)
+        fragment = f"#{focus}" if focus else ""
+        return RedirectResponse(f"/sandbox?{query}{fragment}", status_code=303)

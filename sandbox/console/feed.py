@@ -13,6 +13,7 @@ from typing import Any
 
 from sandbox.console.workspace import label
 from sandbox.ids import SANDBOX_TEAM
+from sandbox.slack.blockkit import with_generated_ids
 from sandbox.slack.web_api import RESPONSE_URL, RecordedCall, SlackStandIn
 
 
@@ -30,6 +31,7 @@ class FeedItem:
     attachments: list[Any] = field(default_factory=list)
     files: list[Any] = field(default_factory=list)
     in_thread: bool = False
+    shown_at: float = 0.0  # when it was posted, or last replaced
 
 
 @dataclass
@@ -66,6 +68,8 @@ class Feed:
         self.standin = standin
         self._urls: dict[str, _Target] = {}
         self._acks: list[_Ack] = []
+        # Each ephemeral's blocks as Slack stores them, by the ack or call that posted them.
+        self._stored: dict[str, list[Any]] = {}
 
     def add_ack(self, user_id: str, channel_id: str, body: dict[str, Any], author: str) -> None:
         """Show the person an answer only they see, from now."""
@@ -95,15 +99,22 @@ class Feed:
         latest: dict[str, str] = {}
         for _, ref, event in events:
             if isinstance(event, _Ack):
-                items[ref] = self._ephemeral_item(ref, event.body, event.channel_id, event.author)
+                items[ref] = self._ephemeral_item(
+                    ref, event.body, event.channel_id, event.author, at=event.time
+                )
             elif event.method == "chat.postEphemeral":
                 args = event.args
                 if event.ok and args.get("user") == user_id:
                     channel_id = str(args.get("channel") or "")
-                    items[ref] = self._ephemeral_item(ref, args, channel_id)
+                    items[ref] = self._ephemeral_item(ref, args, channel_id, at=event.time)
             else:
                 self._apply_response_call(items, latest, ref, event, user_id)
         return list(items.values())
+
+    def newest_reply(self, user_id: str, since: float) -> FeedItem | None:
+        """The private reply posted or replaced last, when that was at `since` or later."""
+        reply = newest(self.ephemerals(user_id))
+        return reply if reply is not None and reply.shown_at >= since else None
 
     def _apply_response_call(
         self,
@@ -124,6 +135,7 @@ class Feed:
                 {"text": f"Slack refused what viltbot posted to a response_url: {problems}"},
                 target.channel_id,
                 "Slackbot",
+                at=call.time,
             )
             return
         body = call.args
@@ -137,28 +149,47 @@ class Feed:
         if body.get("replace_original"):
             if source is not None and source in items:
                 old = items[source]
-                items[source] = self._ephemeral_item(source, body, old.channel_id)
+                items[source] = self._ephemeral_item(
+                    source, body, old.channel_id, posted_by=ref, at=call.time
+                )
             # A channel message's replacement is applied by the stand-in itself.
             return
         if body.get("response_type") == "in_channel":
             return  # the stand-in posted it in the channel, where everyone sees it
-        items[ref] = self._ephemeral_item(ref, body, target.channel_id)
+        items[ref] = self._ephemeral_item(ref, body, target.channel_id, at=call.time)
         latest[url_id] = ref
 
     def _ephemeral_item(
-        self, ref: str, body: dict[str, Any], channel_id: str | None, author: str = "viltbot"
+        self,
+        ref: str,
+        body: dict[str, Any],
+        channel_id: str | None,
+        author: str = "viltbot",
+        *,
+        at: float,
+        posted_by: str | None = None,
     ) -> FeedItem:
         where = label(self.standin, "#" + channel_id) if channel_id else None
         return FeedItem(
             ref=ref,
             text=str(body.get("text") or ""),
-            blocks=as_list(body.get("blocks")),
+            blocks=self._stored_blocks(posted_by or ref, body),
             attachments=as_list(body.get("attachments")),
             where=where or "a DM",
             channel_id=channel_id,
             author=author,
             ephemeral=True,
+            shown_at=at,
         )
+
+    def _stored_blocks(self, posted_by: str, body: dict[str, Any]) -> list[Any]:
+        """The blocks with the block_id Slack gives a block that has none (a button in it is
+        found again when clicked); made once per posting, so the page and the click agree."""
+        stored = self._stored.get(posted_by)
+        if stored is None:
+            stored = with_generated_ids(as_list(body.get("blocks")))
+            self._stored[posted_by] = stored
+        return stored
 
     def conversations(self, user_id: str) -> list[Conversation]:
         """The person's DM with the bot first, then every channel with messages."""
@@ -199,6 +230,11 @@ class Feed:
                         return item
             return None
         return next((item for item in self.ephemerals(user_id) if item.ref == ref), None)
+
+
+def newest(items: list[FeedItem]) -> FeedItem | None:
+    """The message posted or replaced last."""
+    return max(items, key=lambda item: item.shown_at, default=None)
 
 
 def as_list(value: Any) -> list[Any]:

@@ -21,6 +21,7 @@ from sandbox.slack.web_api import SlackStandIn
 
 REQUIRED = "Please complete this required field."
 STATELESS = frozenset({"button", "overflow", "workflow_button"})
+SEARCH = "q:"  # the form field of an external select's search box is "q:" + its name
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"  # what an HTML datetime-local input holds
 MULTI_KEYS = frozenset(
     {"selected_options", "selected_users", "selected_conversations", "selected_channels"}
@@ -52,7 +53,7 @@ class Fields:
 
     def dom_id(self, block: dict[str, Any], element: dict[str, Any]) -> str:
         """A stable HTML id for the element (labels point at it)."""
-        return "f-" + hashlib.sha1(self.name(block, element).encode()).hexdigest()[:12]
+        return dom_id_of(self.name(block, element))
 
     def _draft(self, block: dict[str, Any], element: dict[str, Any]) -> str | list[str] | None:
         key = (str(block.get("block_id", "")), str(element.get("action_id", "")))
@@ -75,11 +76,19 @@ class Fields:
             return datetime.fromtimestamp(moment, UTC).strftime(DATETIME_LOCAL)
         return ""
 
+    def query(self, block: dict[str, Any], element: dict[str, Any]) -> str:
+        """What was typed in an external select's search box."""
+        key = (str(block.get("block_id", "")), SEARCH + str(element.get("action_id", "")))
+        draft = self._drafts.get(key)
+        return draft[1] if draft is not None and isinstance(draft[1], str) else ""
+
     def chosen(self, block: dict[str, Any], element: dict[str, Any]) -> list[str]:
         """The values currently picked in a select, checkbox or radio group."""
         draft = self._draft(block, element)
         if draft is not None:
-            return [draft] if isinstance(draft, str) else list(draft)
+            # A select left on its placeholder posts "": nothing is chosen (not the first option).
+            picked = [draft] if isinstance(draft, str) else draft
+            return [value for value in picked if value]
         for key in ("initial_option", "initial_options"):
             initial = element.get(key)
             if isinstance(initial, dict):
@@ -162,6 +171,9 @@ def read_fields(
         else:
             raw = form_text(form, name)
         drafts[(block_id, action_id)] = (kind, raw)
+        if kind == "external_select":
+            # What was typed in its search box stays there, as in Slack's open menu.
+            drafts[(block_id, SEARCH + action_id)] = (SEARCH, form_text(form, SEARCH + name))
         entry = empty_state(element)
         if kind == "datetimepicker" and isinstance(raw, str):
             # The page's datetime-local input is read as UTC; Slack sends a Unix timestamp.
@@ -200,6 +212,11 @@ def field_pair(raw: str) -> tuple[str, str]:
     if not (isinstance(data, list) and len(data) == 2 and all(isinstance(x, str) for x in data)):
         raise ValueError(raw)
     return data[0], data[1]
+
+
+def dom_id_of(name: str) -> str:
+    """The HTML id of the element whose form field is `name` (the page scrolls back to it)."""
+    return "f-" + hashlib.sha1(name.encode()).hexdigest()[:12]
 
 
 def form_text(form: FormData, key: str) -> str:

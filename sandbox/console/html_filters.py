@@ -47,8 +47,14 @@ _EMOJI = re.compile(r":([a-z0-9_+\-]+):")
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
 
-def mrkdwn_html(text: str, label: Callable[[str], str | None]) -> Markup:
-    """Slack mrkdwn as escaped HTML; `label` names "@U…" / "#C…" ids (None when unknown)."""
+DateText = Callable[[int, str], str | None]  # (Unix seconds, "{date_short} {time}") -> shown
+
+
+def mrkdwn_html(
+    text: str, label: Callable[[str], str | None], date_text: DateText | None = None
+) -> Markup:
+    """Slack mrkdwn as escaped HTML; `label` names "@U…" / "#C…" ids (None when unknown),
+    `date_text` shows `<!date>` tokens as the reader sees them (else their fallback)."""
     out: list[str] = []
     pos = 0
     for match in _MRKDWN_TOKENS.finditer(text):
@@ -58,7 +64,7 @@ def mrkdwn_html(text: str, label: Callable[[str], str | None]) -> Markup:
         elif match.group("code") is not None:
             out.append(f"<code>{escape(html.unescape(match.group('code')))}</code>")
         else:
-            out.append(_angle(match.group("angle"), label))
+            out.append(_angle(match.group("angle"), label, date_text))
         pos = match.end()
     out.append(_inline(text[pos:]))
     return Markup("".join(out))
@@ -72,8 +78,10 @@ def _inline(text: str) -> str:
     return escaped.replace("\n", "<br>")
 
 
-def _angle(inner: str, label: Callable[[str], str | None]) -> str:
+def _angle(inner: str, label: Callable[[str], str | None], date_text: DateText | None) -> str:
     target, _, fallback = inner.partition("|")
+    if target.startswith("!date^"):
+        return _date(target, html.unescape(fallback), date_text)
     if target[:1] in {"@", "#"}:
         name = label(target) or (target[0] + fallback if fallback else target)
         css = "mention" if target[0] == "@" else "channel"
@@ -90,6 +98,19 @@ def _angle(inner: str, label: Callable[[str], str | None]) -> str:
         )
     # Not a Slack link: it was literal text such as `<name>`.
     return str(escape(html.unescape(f"<{inner}>")))
+
+
+def _date(target: str, fallback: str, date_text: DateText | None) -> str:
+    """`<!date^stamp^tokens^link>`: the date as the reader sees it, the fallback on hover."""
+    _, stamp, tokens, *link = [*target.split("^"), "", ""][:4]
+    shown = None
+    if date_text is not None and stamp.isdigit() and len(stamp) <= 12:
+        shown = date_text(int(stamp), html.unescape(tokens))
+    time_tag = f'<time title="{escape(fallback)}">{escape(shown or fallback)}</time>'
+    url = html.unescape(link[0]) if link else ""
+    if url.startswith(_SAFE_SCHEMES):
+        return f'<a href="{escape(url)}" target="_blank" rel="noopener noreferrer">{time_tag}</a>'
+    return time_tag
 
 
 def _with_emoji(escaped: str) -> str:

@@ -42,6 +42,8 @@ async def test_the_page_renders_people_command_box_and_what_to_try(
         assert name in page
     assert 'id="command-text" name="text" value="help"' in page
     assert "What to try" in page and "demo-webinar-app" in page
+    for step in ("team add @Ian instructor", "team add @Lea learner", "session new", "sessions"):
+        assert f'data-fill="{step}"' in page
     assert "script-src 'nonce-" in response.headers["content-security-policy"]
     secret = sandbox.runtime.settings.slack_signing_secret
     assert secret is not None and secret.get_secret_value() not in page

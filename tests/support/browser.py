@@ -6,6 +6,7 @@ import contextlib
 import shutil
 from collections.abc import AsyncIterator
 
+import pytest
 from playwright.async_api import Browser, async_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -24,7 +25,13 @@ CHROMIUM_ARGS = [
 @contextlib.asynccontextmanager
 async def chromium() -> AsyncIterator[Browser]:
     """Launch Chromium (Playwright gives it a fresh profile); raises when it is not installed."""
-    path = shutil.which("chromium") or CHROMIUM
+    path = shutil.which("chromium") or shutil.which(CHROMIUM)
+    if path is None:
+        pytest.fail(
+            f"Chromium is not installed (looked for `chromium` on PATH and {CHROMIUM}); "
+            "the browser tests need it: apt-get install chromium (.ci/run installs it).",
+            pytrace=False,
+        )
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         try:
