@@ -162,7 +162,13 @@ async def check_session_form(
                 create_event=create_event,
                 saved=session,
             )
-            await _check_move(uow, session, form, create_event=create_event)
+            await _check_move(
+                uow,
+                session,
+                form,
+                create_event=create_event,
+                max_learners=plan.clean.max_learners,
+            )
     if create_event and plan.location.kind.is_goto:
         _check_connection(plan.location, when)
 
@@ -211,7 +217,9 @@ async def edit_session(
             create_event=create_event,
             saved=session,
         )
-        await _check_move(uow, session, form, create_event=create_event)
+        await _check_move(
+            uow, session, form, create_event=create_event, max_learners=plan.clean.max_learners
+        )
     moved = (
         create_event
         or plan.clean.location_id != session.location_id
@@ -231,7 +239,9 @@ async def edit_session(
         plan = await _plan(
             uow, actor, changed, team_id=element.owner_team_id, now=when, saved=session
         )
-        await _check_move(uow, session, changed, create_event=False)
+        await _check_move(
+            uow, session, changed, create_event=False, max_learners=plan.clean.max_learners
+        )
         previous = session.instructor_id
         for name, value in _fields(plan.clean, answer).items():
             setattr(session, name, value)
@@ -483,13 +493,19 @@ async def _new_element_title(
 
 
 async def _check_move(
-    uow: UnitOfWork, session: Session, form: SessionForm, *, create_event: bool
+    uow: UnitOfWork,
+    session: Session,
+    form: SessionForm,
+    *,
+    create_event: bool,
+    max_learners: int | None = None,
 ) -> None:
-    """A session with registrations keeps its location and GoTo event."""
+    """A session with registrations keeps its location and GoTo event, and room for each
+    learner registered (`max_learners` is the form's clean value)."""
     new_key = "" if create_event else form.goto_event.strip()
     moves_location = form.location_id != session.location_id
     moves_event = new_key != (session.goto_event_key or "")
-    if not (moves_location or moves_event):
+    if not (moves_location or moves_event or max_learners is not None):
         return
     seated = (
         await uow.session.execute(
@@ -504,6 +520,15 @@ async def _check_move(
     if not seated:
         return
     people = f"{seated} learner{'s are' if seated != 1 else ' is'} registered"
+    if max_learners is not None and max_learners < seated:
+        raise _field_errors(
+            {
+                "max_learners": f"{people} already, so the session needs room for at least "
+                f"{seated:,}; enter {seated:,} or more, or leave it empty."
+            }
+        )
+    if not (moves_location or moves_event):
+        return
     advice = "cancel it and schedule a new session instead."
     if moves_location:
         raise _field_errors(
