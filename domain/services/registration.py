@@ -642,6 +642,7 @@ async def _refused(
         )
     await uow.session.execute(delete(Enrollment).where(col(Enrollment.id) == claim.enrollment_id))
     if exc.problem is RegistrationProblem.FULL:
+        await session_alerts.session_full(uow, claim.session_id, full_on_goto=True)
         outcome, reason = Outcome.FULL, "GoTo's registration limit is reached"
         message = f"{claim.title} is full on GoTo; you are not registered."
     elif exc.problem is RegistrationProblem.NEEDS_FIELDS:

@@ -575,3 +575,19 @@ async def test_the_instructor_is_told_once_when_registrations_fill_the_session(
     await desk.register(LEARNERS[0], session_id=session_id)  # full: changes nothing
     (full,) = [n for n in await world.rows(Notice) if n.kind == "session_full"]
     assert full.channel == IVY and "2 registered of 2" in full.text
+
+
+async def test_the_instructor_is_told_once_when_gotos_registration_limit_fills_the_session(
+    desk: Desk, goto: FakeRegistrar, world: World
+) -> None:
+    goto.limits[WEBINAR_KEY] = 1
+    await desk.register(LEO)
+    assert [n for n in await world.rows(Notice) if n.kind == "session_full"] == []
+    assert (await desk.register(LUC)).outcome is Outcome.FULL
+    assert (await desk.register(LEARNERS[0])).outcome is Outcome.FULL  # the same people: no news
+    (full,) = [n for n in await world.rows(Notice) if n.kind == "session_full"]
+    assert full.channel == IVY
+    assert full.text.startswith(
+        "*Negotiation* at *Webinar Room* is full: GoTo's registration limit for the event is "
+        "reached (1 registered through Slack) (session #"
+    )
