@@ -76,14 +76,17 @@ def count(total: int) -> str:
 def list_message(
     page: SessionPage, *, header: str, for_admins: bool, hint: str
 ) -> tuple[str, list[dict[str, Any]]]:
-    """A page of sessions: a heading (and how many more), then one section each."""
+    """A page of sessions: a heading (and how many more), then one section each.
+
+    `header` is mrkdwn, shown as given (its parts bold already where they should be).
+    """
     more = (
         f"\n…and {page.total - len(page.views)} more; {hint}"
         if page.total > len(page.views)
         else ""
     )
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{header}*{more}"}}
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"{header}{more}"}}
     ]
     for view in page.views:
         blocks += session_section(view, for_admins=for_admins)

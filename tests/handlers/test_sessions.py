@@ -98,7 +98,7 @@ async def test_learners_see_the_upcoming_sessions_of_active_locations_open_to_th
 ) -> None:
     s = await build(stack)
     ben = await reply(stack, "sessions", BEN)
-    assert ben["text"] == "3 upcoming sessions"
+    assert ben["text"] == "*3 upcoming sessions*"
     assert titles(ben) == [
         f"*{HOSTILE_SHOWN}* · session `#{s.room}`",
         f"*Negotiation* · session `#{s.webinar}`",
@@ -132,7 +132,9 @@ async def test_admins_list_their_teams_sessions_with_status_also_at_inactive_loc
 ) -> None:
     s = await build(stack)
     boss = await reply(stack, "session list", "U0BOSS0001")
-    assert boss["text"] == "4 upcoming sessions of team *Sales*"
+    assert boss["text"] == "*4 upcoming sessions* of team *Sales*"
+    # Bold ends before the team's name is bolded: never bold inside bold.
+    assert boss["blocks"][0]["text"]["text"] == "*4 upcoming sessions* of team *Sales*"
     assert titles(boss) == [
         f"*{HOSTILE_SHOWN}* · session `#{s.room}`",
         f"*Negotiation* · session `#{s.webinar}`",
@@ -205,12 +207,12 @@ async def test_a_long_schedule_shows_a_page_of_20(stack: Stack) -> None:
         await schedule(stack, "Negotiation", room, ANN, starts_at=MONDAY + timedelta(days=day))
     ben = await reply(stack, "sessions", BEN)
     assert ben["text"] == (
-        "23 upcoming sessions\n…and 3 more; narrow the list with a #tag or text."
+        "*23 upcoming sessions*\n…and 3 more; narrow the list with a #tag or text."
     )
     assert len(ben["blocks"]) == 1 + 2 * 20
     boss = await reply(stack, "session list", "U0BOSS0001")
     assert boss["text"] == (
-        "23 upcoming sessions of team *Sales*\n…and 3 more; the soonest are shown."
+        "*23 upcoming sessions* of team *Sales*\n…and 3 more; the soonest are shown."
     )
 
 
