@@ -424,6 +424,13 @@ async def _claim(
         raise InvalidInput(f"{title} is over.")
     if session.starts_at <= now:
         raise InvalidInput(f"{title} has already started; registration is closed.")
+    if person.user_id == session.instructor_id:
+        return Registration(
+            Outcome.FAILED,
+            person.user_id,
+            f"You teach {title}; you cannot register as a learner in a session you teach.",
+            "teaches this session",
+        )
     enrollment = await _enrollment(uow, session_id, person.user_id)
     if enrollment is not None and enrollment.status in SEATED:
         return _already(enrollment, title)

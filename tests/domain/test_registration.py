@@ -505,6 +505,24 @@ async def test_an_admin_registers_anyone_and_gets_a_reason_for_each_refusal(
     assert [e.user_id for e in await desk.enrollments()] == [LIA]
 
 
+async def test_the_instructor_is_not_registered_as_a_learner_of_their_own_session(
+    desk: Desk, world: World, goto: FakeRegistrar
+) -> None:
+    mine = await desk.register(IVY)
+    assert (mine.outcome, mine.message) == (
+        Outcome.FAILED,
+        f"You teach *Negotiation* (session `#{desk.session_id}`); you cannot register as a "
+        "learner in a session you teach.",
+    )
+    admin = await world.actor(ADA)
+    line = await registration.register_other(
+        world.uow, admin, desk.session_id, IVY, slack_user(IVY), goto=goto, now=NOW
+    )
+    assert (line.outcome, line.reason) == (Outcome.FAILED, "teaches this session")
+    assert await desk.enrollments() == []
+    assert goto.calls == []
+
+
 async def test_names_split_from_the_slack_profile() -> None:
     plain = registration.person_of(
         SlackUser("U1", "jo", "Jo Anne Smith", False, False, " jo@acme.test ")
