@@ -609,3 +609,48 @@ async def test_the_instructor_is_told_once_when_gotos_registration_limit_fills_t
         "*Negotiation* at *Webinar Room* is full: GoTo's registration limit for the event is "
         "reached (1 registered through Slack) (session #"
     )
+
+
+async def test_people_an_admin_registers_are_told_by_dm_who_did_it_and_when(
+    world: World, goto: FakeRegistrar
+) -> None:
+    desk = await Desk(world, goto).build(goto_notifications=False)
+    admin = await world.actor(ADA)
+
+    async def other(user_id: str, session_id: int) -> Registration:
+        return await registration.register_other(
+            world.uow, admin, session_id, user_id, slack_user(user_id), goto=goto, now=NOW
+        )
+
+    when = f"<!date^{int(START.timestamp())}^{{date_long_pretty}} {{time}}|"
+    assert (await other(LEO, desk.session_id)).outcome is Outcome.REGISTERED
+    assert (await other(LEO, desk.session_id)).outcome is Outcome.ALREADY  # told once
+    (told,) = await desk.notices()
+    link = goto.registrants[WEBINAR_KEY][f"{LEO.lower()}@acme.test"].join_url
+    assert told.channel == LEO
+    assert told.text.startswith(
+        f":white_check_mark: <@{ADA}> registered you for *Negotiation* (session "
+        f"`#{desk.session_id}`), {when}"
+    )
+    assert told.text.endswith(f". Join it here: <{link}|join link>")
+    # A classroom session has no join link; the DM says where.
+    team = await world.reload(Team, desk.webinar.owner_team_id)
+    room = await world.make_location(
+        ADA, team, "Room 1", kind="classroom", consumer_key="", consumer_secret=""
+    )
+    in_room = await desk.schedule(room)
+    await other(LUC, in_room)
+    (luc,) = [n for n in await desk.notices() if n.channel == LUC]
+    assert luc.text.startswith(f":white_check_mark: <@{ADA}> registered you for *Negotiation*")
+    assert luc.text.endswith(" at *Room 1*.")
+
+
+async def test_with_goto_notifications_on_the_dm_says_goto_emails_the_link(
+    desk: Desk, world: World, goto: FakeRegistrar
+) -> None:
+    admin = await world.actor(ADA)
+    await registration.register_other(
+        world.uow, admin, desk.session_id, LEO, slack_user(LEO), goto=goto, now=NOW
+    )
+    (told,) = await desk.notices()
+    assert told.text.endswith(". GoTo emails the join link to u0leo00001@acme.test.")

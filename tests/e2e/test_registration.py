@@ -52,7 +52,12 @@ async def linked(
 
 
 async def schedule(
-    stack: Stack, location: Location, event_key: str, title: str, max_learners: str = ""
+    stack: Stack,
+    location: Location,
+    event_key: str,
+    title: str,
+    max_learners: str = "",
+    instructor: str = CLAIRE,
 ) -> int:
     """A session of `title` on a GoTo event, its times taken from GoTo; its number."""
     if not any(e.title == title for e in await stack.rows(LearningElement)):
@@ -61,7 +66,7 @@ async def schedule(
     form = SessionForm(
         element_id=element.id,
         location_id=location.id,
-        instructor_id=CLAIRE,
+        instructor_id=instructor,
         timezone="Europe/Berlin",
         max_learners=max_learners,
         goto_event=event_key,
@@ -196,13 +201,29 @@ async def test_with_goto_notifications_off_the_join_link_comes_by_dm(
 
 
 async def test_full_by_the_sessions_own_limit(stack: Stack, alice: Location) -> None:
-    session_id = await schedule(stack, alice, PRODUCT_UPDATE, "Product Update", max_learners="1")
+    session_id = await schedule(
+        stack, alice, PRODUCT_UPDATE, "Product Update", max_learners="1", instructor=BOSS
+    )
     await stack.command(f"register {session_id}", user=BEN)
     full = await stack.command(f"register {session_id}", user=CLAIRE)
     assert (
         full
         == f"*Product Update* (session `#{session_id}`) is full (1 place); you are not registered."
     )
+    assert await enrollment(stack, session_id, CLAIRE) is None
+    assert "claire@acme.test" not in registrants(stack, "webinar", PRODUCT_UPDATE)
+
+
+async def test_the_instructor_cannot_register_for_the_session_they_teach(
+    stack: Stack, alice: Location
+) -> None:
+    session_id = await schedule(stack, alice, PRODUCT_UPDATE, "Product Update")
+    refused = (
+        f"You teach *Product Update* (session `#{session_id}`); you cannot register as a "
+        "learner in a session you teach."
+    )
+    assert await stack.command(f"register {session_id}", user=CLAIRE) == refused
+    assert await click_register(stack, CLAIRE, session_id) == refused
     assert await enrollment(stack, session_id, CLAIRE) is None
     assert "claire@acme.test" not in registrants(stack, "webinar", PRODUCT_UPDATE)
 
@@ -382,17 +403,27 @@ async def test_register_people_with_three_users_and_a_channel(
     lines = final["blocks"][1]["text"]["text"].split("\n")
     assert lines == [
         f"• <@{BEN}> — already registered",
-        f"• <@{CLAIRE}> — registered",
+        f"• <@{CLAIRE}> — failed: teaches this session",
         f"• <@{ROBOT}> — failed: a bot",
         f"• <@{DAN}> — registered",
         f"• <@{EVE}> — failed: no email address in Slack",
     ]
     assert final["text"] == (
-        "Registering 5 people for *Product Update* is done: 2 registered, "
-        "1 already registered, 2 failed."
+        "Registering 5 people for *Product Update* is done: 1 registered, "
+        "1 already registered, 3 failed."
     )
     on_goto = registrants(stack, "webinar", PRODUCT_UPDATE)
-    assert {"ben@acme.test", "claire@acme.test", "dan@acme.test"} <= set(on_goto)
+    assert {"ben@acme.test", "dan@acme.test"} <= set(on_goto)
+    assert "claire@acme.test" not in on_goto
+    # Dan is told by DM who registered him, for which session and when; nobody else is.
+    await stack.runtime.outbox.deliver_due()
+    (told,) = dms_to(stack, DAN, "registered you")
+    assert told.startswith(
+        f":white_check_mark: <@{BOSS}> registered you for *Product Update* (session "
+        f"`#{session_id}`), <!date^"
+    )
+    assert told.endswith(". GoTo emails the join link to dan@acme.test.")
+    assert [dms_to(stack, who, "registered you") for who in (BEN, CLAIRE, EVE)] == [[], [], []]
     started = [c for c in stack.standin.calls_to("chat.postMessage") if c.args["channel"] == BOSS]
     assert "Registering people for *Product Update*" in str(started[-1].args["text"])
 
