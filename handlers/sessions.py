@@ -36,6 +36,7 @@ async def sessions_list(inv: Invocation) -> None:
         header=mrkdwn.bold(count(page.total)),
         for_admins=False,
         hint="narrow the list with a #tag or text.",
+        viewer=inv.actor.user_id,
     )
     await inv.reply(text, blocks=blocks)
 

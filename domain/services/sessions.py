@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, false, func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from domain import mrkdwn
@@ -648,15 +649,26 @@ async def list_sessions(
 
     One statement however many sessions there are.
     """
-    return (await _upcoming(uow, actor, query, now=now))[:limit]
+    return [view for view, _ in (await _upcoming(uow, actor, query, now=now))[:limit]]
+
+
+@dataclass(frozen=True)
+class MySeat:
+    """The viewer's own registration on a listed session: queued for GoTo, or registered
+    (with the join link when known)."""
+
+    queued: bool
+    join_url: str | None
 
 
 @dataclass(frozen=True)
 class SessionPage:
-    """The first `limit` matching sessions and how many matched in all."""
+    """The first `limit` matching sessions and how many matched in all; `seats` holds the
+    viewer's own registrations among them, by session id (`page_sessions` only)."""
 
     views: list[SessionView]
     total: int
+    seats: dict[int, MySeat] = field(default_factory=dict)
 
 
 async def page_sessions(
@@ -667,9 +679,12 @@ async def page_sessions(
     now: datetime | None = None,
     limit: int = 20,
 ) -> SessionPage:
-    """A page of `list_sessions` (what `/vilt sessions` shows), with the total. One statement."""
-    found = await _upcoming(uow, actor, query, now=now)
-    return SessionPage(found[:limit], len(found))
+    """A page of `list_sessions` (what `/vilt sessions` shows), with the total and the actor's
+    own registrations on the page. One statement."""
+    found = await _upcoming(uow, actor, query, now=now, seats_of=actor.user_id)
+    page = found[:limit]
+    seats = {view.id: seat for view, seat in page if seat is not None}
+    return SessionPage([view for view, _ in page], len(found), seats)
 
 
 async def team_sessions(
@@ -685,7 +700,7 @@ async def team_sessions(
     """
     team = actor.require_admin_of_active()
     found = await _upcoming(uow, actor, "", now=now, owner_team_id=team.id)
-    return SessionPage(found[:limit], len(found))
+    return SessionPage([view for view, _ in found[:limit]], len(found))
 
 
 async def _upcoming(
@@ -695,17 +710,19 @@ async def _upcoming(
     *,
     now: datetime | None,
     owner_team_id: int | None = None,
-) -> list[SessionView]:
-    """Visible scheduled sessions that have not ended, soonest first, matching `query`."""
+    seats_of: str | None = None,
+) -> list[tuple[SessionView, MySeat | None]]:
+    """Visible scheduled sessions that have not ended, soonest first, matching `query`; with
+    `seats_of`, that person's registration on each (in the same statement)."""
     when = now or utcnow()
     conditions = [col(Session.status) == SessionStatus.SCHEDULED, col(Session.ends_at) > when]
     if owner_team_id is not None:
         conditions.append(col(LearningElement.owner_team_id) == owner_team_id)
-    found = await _views(uow, actor, *conditions)
+    found = await _views(uow, actor, *conditions, seats_of=seats_of)
     wanted = query.strip()
     return [
-        view
-        for view, description in found
+        (view, seat)
+        for view, description, seat in found
         if matches_search(
             wanted, tags_from=description, texts=(view.element_title, view.location_name)
         )
@@ -741,12 +758,31 @@ def _visible(actor: Actor) -> ColumnElement[bool]:
 
 
 async def _views(
-    uow: UnitOfWork, actor: Actor, *conditions: ColumnElement[bool]
-) -> list[tuple[SessionView, str]]:
-    """Visible sessions meeting `conditions`, soonest first, with their location's description."""
-    query = views_query().where(_visible(actor), *conditions)
+    uow: UnitOfWork, actor: Actor, *conditions: ColumnElement[bool], seats_of: str | None = None
+) -> list[tuple[SessionView, str, MySeat | None]]:
+    """Visible sessions meeting `conditions`, soonest first, with their location's description
+    and (with `seats_of`) that person's seat on each, all in one statement."""
+    mine = aliased(Enrollment)
+    if seats_of is None:
+        query = views_query()
+    else:
+        query = views_query(mine.status, mine.join_url).outerjoin(
+            mine,
+            and_(
+                col(mine.session_id) == col(Session.id),
+                col(mine.user_id) == seats_of,
+                col(mine.status).in_([s.value for s in SEATED]),
+            ),
+        )
+    query = query.where(_visible(actor), *conditions)
     rows = await uow.session.execute(query.order_by(col(Session.starts_at), col(Session.id)))
-    return [(view_of(row), row[3].description) for row in rows.all()]
+    found: list[tuple[SessionView, str, MySeat | None]] = []
+    for row in rows.all():
+        seat: MySeat | None = None
+        if seats_of is not None and row[5] is not None:
+            seat = MySeat(EnrollmentStatus(row[5]) is EnrollmentStatus.PENDING, row[6])
+        found.append((view_of(row), row[3].description, seat))
+    return found
 
 
 async def _in_workspace(
