@@ -173,12 +173,28 @@ async def register_self(
     return await _ask_goto(units, claimed, goto=goto, now=now, queued_before=False)
 
 
+@dataclass(frozen=True)
+class ManagedSession:
+    """A session an admin registers people for: its number, title and start."""
+
+    session_id: int
+    title: str
+    starts_at: datetime
+
+
 async def managed_session(uow: UnitOfWork, actor: Actor, session_id: int, *, now: datetime) -> str:
     """The title of a session whose element the actor's team owns (its admins register others),
     still open for registration.
 
     Raises NotFound, NotAllowed or InvalidInput (cancelled, started).
     """
+    return (await managed(uow, actor, session_id, now=now)).title
+
+
+async def managed(
+    uow: UnitOfWork, actor: Actor, session_id: int, *, now: datetime
+) -> ManagedSession:
+    """`managed_session` with the session's number and start, for messages naming it."""
     facts = await _facts(uow, actor.workspace_id, session_id)
     if facts is None:
         raise NotFound("There is no such session.")
@@ -192,7 +208,7 @@ async def managed_session(uow: UnitOfWork, actor: Actor, session_id: int, *, now
         raise InvalidInput(f"{title} was cancelled.")
     if session.starts_at <= now:
         raise InvalidInput(f"{title} has already started; registration is closed.")
-    return facts.element.title
+    return ManagedSession(session_id, facts.element.title, session.starts_at)
 
 
 async def register_other(

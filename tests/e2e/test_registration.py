@@ -14,7 +14,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.goto_events import GoToEventChecker
 from bot.jobs.retry_registrations import retry_registrations_job
 from db.uow import SqlUnitOfWork
-from domain.models import Enrollment, EnrollmentStatus, LearningElement, Location
+from domain import mrkdwn
+from domain.models import Enrollment, EnrollmentStatus, LearningElement, Location, Session
 from domain.services import sessions
 from domain.services.identity import resolve_actor
 from domain.session_rules import SessionForm
@@ -397,9 +398,10 @@ async def test_register_people_with_three_users_and_a_channel(
     assert response.status_code == 200 and response.text.strip() == ""
     final = await wait_for_report(stack, before)
     progress = stack.standin.calls_to("chat.update")[before].args["text"]
-    assert progress == (
-        ":hourglass_flowing_sand: Registering 5 people for *Product Update*… 0 of 5 done."
-    )
+    starts = next(s for s in await stack.rows(Session) if s.id == session_id).starts_at
+    when = mrkdwn.date(starts, "{date_short_pretty} {time}")
+    about = f"*Product Update* (session `#{session_id}`, {when})"
+    assert progress == (f":hourglass_flowing_sand: Registering 5 people for {about}… 0 of 5 done.")
     lines = final["blocks"][1]["text"]["text"].split("\n")
     assert lines == [
         f"• <@{BEN}> — already registered",
@@ -409,8 +411,7 @@ async def test_register_people_with_three_users_and_a_channel(
         f"• <@{EVE}> — failed: no email address in Slack",
     ]
     assert final["text"] == (
-        "Registering 5 people for *Product Update* is done: 1 registered, "
-        "1 already registered, 3 failed."
+        f"Registering 5 people for {about} is done: 1 registered, 1 already registered, 3 failed."
     )
     on_goto = registrants(stack, "webinar", PRODUCT_UPDATE)
     assert {"ben@acme.test", "dan@acme.test"} <= set(on_goto)
@@ -425,7 +426,7 @@ async def test_register_people_with_three_users_and_a_channel(
     assert told.endswith(". GoTo emails the join link to dan@acme.test.")
     assert [dms_to(stack, who, "registered you") for who in (BEN, CLAIRE, EVE)] == [[], [], []]
     started = [c for c in stack.standin.calls_to("chat.postMessage") if c.args["channel"] == BOSS]
-    assert "Registering people for *Product Update*" in str(started[-1].args["text"])
+    assert f"Registering people for {about}" in str(started[-1].args["text"])
 
 
 async def open_people_modal(stack: Stack, user: str, session_id: int) -> dict[str, Any]:
