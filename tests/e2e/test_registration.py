@@ -241,6 +241,14 @@ async def test_full_by_gotos_registration_limit(stack: Stack, alice: Location) -
         f"*Workshop* (session `#{session_id}`) is full on GoTo; you are not registered."
     )
     assert await enrollment(stack, session_id, BEN) is None
+    # The instructor is told once that GoTo's limit filled the session.
+    await stack.command(f"register {session_id}", user=BOSS)
+    await stack.runtime.outbox.deliver_due()
+    (alert,) = dms_to(stack, CLAIRE, "is full")
+    assert alert.startswith(
+        "*Workshop* at *Webinar Room* is full: GoTo's registration limit for the event is "
+        "reached (0 registered through Slack)"
+    )
 
 
 async def test_required_fields_tell_the_learner_and_alert_the_admins_once(
