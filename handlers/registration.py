@@ -34,6 +34,7 @@ from handlers.registration_views import (
     PEOPLE_CALLBACK,
     PEOPLE_PROBLEM_CALLBACK,
     PEOPLE_TITLE,
+    about,
     chosen,
     people_modal,
     progress_text,
@@ -120,15 +121,15 @@ def teller(
 async def register_people(
     request: Request,
     client: AsyncWebClient,
-    session_id: int,
-    title: str,
+    session: registration.ManagedSession,
     people: list[str],
     channel: str | None,
 ) -> None:
     """Register everyone picked, showing progress in a DM to the admin, then one line each."""
     deps, actor = request.deps, request.actor
+    session_id = session.session_id
     posted = await client.chat_postMessage(
-        channel=actor.user_id, text=f"Registering people for {mrkdwn.bold(title)}…"
+        channel=actor.user_id, text=f"Registering people for {about(session)}…"
     )
     where, ts = str(posted["channel"]), str(posted["ts"])
     notes: list[str] = []
@@ -139,7 +140,7 @@ async def register_people(
         except ChannelUnusable as exc:
             notes.append(f"• {mrkdwn.channel(channel)} — not read: {exc.message}")
     wanted = list(dict.fromkeys(wanted))
-    await client.chat_update(channel=where, ts=ts, text=progress_text(title, len(wanted), 0))
+    await client.chat_update(channel=where, ts=ts, text=progress_text(session, len(wanted), 0))
     users = await deps.directory.users_by_id(actor.workspace_id, wanted)
     goto = registration.OutageBreaker(deps.goto_registrar)
     results: list[Registration | None] = [None] * len(wanted)
@@ -156,11 +157,11 @@ async def register_people(
             shown = time.monotonic()
             done = sum(1 for r in results if r is not None)
             await client.chat_update(
-                channel=where, ts=ts, text=progress_text(title, len(wanted), done)
+                channel=where, ts=ts, text=progress_text(session, len(wanted), done)
             )
 
     await asyncio.gather(*(one(i, u) for i, u in enumerate(wanted)))
-    text, blocks = report(title, [r for r in results if r is not None], notes)
+    text, blocks = report(session, [r for r in results if r is not None], notes)
     await client.chat_update(channel=where, ts=ts, text=text, blocks=blocks)
 
 
@@ -270,9 +271,7 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
             if session_id is None:
                 raise NotFound("This form is out of date; open it again from the session.")
             async with request.deps.uow() as uow:
-                title = await registration.managed_session(
-                    uow, request.actor, session_id, now=utcnow()
-                )
+                session = await registration.managed(uow, request.actor, session_id, now=utcnow())
         except DomainError as exc:
             await ack(
                 response_action="errors", errors={"people": mrkdwn.unescape(exc.message)[:150]}
@@ -286,5 +285,5 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
         await run_safely(
             tell,
             request.request_id,
-            register_people(request, client, session_id, title, people, channel),
+            register_people(request, client, session, people, channel),
         )

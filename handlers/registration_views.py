@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from domain import mrkdwn
-from domain.services.registration import Outcome, Registration
+from domain.services.registration import ManagedSession, Outcome, Registration
 
 PEOPLE_CALLBACK = "register_people"
 PEOPLE_TITLE = "Register people"
@@ -88,10 +88,19 @@ def chosen(view: dict[str, Any]) -> tuple[list[str], str | None]:
     return users, str(picked) if picked else None
 
 
-def progress_text(title: str, total: int, done: int) -> str:
+def about(session: ManagedSession) -> str:
+    """The session in Register people's messages: title, number and start (reader's zone)."""
+    when = mrkdwn.date(session.starts_at, "{date_short_pretty} {time}")
+    return f"{mrkdwn.bold(session.title)} (session `#{session.session_id}`, {when})"
+
+
+def progress_text(session: ManagedSession, total: int, done: int) -> str:
     """The message while people are registered."""
     noun = "person" if total == 1 else "people"
-    return f":hourglass_flowing_sand: Registering {total} {noun} for {mrkdwn.bold(title)}… {done} of {total} done."
+    return (
+        f":hourglass_flowing_sand: Registering {total} {noun} for {about(session)}… "
+        f"{done} of {total} done."
+    )
 
 
 _LABELS = {
@@ -112,14 +121,14 @@ def person_line(result: Registration) -> str:
 
 
 def report(
-    title: str, results: Sequence[Registration], notes: Sequence[str] = ()
+    session: ManagedSession, results: Sequence[Registration], notes: Sequence[str] = ()
 ) -> tuple[str, list[dict[str, Any]]]:
     """The finished message: a count per outcome, then one line per person."""
     counts = Counter(_LABELS[r.outcome] for r in results)
     order = ("registered", "already registered", "queued", "full", "failed")
     tally = ", ".join(f"{counts[label]} {label}" for label in order if counts[label])
     noun = "person" if len(results) == 1 else "people"
-    head = f"Registering {len(results)} {noun} for {mrkdwn.bold(title)} is done" + (
+    head = f"Registering {len(results)} {noun} for {about(session)} is done" + (
         f": {tally}." if tally else "."
     )
     if any(r.outcome is Outcome.QUEUED for r in results):

@@ -45,6 +45,7 @@ from handlers.session_modal_views import (
     cancel_prompt,
     event_options,
     form_from_state,
+    label_of,
     no_event_option,
     notes_context,
     problem_modal,
@@ -100,7 +101,7 @@ async def session_edit(inv: Invocation) -> None:
     async def modal() -> dict[str, Any]:
         async with inv.request.deps.uow() as uow:
             form = await sessions.edit_form(uow, inv.actor, session_id)
-        return await _build(inv.request.deps, inv.actor, form, False, meta)
+        return await _build(inv.request.deps, inv.actor, form, False, meta, saved_event=True)
 
     await modals.fill(
         inv.client,
@@ -160,8 +161,16 @@ async def _choices(
 
 
 async def _build(
-    deps: Deps, actor: Actor, form: SessionForm, create_event: bool, meta: SessionModalMeta
+    deps: Deps,
+    actor: Actor,
+    form: SessionForm,
+    create_event: bool,
+    meta: SessionModalMeta,
+    *,
+    saved_event: bool = False,
 ) -> dict[str, Any]:
+    """The modal for `form`; with `saved_event` the form's GoTo event is the saved session's,
+    its option labelled with the session's title and start (GoTo is not asked)."""
     team, elements, locations = await _choices(deps, actor, meta)
     if not locations:
         command = mrkdwn.code("/vilt location new")
@@ -171,6 +180,10 @@ async def _build(
             f"Create one with {command}, or ask the admins of a location to make it available "
             "to your team.",
         )
+    label = None
+    if saved_event and form.goto_event:
+        subject = next((e.title for e in elements if e.id == form.element_id), "")
+        label = label_of(subject, form.starts_at, form.timezone, form.goto_event)
     return session_modal(
         form=form,
         create_event=create_event,
@@ -178,6 +191,7 @@ async def _build(
         locations=locations,
         meta=meta,
         team_name=team.name,
+        event_label=label,
     )
 
 

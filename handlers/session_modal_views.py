@@ -364,14 +364,20 @@ def event_options(events: Sequence[EventFacts], query: str, kind: LocationKind) 
 
 def event_label(event: EventFacts) -> str:
     """ "subject · date · key", the subject cut so that the key always shows."""
+    return label_of(event.subject, event.starts_at, event.timezone, event.key)
+
+
+def label_of(subject: str, starts_at: datetime | None, timezone: str | None, key: str) -> str:
+    """An event option's text from its parts: also a saved session's event, labelled with the
+    session's title and start when the modal opens without asking GoTo."""
     when = ""
-    if event.starts_at is not None:
-        zone = _zone(event.timezone)
-        start = event.starts_at.astimezone(zone)
+    if starts_at is not None:
+        zone = _zone(timezone)
+        start = starts_at.astimezone(zone)
         when = f" · {start:%a %d %b %Y %H:%M} {start.tzname() or ''}".rstrip()
-    tail = f"{when} · {event.key}"
+    tail = f"{when} · {key}"
     room = max(OPTION_TEXT_MAX - len(tail), 10)
-    return _cut(event.subject or "(no subject)", room) + tail
+    return _cut(subject or "(no subject)", room) + tail
 
 
 def _zone(name: str | None) -> zoneinfo.ZoneInfo:

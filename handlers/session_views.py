@@ -11,7 +11,7 @@ from typing import Any
 
 from domain import mrkdwn
 from domain.services.session_rows import SessionView
-from domain.services.sessions import SessionPage
+from domain.services.sessions import MySeat, SessionPage
 
 # A section and a divider each: 20 sessions and a header stay under Slack's 50 blocks.
 LIST_PAGE = 20
@@ -44,8 +44,14 @@ def seats(view: SessionView) -> str:
     return f"{view.registered} registered" + (f" of {capacity}" if capacity is not None else "")
 
 
-def session_section(view: SessionView, *, for_admins: bool) -> list[dict[str, Any]]:
-    """One session in a list: title and number, where, who teaches, when (and its status)."""
+def session_section(
+    view: SessionView, *, for_admins: bool, viewer: str = "", seat: MySeat | None = None
+) -> list[dict[str, Any]]:
+    """One session in a list: title and number, where, who teaches, when (and its status).
+
+    Learners get a Register button, unless `viewer` (who reads the list) teaches the session or
+    holds `seat` on it: then a line says so (with the join link when known).
+    """
     lines = [
         f"{mrkdwn.bold(view.element_title)} · session `{number(view)}`",
         where(view),
@@ -54,11 +60,14 @@ def session_section(view: SessionView, *, for_admins: bool) -> list[dict[str, An
     ]
     if for_admins:
         lines.append(f"Status: {view.status.value} · {seats(view)}")
+    mine = "" if for_admins else _my_part(view, viewer, seat)
+    if mine:
+        lines.append(mine)
     section: dict[str, Any] = {
         "type": "section",
         "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]},
     }
-    if not for_admins:
+    if not for_admins and not mine:
         section["accessory"] = {
             "type": "button",
             "text": {"type": "plain_text", "text": "Register"},
@@ -68,25 +77,43 @@ def session_section(view: SessionView, *, for_admins: bool) -> list[dict[str, An
     return [section, {"type": "divider"}]
 
 
+def _my_part(view: SessionView, viewer: str, seat: MySeat | None) -> str:
+    """What the viewer has to do with the session, when not simply registering."""
+    if viewer and view.instructor_id == viewer:
+        return "You teach this session"
+    if seat is None:
+        return ""
+    if seat.queued:
+        return ":hourglass_flowing_sand: Your registration is queued; I tell you when GoTo has it"
+    if seat.join_url:
+        return f":white_check_mark: You are registered · {mrkdwn.link(seat.join_url, 'join link')}"
+    return ":white_check_mark: You are registered"
+
+
 def count(total: int) -> str:
     """ "1 upcoming session", "2 upcoming sessions"."""
     return f"{total} upcoming session{'s' if total != 1 else ''}"
 
 
 def list_message(
-    page: SessionPage, *, header: str, for_admins: bool, hint: str
+    page: SessionPage, *, header: str, for_admins: bool, hint: str, viewer: str = ""
 ) -> tuple[str, list[dict[str, Any]]]:
-    """A page of sessions: a heading (and how many more), then one section each."""
+    """A page of sessions: a heading (and how many more), then one section each.
+
+    `header` is mrkdwn, shown as given (its parts bold already where they should be).
+    """
     more = (
         f"\n…and {page.total - len(page.views)} more; {hint}"
         if page.total > len(page.views)
         else ""
     )
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{header}*{more}"}}
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"{header}{more}"}}
     ]
     for view in page.views:
-        blocks += session_section(view, for_admins=for_admins)
+        blocks += session_section(
+            view, for_admins=for_admins, viewer=viewer, seat=page.seats.get(view.id)
+        )
     return header + more, blocks
 
 

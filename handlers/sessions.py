@@ -33,9 +33,10 @@ async def sessions_list(inv: Invocation) -> None:
         return
     text, blocks = list_message(
         page,
-        header=count(page.total),
+        header=mrkdwn.bold(count(page.total)),
         for_admins=False,
         hint="narrow the list with a #tag or text.",
+        viewer=inv.actor.user_id,
     )
     await inv.reply(text, blocks=blocks)
 
@@ -52,7 +53,7 @@ async def session_list(inv: Invocation) -> None:
         return
     text, blocks = list_message(
         page,
-        header=f"{count(page.total)} of team {mrkdwn.bold(team.name)}",
+        header=f"{mrkdwn.bold(count(page.total))} of team {mrkdwn.bold(team.name)}",
         for_admins=True,
         hint="the soonest are shown.",
     )

@@ -134,6 +134,11 @@ class _Claim:
     product: LocationKind
     event_key: str
     owner_team_id: int
+    # Set when an admin registered the person (Register people): who, the session's time (a
+    # `<!date>` token) and when the seat was claimed, for the DM that tells the person.
+    registered_by: str | None = None
+    when: str = ""
+    claimed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -168,12 +173,28 @@ async def register_self(
     return await _ask_goto(units, claimed, goto=goto, now=now, queued_before=False)
 
 
+@dataclass(frozen=True)
+class ManagedSession:
+    """A session an admin registers people for: its number, title and start."""
+
+    session_id: int
+    title: str
+    starts_at: datetime
+
+
 async def managed_session(uow: UnitOfWork, actor: Actor, session_id: int, *, now: datetime) -> str:
     """The title of a session whose element the actor's team owns (its admins register others),
     still open for registration.
 
     Raises NotFound, NotAllowed or InvalidInput (cancelled, started).
     """
+    return (await managed(uow, actor, session_id, now=now)).title
+
+
+async def managed(
+    uow: UnitOfWork, actor: Actor, session_id: int, *, now: datetime
+) -> ManagedSession:
+    """`managed_session` with the session's number and start, for messages naming it."""
     facts = await _facts(uow, actor.workspace_id, session_id)
     if facts is None:
         raise NotFound("There is no such session.")
@@ -187,7 +208,7 @@ async def managed_session(uow: UnitOfWork, actor: Actor, session_id: int, *, now
         raise InvalidInput(f"{title} was cancelled.")
     if session.starts_at <= now:
         raise InvalidInput(f"{title} has already started; registration is closed.")
-    return facts.element.title
+    return ManagedSession(session_id, facts.element.title, session.starts_at)
 
 
 async def register_other(
@@ -214,7 +235,9 @@ async def register_other(
         return _line(user_id, Outcome.FAILED, "no email address in Slack")
     try:
         async with units() as uow:
-            claimed = await _claim(uow, actor.workspace_id, session_id, person, now=now)
+            claimed = await _claim(
+                uow, actor.workspace_id, session_id, person, now=now, by=actor.user_id
+            )
             await uow.commit()
     except (InvalidInput, NotFound) as exc:
         return _line(user_id, Outcome.FAILED, exc.message)
@@ -410,9 +433,19 @@ async def _drop_expired(uow: UnitOfWork, enrollment: Enrollment, workspace_id: s
 
 
 async def _claim(
-    uow: UnitOfWork, workspace_id: str, session_id: int, person: Person, *, now: datetime
+    uow: UnitOfWork,
+    workspace_id: str,
+    session_id: int,
+    person: Person,
+    *,
+    now: datetime,
+    by: str | None = None,
 ) -> _Claim | Registration:
-    """Take a seat with a PENDING enrollment, or say why not (already there, full)."""
+    """Take a seat with a PENDING enrollment, or say why not (already there, full).
+
+    `by` is the admin registering the person (Register people): the person is told by DM who
+    registered them once the seat is theirs.
+    """
     facts = await _facts(uow, workspace_id, session_id, lock=True)
     if facts is None:
         raise NotFound("There is no such session, or it is not open to your teams.")
@@ -424,6 +457,13 @@ async def _claim(
         raise InvalidInput(f"{title} is over.")
     if session.starts_at <= now:
         raise InvalidInput(f"{title} has already started; registration is closed.")
+    if person.user_id == session.instructor_id:
+        return Registration(
+            Outcome.FAILED,
+            person.user_id,
+            f"You teach {title}; you cannot register as a learner in a session you teach.",
+            "teaches this session",
+        )
     enrollment = await _enrollment(uow, session_id, person.user_id)
     if enrollment is not None and enrollment.status in SEATED:
         return _already(enrollment, title)
@@ -465,6 +505,15 @@ async def _claim(
     if goto_event is None:
         await session_alerts.session_full(uow, session_id)
         where = mrkdwn.bold(location.name)
+        if by is not None:
+            await _tell_registered_by(
+                uow,
+                workspace_id=workspace_id,
+                session_id=session_id,
+                user_id=person.user_id,
+                text=f"{_registered_by_text(by, title, _when(session))} at {where}.",
+                claimed_at=now,
+            )
         return Registration(
             Outcome.REGISTERED,
             person.user_id,
@@ -480,7 +529,38 @@ async def _claim(
         product=_product(facts),
         event_key=goto_event,
         owner_team_id=facts.element.owner_team_id,
+        registered_by=by,
+        when=_when(session),
+        claimed_at=now,
     )
+
+
+async def _tell_registered_by(
+    uow: UnitOfWork,
+    *,
+    workspace_id: str,
+    session_id: int,
+    user_id: str,
+    text: str,
+    claimed_at: datetime,
+) -> None:
+    """DM a person an admin registered, once per session, person and registration."""
+    await enqueue_notice(
+        uow,
+        workspace_id=workspace_id,
+        kind="registration_by_admin",
+        channel=user_id,
+        text=text,
+        dedupe_key=f"registration_by_admin:{session_id}:{user_id}:{int(claimed_at.timestamp())}",
+    )
+
+
+def _registered_by_text(by: str, title: str, when: str) -> str:
+    return f":white_check_mark: {mrkdwn.user(by)} registered you for {title}, {when}"
+
+
+def _when(session: Session) -> str:
+    return mrkdwn.date(session.starts_at, "{date_long_pretty} {time}")
 
 
 async def _claim_of(uow: UnitOfWork, enrollment: Enrollment, session: Session) -> _Claim | None:
@@ -579,7 +659,21 @@ async def _registered(
     await session_alerts.session_full(uow, claim.session_id)
     emails = claim.location.goto_notifications
     link = _join_link(registrant.join_url)
-    if not emails and registrant.join_url:
+    if claim.registered_by is not None and claim.claimed_at is not None:
+        told_how = (
+            f"GoTo emails the join link to {mrkdwn.escape(claim.person.email)}."
+            if emails
+            else f"Join it here: {link}"
+        )
+        await _tell_registered_by(
+            uow,
+            workspace_id=claim.workspace_id,
+            session_id=claim.session_id,
+            user_id=claim.person.user_id,
+            text=f"{_registered_by_text(claim.registered_by, claim.title, claim.when)}. {told_how}",
+            claimed_at=claim.claimed_at,
+        )
+    elif not emails and registrant.join_url:
         await enqueue_notice(
             uow,
             workspace_id=claim.workspace_id,
@@ -642,6 +736,7 @@ async def _refused(
         )
     await uow.session.execute(delete(Enrollment).where(col(Enrollment.id) == claim.enrollment_id))
     if exc.problem is RegistrationProblem.FULL:
+        await session_alerts.session_full(uow, claim.session_id, full_on_goto=True)
         outcome, reason = Outcome.FULL, "GoTo's registration limit is reached"
         message = f"{claim.title} is full on GoTo; you are not registered."
     elif exc.problem is RegistrationProblem.NEEDS_FIELDS:

@@ -14,7 +14,8 @@ event gets its own key:
   three times (assigned, unassigned, assigned again) and a repeated call tells nobody twice.
 - full: ``alert:<session>:full:<n>:<seats>``, ``<seats>`` a digest of who holds the seats. A call
   while the same people fill the session stores nothing; full again after someone left and
-  another took the seat is a new alert.
+  another took the seat is a new alert. Full by GoTo's registration limit (GoTo refused a
+  registration as full) shares the key: one alert for the same people, whichever limit was hit.
 - cancelled: ``alert:<session>:cancelled`` (a cancelled session is never rescheduled).
 - reminders: ``alert:<session>:reminder:<24h|1h>:<start>:<instructor>``, ``<start>`` the start as
   epoch seconds: a rescheduled session or a new instructor is reminded again, for the new time.
@@ -125,16 +126,21 @@ async def instructor_unassigned(
     )
 
 
-async def session_full(uow: UnitOfWork, session_id: int) -> Notice | None:
+async def session_full(
+    uow: UnitOfWork, session_id: int, *, full_on_goto: bool = False
+) -> Notice | None:
     """Tell the instructor the session reached its capacity (the tighter of its own and its
-    location's limit). Returns the stored notice, or None when it is not full (or has no limit),
-    is cancelled, or the instructor was already told about these same people."""
+    location's limit), or, with `full_on_goto`, that GoTo refused a registration because its
+    event's registration limit is reached. Returns the stored notice, or None when it is not
+    full (or has no limit), is cancelled, or the instructor was already told about these same
+    people."""
     about = await _about(uow, session_id)
     view = about.view
     capacity = view.capacity
-    if view.status is not SessionStatus.SCHEDULED or capacity is None:
+    if view.status is not SessionStatus.SCHEDULED:
         return None
-    if view.registered < capacity:
+    at_capacity = capacity is not None and view.registered >= capacity
+    if not (at_capacity or full_on_goto):
         return None
     seats = await _seat_digest(uow, session_id)
     prefix = f"alert:{session_id}:full:"
@@ -142,15 +148,19 @@ async def session_full(uow: UnitOfWork, session_id: int) -> Notice | None:
     if earlier and earlier[-1].endswith(f":{seats}"):
         return None
     headline = f"{mrkdwn.bold(view.element_title)} at {mrkdwn.bold(view.location_name)} is full"
+    if at_capacity:
+        count = f"{view.registered} registered of {capacity}"
+    else:
+        count = (
+            f"GoTo's registration limit for the event is reached ({view.registered} "
+            "registered through Slack)"
+        )
     lines = [
-        f"{headline}: {view.registered} registered of {capacity}",
+        f"{headline}: {count}",
         _when(view),
         f"Session `#{view.id}` · you are teaching it",
     ]
-    text = (
-        f"{headline}: {view.registered} registered of {capacity} (session #{view.id}, "
-        f"{_when(view)})."
-    )
+    text = f"{headline}: {count} (session #{view.id}, {_when(view)})."
     return await _store(
         uow,
         about,

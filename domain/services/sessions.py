@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, false, func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from domain import mrkdwn
@@ -162,7 +163,13 @@ async def check_session_form(
                 create_event=create_event,
                 saved=session,
             )
-            await _check_move(uow, session, form, create_event=create_event)
+            await _check_move(
+                uow,
+                session,
+                form,
+                create_event=create_event,
+                max_learners=plan.clean.max_learners,
+            )
     if create_event and plan.location.kind.is_goto:
         _check_connection(plan.location, when)
 
@@ -211,7 +218,9 @@ async def edit_session(
             create_event=create_event,
             saved=session,
         )
-        await _check_move(uow, session, form, create_event=create_event)
+        await _check_move(
+            uow, session, form, create_event=create_event, max_learners=plan.clean.max_learners
+        )
     moved = (
         create_event
         or plan.clean.location_id != session.location_id
@@ -231,7 +240,9 @@ async def edit_session(
         plan = await _plan(
             uow, actor, changed, team_id=element.owner_team_id, now=when, saved=session
         )
-        await _check_move(uow, session, changed, create_event=False)
+        await _check_move(
+            uow, session, changed, create_event=False, max_learners=plan.clean.max_learners
+        )
         previous = session.instructor_id
         for name, value in _fields(plan.clean, answer).items():
             setattr(session, name, value)
@@ -483,13 +494,19 @@ async def _new_element_title(
 
 
 async def _check_move(
-    uow: UnitOfWork, session: Session, form: SessionForm, *, create_event: bool
+    uow: UnitOfWork,
+    session: Session,
+    form: SessionForm,
+    *,
+    create_event: bool,
+    max_learners: int | None = None,
 ) -> None:
-    """A session with registrations keeps its location and GoTo event."""
+    """A session with registrations keeps its location and GoTo event, and room for each
+    learner registered (`max_learners` is the form's clean value)."""
     new_key = "" if create_event else form.goto_event.strip()
     moves_location = form.location_id != session.location_id
     moves_event = new_key != (session.goto_event_key or "")
-    if not (moves_location or moves_event):
+    if not (moves_location or moves_event or max_learners is not None):
         return
     seated = (
         await uow.session.execute(
@@ -504,6 +521,15 @@ async def _check_move(
     if not seated:
         return
     people = f"{seated} learner{'s are' if seated != 1 else ' is'} registered"
+    if max_learners is not None and max_learners < seated:
+        raise _field_errors(
+            {
+                "max_learners": f"{people} already, so the session needs room for at least "
+                f"{seated:,}; enter {seated:,} or more, or leave it empty."
+            }
+        )
+    if not (moves_location or moves_event):
+        return
     advice = "cancel it and schedule a new session instead."
     if moves_location:
         raise _field_errors(
@@ -623,15 +649,26 @@ async def list_sessions(
 
     One statement however many sessions there are.
     """
-    return (await _upcoming(uow, actor, query, now=now))[:limit]
+    return [view for view, _ in (await _upcoming(uow, actor, query, now=now))[:limit]]
+
+
+@dataclass(frozen=True)
+class MySeat:
+    """The viewer's own registration on a listed session: queued for GoTo, or registered
+    (with the join link when known)."""
+
+    queued: bool
+    join_url: str | None
 
 
 @dataclass(frozen=True)
 class SessionPage:
-    """The first `limit` matching sessions and how many matched in all."""
+    """The first `limit` matching sessions and how many matched in all; `seats` holds the
+    viewer's own registrations among them, by session id (`page_sessions` only)."""
 
     views: list[SessionView]
     total: int
+    seats: dict[int, MySeat] = field(default_factory=dict)
 
 
 async def page_sessions(
@@ -642,9 +679,12 @@ async def page_sessions(
     now: datetime | None = None,
     limit: int = 20,
 ) -> SessionPage:
-    """A page of `list_sessions` (what `/vilt sessions` shows), with the total. One statement."""
-    found = await _upcoming(uow, actor, query, now=now)
-    return SessionPage(found[:limit], len(found))
+    """A page of `list_sessions` (what `/vilt sessions` shows), with the total and the actor's
+    own registrations on the page. One statement."""
+    found = await _upcoming(uow, actor, query, now=now, seats_of=actor.user_id)
+    page = found[:limit]
+    seats = {view.id: seat for view, seat in page if seat is not None}
+    return SessionPage([view for view, _ in page], len(found), seats)
 
 
 async def team_sessions(
@@ -660,7 +700,7 @@ async def team_sessions(
     """
     team = actor.require_admin_of_active()
     found = await _upcoming(uow, actor, "", now=now, owner_team_id=team.id)
-    return SessionPage(found[:limit], len(found))
+    return SessionPage([view for view, _ in found[:limit]], len(found))
 
 
 async def _upcoming(
@@ -670,17 +710,19 @@ async def _upcoming(
     *,
     now: datetime | None,
     owner_team_id: int | None = None,
-) -> list[SessionView]:
-    """Visible scheduled sessions that have not ended, soonest first, matching `query`."""
+    seats_of: str | None = None,
+) -> list[tuple[SessionView, MySeat | None]]:
+    """Visible scheduled sessions that have not ended, soonest first, matching `query`; with
+    `seats_of`, that person's registration on each (in the same statement)."""
     when = now or utcnow()
     conditions = [col(Session.status) == SessionStatus.SCHEDULED, col(Session.ends_at) > when]
     if owner_team_id is not None:
         conditions.append(col(LearningElement.owner_team_id) == owner_team_id)
-    found = await _views(uow, actor, *conditions)
+    found = await _views(uow, actor, *conditions, seats_of=seats_of)
     wanted = query.strip()
     return [
-        view
-        for view, description in found
+        (view, seat)
+        for view, description, seat in found
         if matches_search(
             wanted, tags_from=description, texts=(view.element_title, view.location_name)
         )
@@ -716,12 +758,31 @@ def _visible(actor: Actor) -> ColumnElement[bool]:
 
 
 async def _views(
-    uow: UnitOfWork, actor: Actor, *conditions: ColumnElement[bool]
-) -> list[tuple[SessionView, str]]:
-    """Visible sessions meeting `conditions`, soonest first, with their location's description."""
-    query = views_query().where(_visible(actor), *conditions)
+    uow: UnitOfWork, actor: Actor, *conditions: ColumnElement[bool], seats_of: str | None = None
+) -> list[tuple[SessionView, str, MySeat | None]]:
+    """Visible sessions meeting `conditions`, soonest first, with their location's description
+    and (with `seats_of`) that person's seat on each, all in one statement."""
+    mine = aliased(Enrollment)
+    if seats_of is None:
+        query = views_query()
+    else:
+        query = views_query(mine.status, mine.join_url).outerjoin(
+            mine,
+            and_(
+                col(mine.session_id) == col(Session.id),
+                col(mine.user_id) == seats_of,
+                col(mine.status).in_([s.value for s in SEATED]),
+            ),
+        )
+    query = query.where(_visible(actor), *conditions)
     rows = await uow.session.execute(query.order_by(col(Session.starts_at), col(Session.id)))
-    return [(view_of(row), row[3].description) for row in rows.all()]
+    found: list[tuple[SessionView, str, MySeat | None]] = []
+    for row in rows.all():
+        seat: MySeat | None = None
+        if seats_of is not None and row[5] is not None:
+            seat = MySeat(EnrollmentStatus(row[5]) is EnrollmentStatus.PENDING, row[6])
+        found.append((view_of(row), row[3].description, seat))
+    return found
 
 
 async def _in_workspace(

@@ -505,6 +505,24 @@ async def test_an_admin_registers_anyone_and_gets_a_reason_for_each_refusal(
     assert [e.user_id for e in await desk.enrollments()] == [LIA]
 
 
+async def test_the_instructor_is_not_registered_as_a_learner_of_their_own_session(
+    desk: Desk, world: World, goto: FakeRegistrar
+) -> None:
+    mine = await desk.register(IVY)
+    assert (mine.outcome, mine.message) == (
+        Outcome.FAILED,
+        f"You teach *Negotiation* (session `#{desk.session_id}`); you cannot register as a "
+        "learner in a session you teach.",
+    )
+    admin = await world.actor(ADA)
+    line = await registration.register_other(
+        world.uow, admin, desk.session_id, IVY, slack_user(IVY), goto=goto, now=NOW
+    )
+    assert (line.outcome, line.reason) == (Outcome.FAILED, "teaches this session")
+    assert await desk.enrollments() == []
+    assert goto.calls == []
+
+
 async def test_names_split_from_the_slack_profile() -> None:
     plain = registration.person_of(
         SlackUser("U1", "jo", "Jo Anne Smith", False, False, " jo@acme.test ")
@@ -575,3 +593,64 @@ async def test_the_instructor_is_told_once_when_registrations_fill_the_session(
     await desk.register(LEARNERS[0], session_id=session_id)  # full: changes nothing
     (full,) = [n for n in await world.rows(Notice) if n.kind == "session_full"]
     assert full.channel == IVY and "2 registered of 2" in full.text
+
+
+async def test_the_instructor_is_told_once_when_gotos_registration_limit_fills_the_session(
+    desk: Desk, goto: FakeRegistrar, world: World
+) -> None:
+    goto.limits[WEBINAR_KEY] = 1
+    await desk.register(LEO)
+    assert [n for n in await world.rows(Notice) if n.kind == "session_full"] == []
+    assert (await desk.register(LUC)).outcome is Outcome.FULL
+    assert (await desk.register(LEARNERS[0])).outcome is Outcome.FULL  # the same people: no news
+    (full,) = [n for n in await world.rows(Notice) if n.kind == "session_full"]
+    assert full.channel == IVY
+    assert full.text.startswith(
+        "*Negotiation* at *Webinar Room* is full: GoTo's registration limit for the event is "
+        "reached (1 registered through Slack) (session #"
+    )
+
+
+async def test_people_an_admin_registers_are_told_by_dm_who_did_it_and_when(
+    world: World, goto: FakeRegistrar
+) -> None:
+    desk = await Desk(world, goto).build(goto_notifications=False)
+    admin = await world.actor(ADA)
+
+    async def other(user_id: str, session_id: int) -> Registration:
+        return await registration.register_other(
+            world.uow, admin, session_id, user_id, slack_user(user_id), goto=goto, now=NOW
+        )
+
+    when = f"<!date^{int(START.timestamp())}^{{date_long_pretty}} {{time}}|"
+    assert (await other(LEO, desk.session_id)).outcome is Outcome.REGISTERED
+    assert (await other(LEO, desk.session_id)).outcome is Outcome.ALREADY  # told once
+    (told,) = await desk.notices()
+    link = goto.registrants[WEBINAR_KEY][f"{LEO.lower()}@acme.test"].join_url
+    assert told.channel == LEO
+    assert told.text.startswith(
+        f":white_check_mark: <@{ADA}> registered you for *Negotiation* (session "
+        f"`#{desk.session_id}`), {when}"
+    )
+    assert told.text.endswith(f". Join it here: <{link}|join link>")
+    # A classroom session has no join link; the DM says where.
+    team = await world.reload(Team, desk.webinar.owner_team_id)
+    room = await world.make_location(
+        ADA, team, "Room 1", kind="classroom", consumer_key="", consumer_secret=""
+    )
+    in_room = await desk.schedule(room)
+    await other(LUC, in_room)
+    (luc,) = [n for n in await desk.notices() if n.channel == LUC]
+    assert luc.text.startswith(f":white_check_mark: <@{ADA}> registered you for *Negotiation*")
+    assert luc.text.endswith(" at *Room 1*.")
+
+
+async def test_with_goto_notifications_on_the_dm_says_goto_emails_the_link(
+    desk: Desk, world: World, goto: FakeRegistrar
+) -> None:
+    admin = await world.actor(ADA)
+    await registration.register_other(
+        world.uow, admin, desk.session_id, LEO, slack_user(LEO), goto=goto, now=NOW
+    )
+    (told,) = await desk.notices()
+    assert told.text.endswith(". GoTo emails the join link to u0leo00001@acme.test.")

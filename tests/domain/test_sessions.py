@@ -875,6 +875,17 @@ async def test_a_session_with_registrations_keeps_its_location_and_event(cat: Ca
     await edit(cat, created.session.id, cat.form(instructor_id=LEO))
 
 
+async def test_max_learners_leaves_room_for_everyone_registered(cat: Catalog) -> None:
+    created = await cat.create(cat.form())
+    await enroll(cat, created.session.id, LEO, NED)
+    assert await _edit_refused(cat, created.session.id, cat.form(max_learners="1")) == {
+        "max_learners": "2 learners are registered already, so the session needs room for at "
+        "least 2; enter 2 or more, or leave it empty."
+    }
+    await edit(cat, created.session.id, cat.form(max_learners="2"))
+    assert (await cat.world.reload(Session, created.session.id)).max_learners == 2
+
+
 async def test_only_admins_of_the_elements_team_edit_or_cancel(cat: Catalog, world: World) -> None:
     created = await cat.create(cat.form())
     await world.make_team("Beta", admins=[BEN])

@@ -14,7 +14,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.goto_events import GoToEventChecker
 from bot.jobs.retry_registrations import retry_registrations_job
 from db.uow import SqlUnitOfWork
-from domain.models import Enrollment, EnrollmentStatus, LearningElement, Location
+from domain import mrkdwn
+from domain.models import Enrollment, EnrollmentStatus, LearningElement, Location, Session
 from domain.services import sessions
 from domain.services.identity import resolve_actor
 from domain.session_rules import SessionForm
@@ -52,7 +53,12 @@ async def linked(
 
 
 async def schedule(
-    stack: Stack, location: Location, event_key: str, title: str, max_learners: str = ""
+    stack: Stack,
+    location: Location,
+    event_key: str,
+    title: str,
+    max_learners: str = "",
+    instructor: str = CLAIRE,
 ) -> int:
     """A session of `title` on a GoTo event, its times taken from GoTo; its number."""
     if not any(e.title == title for e in await stack.rows(LearningElement)):
@@ -61,7 +67,7 @@ async def schedule(
     form = SessionForm(
         element_id=element.id,
         location_id=location.id,
-        instructor_id=CLAIRE,
+        instructor_id=instructor,
         timezone="Europe/Berlin",
         max_learners=max_learners,
         goto_event=event_key,
@@ -196,13 +202,51 @@ async def test_with_goto_notifications_off_the_join_link_comes_by_dm(
 
 
 async def test_full_by_the_sessions_own_limit(stack: Stack, alice: Location) -> None:
-    session_id = await schedule(stack, alice, PRODUCT_UPDATE, "Product Update", max_learners="1")
+    session_id = await schedule(
+        stack, alice, PRODUCT_UPDATE, "Product Update", max_learners="1", instructor=BOSS
+    )
     await stack.command(f"register {session_id}", user=BEN)
     full = await stack.command(f"register {session_id}", user=CLAIRE)
     assert (
         full
         == f"*Product Update* (session `#{session_id}`) is full (1 place); you are not registered."
     )
+    assert await enrollment(stack, session_id, CLAIRE) is None
+    assert "claire@acme.test" not in registrants(stack, "webinar", PRODUCT_UPDATE)
+
+
+async def test_the_instructor_cannot_register_for_the_session_they_teach(
+    stack: Stack, alice: Location
+) -> None:
+    session_id = await schedule(stack, alice, PRODUCT_UPDATE, "Product Update")
+    refused = (
+        f"You teach *Product Update* (session `#{session_id}`); you cannot register as a "
+        "learner in a session you teach."
+    )
+    assert await stack.command(f"register {session_id}", user=CLAIRE) == refused
+    # `/vilt sessions` offers her no Register button; one in an older message says no too.
+    await stack.command("sessions", user=CLAIRE)
+    listed = str(stack.standin.calls_to("response_url")[-1].args["blocks"])
+    assert "You teach this session" in listed and REGISTER_ACTION not in listed
+    button = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": "Register"},
+        "action_id": REGISTER_ACTION,
+        "value": str(session_id),
+    }
+    older = [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}, "accessory": button}]
+    before = len(stack.standin.calls_to("response_url"))
+    response = await stack.slack.block_action(
+        REGISTER_ACTION,
+        user_id=CLAIRE,
+        team_id=WS,
+        message={"blocks": older},
+        value=str(session_id),
+        is_ephemeral=True,
+    )
+    assert response.status_code == 200
+    calls = await stack.standin.wait_for("response_url", count=before + 1, timeout=30)
+    assert calls[before].args["text"] == refused
     assert await enrollment(stack, session_id, CLAIRE) is None
     assert "claire@acme.test" not in registrants(stack, "webinar", PRODUCT_UPDATE)
 
@@ -219,6 +263,14 @@ async def test_full_by_gotos_registration_limit(stack: Stack, alice: Location) -
         f"*Workshop* (session `#{session_id}`) is full on GoTo; you are not registered."
     )
     assert await enrollment(stack, session_id, BEN) is None
+    # The instructor is told once that GoTo's limit filled the session.
+    await stack.command(f"register {session_id}", user=BOSS)
+    await stack.runtime.outbox.deliver_due()
+    (alert,) = dms_to(stack, CLAIRE, "is full")
+    assert alert.startswith(
+        "*Workshop* at *Webinar Room* is full: GoTo's registration limit for the event is "
+        "reached (0 registered through Slack)"
+    )
 
 
 async def test_required_fields_tell_the_learner_and_alert_the_admins_once(
@@ -376,25 +428,35 @@ async def test_register_people_with_three_users_and_a_channel(
     assert response.status_code == 200 and response.text.strip() == ""
     final = await wait_for_report(stack, before)
     progress = stack.standin.calls_to("chat.update")[before].args["text"]
-    assert progress == (
-        ":hourglass_flowing_sand: Registering 5 people for *Product Update*… 0 of 5 done."
-    )
+    starts = next(s for s in await stack.rows(Session) if s.id == session_id).starts_at
+    when = mrkdwn.date(starts, "{date_short_pretty} {time}")
+    about = f"*Product Update* (session `#{session_id}`, {when})"
+    assert progress == (f":hourglass_flowing_sand: Registering 5 people for {about}… 0 of 5 done.")
     lines = final["blocks"][1]["text"]["text"].split("\n")
     assert lines == [
         f"• <@{BEN}> — already registered",
-        f"• <@{CLAIRE}> — registered",
+        f"• <@{CLAIRE}> — failed: teaches this session",
         f"• <@{ROBOT}> — failed: a bot",
         f"• <@{DAN}> — registered",
         f"• <@{EVE}> — failed: no email address in Slack",
     ]
     assert final["text"] == (
-        "Registering 5 people for *Product Update* is done: 2 registered, "
-        "1 already registered, 2 failed."
+        f"Registering 5 people for {about} is done: 1 registered, 1 already registered, 3 failed."
     )
     on_goto = registrants(stack, "webinar", PRODUCT_UPDATE)
-    assert {"ben@acme.test", "claire@acme.test", "dan@acme.test"} <= set(on_goto)
+    assert {"ben@acme.test", "dan@acme.test"} <= set(on_goto)
+    assert "claire@acme.test" not in on_goto
+    # Dan is told by DM who registered him, for which session and when; nobody else is.
+    await stack.runtime.outbox.deliver_due()
+    (told,) = dms_to(stack, DAN, "registered you")
+    assert told.startswith(
+        f":white_check_mark: <@{BOSS}> registered you for *Product Update* (session "
+        f"`#{session_id}`), <!date^"
+    )
+    assert told.endswith(". GoTo emails the join link to dan@acme.test.")
+    assert [dms_to(stack, who, "registered you") for who in (BEN, CLAIRE, EVE)] == [[], [], []]
     started = [c for c in stack.standin.calls_to("chat.postMessage") if c.args["channel"] == BOSS]
-    assert "Registering people for *Product Update*" in str(started[-1].args["text"])
+    assert f"Registering people for {about}" in str(started[-1].args["text"])
 
 
 async def open_people_modal(stack: Stack, user: str, session_id: int) -> dict[str, Any]:
@@ -450,7 +512,10 @@ async def test_forty_people_register_at_gotos_pace_without_a_429(
     await stack.slack.view_submission(view, {"channel": ONBOARDING}, user_id=BOSS, team_id=WS)
     final = await wait_for_report(stack, before)
     took = time.perf_counter() - started
-    assert final["text"] == "Registering 40 people for *Product Update* is done: 40 registered."
+    assert final["text"].startswith(
+        f"Registering 40 people for *Product Update* (session `#{session_id}`, "
+    )
+    assert final["text"].endswith(") is done: 40 registered.")
     sent = list(stack.goto_state.requests)
     assert [r["status"] for r in sent] == [201] * 40
     # GoTo takes 10 requests a second: the floor is 4 s, and the batch keeps close to it.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -227,6 +228,11 @@ async def test_edit_then_cancel_tells_the_registered_learners_once(stack: Stack)
     assert block_ids(edit)[-3:] == GOTO_FIELDS
     picked = next(b for b in edit["blocks"] if b["block_id"] == "goto_event")
     assert picked["element"]["initial_option"]["value"] == BOBS_WEBINAR
+    # Labelled like the picker's options, from the saved session (GoTo is not asked to open it).
+    start = session.starts_at.astimezone(ZoneInfo(session.timezone))
+    assert picked["element"]["initial_option"]["text"]["text"] == (
+        f"Negotiation · {start:%a %d %b %Y %H:%M} {start.tzname()} · {BOBS_WEBINAR}"
+    )
     before = len(stack.standin.calls_to("response_url"))
     changed = values(element_id, location.id, instructor=ANN, max_learners="12")
     changed["starts_at"] = int(session.starts_at.timestamp())

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from domain.errors import InvalidInput, NotFound
-from domain.services.registration import Outcome, Registration
+from domain.services.registration import ManagedSession, Outcome, Registration
 from handlers.registration import clicked_session, session_number
 from handlers.registration_views import chosen, people_modal, progress_text, report, session_of
 from sandbox.slack.blockkit import check_blocks, check_view
@@ -13,6 +15,10 @@ from tests.e2e.conftest import BOSS, Stack
 from tests.handlers.snapshots import assert_snapshot
 
 HOSTILE = "Deals <!channel> & <@U0BEN00001>"
+STARTS = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)
+WHEN = f"<!date^{int(STARTS.timestamp())}^{{date_short_pretty}} {{time}}|2031-03-03 09:00 UTC>"
+DEALS = ManagedSession(12, HOSTILE, STARTS)
+ONBOARDING = ManagedSession(7, "Onboarding", STARTS)
 
 
 def test_the_register_people_modal() -> None:
@@ -43,10 +49,11 @@ def test_the_report_has_a_tally_and_one_line_per_person() -> None:
         Registration(Outcome.FULL, "U0DAN00001", "", "all 12 places taken"),
         Registration(Outcome.FAILED, "U0EVE00001", "", "no email address in Slack"),
     ]
-    text, blocks = report(HOSTILE, results, ["• <#C0ONBOARD1> — not read: I can't see it."])
+    text, blocks = report(DEALS, results, ["• <#C0ONBOARD1> — not read: I can't see it."])
     assert check_blocks(blocks) == []
     assert text == (
-        "Registering 5 people for *Deals &lt;!channel&gt; &amp; &lt;@U0BEN00001&gt;* is done: "
+        "Registering 5 people for *Deals &lt;!channel&gt; &amp; &lt;@U0BEN00001&gt;* (session "
+        f"`#12`, {WHEN}) is done: "
         "1 registered, 1 already registered, 1 queued, 1 full, 1 failed. Queued people are "
         "registered as soon as GoTo takes them; I tell each of them."
     )
@@ -55,19 +62,22 @@ def test_the_report_has_a_tally_and_one_line_per_person() -> None:
 
 def test_a_report_of_hundreds_stays_within_slacks_limits() -> None:
     results = [Registration(Outcome.REGISTERED, f"U0P{n:07d}", "") for n in range(1000)]
-    text, blocks = report("Onboarding", results)
+    text, blocks = report(ONBOARDING, results)
     assert check_blocks(blocks) == []
     assert len(blocks) <= 50
-    assert text == "Registering 1000 people for *Onboarding* is done: 1000 registered."
+    assert text == (
+        f"Registering 1000 people for *Onboarding* (session `#7`, {WHEN}) is done: 1000 registered."
+    )
     shown = "\n".join(b["text"]["text"] for b in blocks[1:])
     assert shown.count("— registered") == 1000
 
 
 def test_progress_reads_as_a_count() -> None:
-    assert progress_text("Onboarding", 300, 40) == (
-        ":hourglass_flowing_sand: Registering 300 people for *Onboarding*… 40 of 300 done."
+    assert progress_text(ONBOARDING, 300, 40) == (
+        ":hourglass_flowing_sand: Registering 300 people for *Onboarding* (session `#7`, "
+        f"{WHEN})… 40 of 300 done."
     )
-    assert "1 person for" in progress_text("Onboarding", 1, 0)
+    assert "1 person for" in progress_text(ONBOARDING, 1, 0)
 
 
 def test_session_numbers_and_button_values() -> None:

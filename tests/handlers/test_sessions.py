@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from domain.models import LocationKind
+from db.uow import SqlUnitOfWork
+from domain.models import Enrollment, EnrollmentStatus, LocationKind
 from sandbox.slack.blockkit import check_blocks
 from tests.domain.fakes import FakeGoToEvents
-from tests.e2e.conftest import ANN, BEN, CLAIRE, TRAINING, Stack
+from tests.e2e.conftest import ANN, BEN, CLAIRE, TRAINING, WS, Stack
 from tests.handlers.sessions_data import MONDAY, deactivate, place, schedule
 from tests.handlers.snapshots import assert_snapshot
 
@@ -98,7 +99,7 @@ async def test_learners_see_the_upcoming_sessions_of_active_locations_open_to_th
 ) -> None:
     s = await build(stack)
     ben = await reply(stack, "sessions", BEN)
-    assert ben["text"] == "3 upcoming sessions"
+    assert ben["text"] == "*3 upcoming sessions*"
     assert titles(ben) == [
         f"*{HOSTILE_SHOWN}* · session `#{s.room}`",
         f"*Negotiation* · session `#{s.webinar}`",
@@ -132,7 +133,9 @@ async def test_admins_list_their_teams_sessions_with_status_also_at_inactive_loc
 ) -> None:
     s = await build(stack)
     boss = await reply(stack, "session list", "U0BOSS0001")
-    assert boss["text"] == "4 upcoming sessions of team *Sales*"
+    assert boss["text"] == "*4 upcoming sessions* of team *Sales*"
+    # Bold ends before the team's name is bolded: never bold inside bold.
+    assert boss["blocks"][0]["text"]["text"] == "*4 upcoming sessions* of team *Sales*"
     assert titles(boss) == [
         f"*{HOSTILE_SHOWN}* · session `#{s.room}`",
         f"*Negotiation* · session `#{s.webinar}`",
@@ -205,12 +208,12 @@ async def test_a_long_schedule_shows_a_page_of_20(stack: Stack) -> None:
         await schedule(stack, "Negotiation", room, ANN, starts_at=MONDAY + timedelta(days=day))
     ben = await reply(stack, "sessions", BEN)
     assert ben["text"] == (
-        "23 upcoming sessions\n…and 3 more; narrow the list with a #tag or text."
+        "*23 upcoming sessions*\n…and 3 more; narrow the list with a #tag or text."
     )
     assert len(ben["blocks"]) == 1 + 2 * 20
     boss = await reply(stack, "session list", "U0BOSS0001")
     assert boss["text"] == (
-        "23 upcoming sessions of team *Sales*\n…and 3 more; the soonest are shown."
+        "*23 upcoming sessions* of team *Sales*\n…and 3 more; the soonest are shown."
     )
 
 
@@ -219,3 +222,44 @@ async def test_without_sessions_everyone_is_told_so(stack: Stack) -> None:
     await stack.command(f"team add <@{BEN}> learner")
     assert await stack.command("sessions", user=BEN) == "No upcoming sessions."
     assert await stack.command("session list") == ("Team *Sales* has no upcoming sessions.")
+
+
+async def test_learners_see_their_own_registrations_instead_of_a_register_button(
+    stack: Stack,
+) -> None:
+    s = await build(stack)
+    async with SqlUnitOfWork(stack.runtime.factory) as uow:
+        for session_id, status, link in (
+            (s.room, EnrollmentStatus.REGISTERED, None),
+            (s.webinar, EnrollmentStatus.REGISTERED, "https://goto.test/join/<9>"),
+            (s.in_room_later, EnrollmentStatus.PENDING, None),
+            (s.support_only, EnrollmentStatus.CANCELLED, None),
+        ):
+            uow.session.add(
+                Enrollment(
+                    workspace_id=WS,
+                    session_id=session_id,
+                    user_id=BEN,
+                    status=status,
+                    join_url=link,
+                )
+            )
+        await uow.commit()
+    ben = await reply(stack, "sessions", BEN)
+    sections = {b["text"]["text"].split("\n")[0]: b for b in ben["blocks"][1::2]}
+    room = sections[f"*{HOSTILE_SHOWN}* · session `#{s.room}`"]
+    webinar = sections[f"*Negotiation* · session `#{s.webinar}`"]
+    later = sections[f"*Negotiation* · session `#{s.in_room_later}`"]
+    assert [b["text"]["text"].split("\n")[-1] for b in (room, webinar, later)] == [
+        ":white_check_mark: You are registered",
+        ":white_check_mark: You are registered · <https://goto.test/join/&lt;9&gt;|join link>",
+        ":hourglass_flowing_sand: Your registration is queued; I tell you when GoTo has it",
+    ]
+    assert [b.get("accessory") for b in (room, webinar, later)] == [None, None, None]
+    # A cancelled registration, or someone else's, leaves the button.
+    ann = await reply(stack, "sessions", ANN)
+    assert all(b["accessory"]["text"]["text"] == "Register" for b in ann["blocks"][1::2])
+    # The instructor is told they teach a session rather than offered to register.
+    claire = await reply(stack, "sessions", CLAIRE)
+    taught = [b for b in claire["blocks"][1::2] if "accessory" not in b]
+    assert taught and all(b["text"]["text"].endswith("\nYou teach this session") for b in taught)

@@ -22,6 +22,7 @@ from domain.rules import LocationForm
 from domain.services import locations
 from domain.services.identity import resolve_actor
 from domain.types import utcnow
+from handlers.session_views import REGISTER_ACTION
 from tests.domain.fakes import FakeGoToEvents
 from tests.e2e.conftest import ANN, BEN, BOSS, CLAIRE, TRAINING, WS, Stack
 from tests.e2e.test_registration import open_people_modal, wait_for_report
@@ -200,20 +201,46 @@ async def test_the_session_lists_cost_as_many_statements_for_30_sessions_as_for_
             await schedule(stack, "Negotiation", room, CLAIRE, starts_at=starts_at)
 
     await add(0)
+    # ANN is registered on every session: `/vilt sessions` shows her seat instead of a button.
+    await seat_everywhere(stack, ANN)
     actions = ((list_upcoming, BOSS), (list_upcoming, ANN), (list_team_sessions, BOSS))
     small = {(what.__name__, user): await measure(stack, what, user) for what, user in actions}
     for day in range(1, 30):
         await add(day)
+    await seat_everywhere(stack, ANN)
     large = {(what.__name__, user): await measure(stack, what, user) for what, user in actions}
+    await list_upcoming(stack, ANN)
+    listed = str(stack.standin.calls_to("response_url")[-1].args["blocks"])
+    assert listed.count("You are registered") == 20
+    assert REGISTER_ACTION not in listed  # no Register button on her own seats
 
-    assert small["list_upcoming", ANN][1] == "1 upcoming session"
-    assert large["list_upcoming", ANN][1].startswith("30 upcoming sessions\n…and 10 more")
-    assert large["list_team_sessions", BOSS][1].startswith("30 upcoming sessions of team *Sales*")
+    assert small["list_upcoming", ANN][1] == "*1 upcoming session*"
+    assert large["list_upcoming", ANN][1].startswith("*30 upcoming sessions*\n…and 10 more")
+    assert large["list_team_sessions", BOSS][1].startswith("*30 upcoming sessions* of team *Sales*")
     for key, (statements, _) in large.items():
         few = small[key][0]
         assert len(statements) == len(few), (key, few, statements)
         # The actor's resolution and one statement for the whole list.
         assert len(statements) <= 4, (key, statements)
+
+
+async def seat_everywhere(stack: Stack, user: str) -> None:
+    """`user` registered on every session they are not registered on yet, written directly."""
+    async with SqlUnitOfWork(stack.runtime.factory) as uow:
+        seated = {e.session_id for e in await stack.rows(Enrollment) if e.user_id == user}
+        for session in await stack.rows(Session):
+            assert session.id is not None
+            if session.id not in seated:
+                uow.session.add(
+                    Enrollment(
+                        workspace_id=WS,
+                        session_id=session.id,
+                        user_id=user,
+                        status=EnrollmentStatus.REGISTERED,
+                        join_url=f"https://goto.test/join/{session.id}",
+                    )
+                )
+        await uow.commit()
 
 
 async def test_registering_costs_as_many_statements_with_40_learners_as_with_1(
