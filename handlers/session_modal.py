@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -72,37 +72,34 @@ async def session_new(inv: Invocation) -> None:
     actor = inv.actor
     actor.require_admin_of_active()
     meta = SessionModalMeta(response_url=inv.body.get("response_url"))
-    opened = await modals.open_loading(
-        inv.client, inv.body["trigger_id"], title(meta), PROBLEM_CALLBACK_ID
-    )
 
     async def modal() -> dict[str, Any]:
         zone = await _own_zone(inv.request.deps, actor)
         return await _build(inv.request.deps, actor, SessionForm(timezone=zone), False, meta)
 
-    await modals.fill(
-        inv.client,
-        opened,
-        title=title(meta),
-        problem_callback_id=PROBLEM_CALLBACK_ID,
-        request_id=inv.request.request_id,
-        form=modal(),
-    )
+    await _show(inv, meta, modal)
 
 
 async def session_edit(inv: Invocation) -> None:
     """Open the session modal prefilled with a scheduled session (its team's admins)."""
     session_id = _number(inv.raw_args, EDIT_USAGE)
     meta = SessionModalMeta(session_id=session_id, response_url=inv.body.get("response_url"))
-    opened = await modals.open_loading(
-        inv.client, inv.body["trigger_id"], title(meta), PROBLEM_CALLBACK_ID
-    )
 
     async def modal() -> dict[str, Any]:
         async with inv.request.deps.uow() as uow:
             form = await sessions.edit_form(uow, inv.actor, session_id)
         return await _build(inv.request.deps, inv.actor, form, False, meta, saved_event=True)
 
+    await _show(inv, meta, modal)
+
+
+async def _show(
+    inv: Invocation, meta: SessionModalMeta, modal: Callable[[], Awaitable[dict[str, Any]]]
+) -> None:
+    """Open the loading modal at once (a trigger_id lives 3 seconds), then fill it."""
+    opened = await modals.open_loading(
+        inv.client, inv.body["trigger_id"], title(meta), PROBLEM_CALLBACK_ID
+    )
     await modals.fill(
         inv.client,
         opened,

@@ -40,10 +40,7 @@ class WebApiDirectory:
             raise
         except SlackApiError as exc:
             if exc.response.get("error") == "channel_not_found":
-                raise ChannelUnusable(
-                    f"I can't see {mrkdwn.channel(channel_id)}. "
-                    "If it is private, invite me with `/invite @viltbot` first."
-                ) from exc
+                raise _unseen(channel_id) from exc
             raise
         channel = answer.get("channel") or {}
         name = str(channel.get("name") or channel_id)
@@ -119,10 +116,7 @@ class WebApiDirectory:
                 raise
             except SlackApiError as exc:
                 if exc.response.get("error") == "channel_not_found":
-                    raise ChannelUnusable(
-                        f"I can't see {mrkdwn.channel(channel_id)}. "
-                        "If it is private, invite me with `/invite @viltbot` first."
-                    ) from exc
+                    raise _unseen(channel_id) from exc
                 raise
             members += [str(m) for m in answer.get("members") or []]
             cursor = str((answer.get("response_metadata") or {}).get("next_cursor") or "")
@@ -143,4 +137,12 @@ def _slack_user(user: dict[str, Any], user_id: str) -> SlackUser:
         first_name=str(profile.get("first_name") or ""),
         last_name=str(profile.get("last_name") or ""),
         tz=str(user["tz"]) if user.get("tz") else None,
+    )
+
+
+def _unseen(channel_id: str) -> ChannelUnusable:
+    """A channel Slack says the bot cannot see: private, or gone."""
+    return ChannelUnusable(
+        f"I can't see {mrkdwn.channel(channel_id)}. "
+        "If it is private, invite me with `/invite @viltbot` first."
     )
