@@ -7,11 +7,16 @@ import shutil
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.exc import OperationalError
 
 from db.migrate import sync_url, upgrade
 
 TEST_DATABASE_ENV = "VILTBOT_TEST_DATABASE_URL"
+# Opening a connection between tests: a bounded wait, tried a few times, so that one slow
+# handshake on a busy machine does not fail a test that never ran.
+CONNECT_SECONDS = 10
+CONNECT_ATTEMPTS = 3
 
 
 def configured_url() -> str | None:
@@ -45,13 +50,25 @@ def reset_postgres(url: str) -> None:
 
 def truncate_postgres(url: str) -> None:
     """Empty every table except Alembic's version table."""
-    engine = create_engine(sync_url(url))
+    engine = create_engine(sync_url(url), connect_args={"connect_timeout": CONNECT_SECONDS})
+    _connect_with_retries(engine)
     with engine.begin() as conn:
         tables = [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
         if tables:
             quoted = ", ".join(f'"{t}"' for t in tables)
             conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+def _connect_with_retries(engine: Engine) -> None:
+    """Open (and pool) a first connection; a failure on the last attempt is raised as is."""
+    for attempt in range(1, CONNECT_ATTEMPTS + 1):
+        try:
+            with engine.connect():
+                return
+        except OperationalError:
+            if attempt == CONNECT_ATTEMPTS:
+                raise
 
 
 def sqlite_template(folder: Path) -> Path:
