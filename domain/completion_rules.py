@@ -103,10 +103,9 @@ def next_status(
     `facts` is None when GoTo does not list the learner (absent, or GoTo's report not there yet).
     Attended: `complete` under the `attended` rule; under `all_polls_answered`, `complete` once
     every poll is answered (a session without polls completes on attendance), `in_progress`
-    until then. Absent: `not_attended` at the final run, unchanged before it.
+    until then. Absent: `not_attended` at the final run, unchanged before it. Statuses sync
+    does not move (`FORWARD`) stay as they are.
     """
-    if not sync_may_change(current):
-        return current
     target = _outcome(tracking, facts, final_run=final_run)
     if target is None or not moves_forward(current, target):
         return current

@@ -289,10 +289,10 @@ def test_the_schedule_backs_off_to_a_final_run_two_days_after_the_end() -> None:
 def test_runs_follow_the_schedule_until_the_final_one() -> None:
     due = sync_schedule(END, END - timedelta(hours=1), 0)
     seen: list[datetime] = []
-    runs = 0
-    while due is not None:
+    for runs in range(1, 2 * len(RUN_AFTER_END)):
+        if due is None:
+            break
         seen.append(due)
-        runs += 1
         due = sync_schedule(END, due, runs)
     assert seen == [END + after for after in RUN_AFTER_END]
     assert [is_final_run(END, at) for at in seen] == [False] * (len(seen) - 1) + [True]
