@@ -18,8 +18,8 @@ from domain import mrkdwn
 from domain.actor import Actor
 from domain.models import EnrollmentStatus
 from domain.services.home import HomeSessions, Listed, Registration
-from domain.services.session_rows import SessionView
-from handlers.session_views import REGISTER_PEOPLE_ACTION, number, seats, span, where
+from domain.services.session_rows import SessionView, seats, span
+from handlers.session_views import REGISTER_PEOPLE_ACTION, number, where
 
 # Sessions per list on Home: three full lists and the locations stay under Slack's 100 blocks.
 HOME_SESSIONS = 10

@@ -6,25 +6,14 @@ fallback (for clients that cannot format dates) is UTC. Every piece of user text
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from domain import mrkdwn
-from domain.services.session_rows import SessionView
+from domain.services.session_rows import SessionView, seats, span
 from domain.services.sessions import MySeat, SessionPage
 
 # A section and a divider each: 20 sessions and a header stay under Slack's 50 blocks.
 LIST_PAGE = 20
-# A session shorter than this shows its end as a time only.
-_SHORT = timedelta(hours=12)
-
-
-def span(view: SessionView) -> str:
-    """Start and end in the reader's time zone: the end as a time only when the session is short."""
-    start = mrkdwn.date(view.starts_at, "{date_short_pretty} {time}")
-    short = view.ends_at - view.starts_at < _SHORT
-    end = mrkdwn.date(view.ends_at, "{time}" if short else "{date_short_pretty} {time}")
-    return f"{start} \N{EN DASH} {end}"
 
 
 def number(view: SessionView) -> str:
@@ -36,12 +25,6 @@ def where(view: SessionView) -> str:
     """The location, its kind, and whether it is inactive."""
     inactive = " (inactive)" if not view.location_active else ""
     return f"{mrkdwn.bold(view.location_name)} · {view.location_kind.label}{inactive}"
-
-
-def seats(view: SessionView) -> str:
-    """Registrations against the session's capacity."""
-    capacity = view.capacity
-    return f"{view.registered} registered" + (f" of {capacity}" if capacity is not None else "")
 
 
 def session_section(

@@ -36,7 +36,15 @@ from domain.errors import NotFound
 from domain.models import Enrollment, Notice, Session, SessionStatus
 from domain.ports import UnitOfWork
 from domain.services.notices import enqueue_new_notices
-from domain.services.session_rows import SEATED, SessionView, by_id, view_of, views_query
+from domain.services.session_rows import (
+    SEATED,
+    SessionView,
+    by_id,
+    seats,
+    span,
+    view_of,
+    views_query,
+)
 
 # Reminders go out this long before a session starts; a session that is already closer to its
 # start than the later one when first seen gets only that one.
@@ -44,8 +52,9 @@ DAY_BEFORE = timedelta(hours=24)
 HOUR_BEFORE = timedelta(hours=1)
 # Within this of its start a session gets no day-before reminder: the hour-before one is near.
 DAY_REMINDER_CUTOFF = timedelta(hours=2)
-# A session shorter than this shows its end as a time only.
-_SHORT = timedelta(hours=12)
+
+# Alerts name the day in full ("Monday, December 7th").
+LONG_DAY = "{date_long_pretty}"
 
 ASSIGNED = "assigned"
 UNASSIGNED = "unassigned"
@@ -75,10 +84,10 @@ async def instructor_assigned(
     )
     lines = [
         f"{headline} · {view.location_kind.label}",
-        _when(view),
-        f"Session `#{view.id}` · {_seats(view)} · assigned by {mrkdwn.user(by_user_id)}",
+        span(view, LONG_DAY),
+        f"Session `#{view.id}` · {seats(view)} · assigned by {mrkdwn.user(by_user_id)}",
     ]
-    text = f"{headline}, {_when(view)} (session #{view.id}, {_seats(view)})."
+    text = f"{headline}, {span(view, LONG_DAY)} (session #{view.id}, {seats(view)})."
     return await _store(
         uow,
         about,
@@ -108,11 +117,11 @@ async def instructor_unassigned(
     )
     lines = [
         f"{headline} · {view.location_kind.label}",
-        _when(view),
+        span(view, LONG_DAY),
         f"Session `#{view.id}` · {mrkdwn.user(view.instructor_id)} teaches it now",
     ]
     text = (
-        f"{headline}, {_when(view)} (session #{view.id}); "
+        f"{headline}, {span(view, LONG_DAY)} (session #{view.id}); "
         f"{mrkdwn.user(view.instructor_id)} teaches it now."
     )
     return await _store(
@@ -157,10 +166,10 @@ async def session_full(
         )
     lines = [
         f"{headline}: {count}",
-        _when(view),
+        span(view, LONG_DAY),
         f"Session `#{view.id}` · you are teaching it",
     ]
-    text = f"{headline}: {count} (session #{view.id}, {_when(view)})."
+    text = f"{headline}: {count} (session #{view.id}, {span(view, LONG_DAY)})."
     return await _store(
         uow,
         about,
@@ -184,10 +193,10 @@ async def session_cancelled(uow: UnitOfWork, session_id: int, *, by_user_id: str
     )
     lines = [
         f"{headline} · you were teaching it",
-        _when(view),
+        span(view, LONG_DAY),
         f"Session `#{view.id}` · cancelled by {mrkdwn.user(by_user_id)}",
     ]
-    text = f"{headline} (session #{view.id}, {_when(view)}); you were teaching it."
+    text = f"{headline} (session #{view.id}, {span(view, LONG_DAY)}); you were teaching it."
     return await _store(
         uow,
         about,
@@ -242,10 +251,10 @@ def _reminder(workspace_id: str, view: SessionView, now: datetime) -> Notice:
     )
     lines = [
         headline,
-        _when(view),
-        f"Session `#{view.id}` · {_seats(view)} · you are teaching it",
+        span(view, LONG_DAY),
+        f"Session `#{view.id}` · {seats(view)} · you are teaching it",
     ]
-    text = f"{headline}; you are teaching it (session #{view.id}, {_seats(view)})."
+    text = f"{headline}; you are teaching it (session #{view.id}, {seats(view)})."
     return _notice(
         workspace_id,
         kind="session_reminder",
@@ -334,19 +343,6 @@ def _blocks(lines: list[str], view: SessionView) -> list[dict[str, Any]]:
             "elements": [{"type": "mrkdwn", "text": f"Details: `/vilt session show {view.id}`"}],
         },
     ]
-
-
-def _when(view: SessionView) -> str:
-    """Start and end in the reader's time zone: the end as a time only when the session is short."""
-    start = mrkdwn.date(view.starts_at, "{date_long_pretty} {time}")
-    short = view.ends_at - view.starts_at < _SHORT
-    end = mrkdwn.date(view.ends_at, "{time}" if short else "{date_long_pretty} {time}")
-    return f"{start} \N{EN DASH} {end}"
-
-
-def _seats(view: SessionView) -> str:
-    capacity = view.capacity
-    return f"{view.registered} registered" + (f" of {capacity}" if capacity is not None else "")
 
 
 def _from_now(left: timedelta) -> str:

@@ -8,13 +8,14 @@ one an alert is about).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
+from domain import mrkdwn
 from domain.models import (
     Enrollment,
     EnrollmentStatus,
@@ -66,6 +67,25 @@ class SessionView:
         """How many learners may register: the tighter of the session's and location's limits."""
         limits = [n for n in (self.max_learners, self.location_max_learners) if n is not None]
         return min(limits) if limits else None
+
+
+# A session shorter than this shows its end as a time only.
+SHORT = timedelta(hours=12)
+
+
+def span(view: SessionView, day: str = "{date_short_pretty}") -> str:
+    """Start and end in the reader's time zone (Slack's `day` token for the date): the end as a
+    time only when the session is short."""
+    start = mrkdwn.date(view.starts_at, f"{day} {{time}}")
+    short = view.ends_at - view.starts_at < SHORT
+    end = mrkdwn.date(view.ends_at, "{time}" if short else f"{day} {{time}}")
+    return f"{start} \N{EN DASH} {end}"
+
+
+def seats(view: SessionView) -> str:
+    """Registrations against the session's capacity."""
+    capacity = view.capacity
+    return f"{view.registered} registered" + (f" of {capacity}" if capacity is not None else "")
 
 
 def seated_count() -> Any:
