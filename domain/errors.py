@@ -116,3 +116,19 @@ class RegistrationRejected(DomainError):
             RegistrationProblem.NEEDS_RELINK,
             RegistrationProblem.NOT_PUBLISHED,
         )
+
+
+class SyncProblem(StrEnum):
+    """Why GoTo's attendance of a session could not be read this run."""
+
+    UNAVAILABLE = "unavailable"  # GoTo did not answer, or limited the rate
+    NEEDS_RELINK = "needs_relink"  # the location's connection lapsed, failed or is missing
+    REFUSED = "refused"  # GoTo refused the request (the event is gone, another account…)
+
+
+class AttendanceUnavailable(DomainError):
+    """GoTo's reports could not be read; the run changes nothing and is tried again later."""
+
+    def __init__(self, problem: SyncProblem, message: str = "") -> None:
+        super().__init__(message or f"GoTo's attendance could not be read: {problem.value}")
+        self.problem = problem

@@ -277,7 +277,10 @@ class SessionStatus(StrEnum):
 class Session(SQLModel, table=True):
     """One scheduled occurrence of a learning element at a location."""
 
-    __table_args__ = (Index("ix_session_workspace_starts", "workspace_id", "starts_at"),)
+    __table_args__ = (
+        Index("ix_session_workspace_starts", "workspace_id", "starts_at"),
+        Index("ix_session_sync_due", "sync_done_at", "ends_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: str = Field(foreign_key="workspace.id", max_length=SLACK_ID_MAX)
@@ -306,6 +309,28 @@ class Session(SQLModel, table=True):
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
     cancelled_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    # Attendance sync (domain/services/completion_sync.py): runs done, when the next is due
+    # (None: shortly after the end), who holds the session now, and what GoTo said last.
+    sync_runs: int = Field(default=0)
+    next_sync_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    sync_lease_until: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    last_synced_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    sync_error: str | None = Field(default=None, max_length=500)
+    # Polls GoTo reports for the session (None until a run found its GoTo session).
+    polls_total: int | None = Field(default=None)
+    # The final run is done (or every enrollment is final): no run follows.
+    sync_done_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    report_queued_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
 
@@ -343,9 +368,21 @@ class Enrollment(SQLModel, table=True):
     )
     polls_answered: int = Field(default=0)
     polls_total: int = Field(default=0)
+    attended_minutes: int = Field(default=0)
     last_synced_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class WalkIn(SQLModel, table=True):
+    """Someone GoTo saw attend a session without a viltbot registration (from the latest run)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspace.id", max_length=SLACK_ID_MAX)
+    session_id: int = Field(foreign_key="session.id", index=True, ondelete="CASCADE")
+    name: str = Field(default="", max_length=PERSON_NAME_MAX)
+    email: str = Field(default="", max_length=EMAIL_MAX)
+    minutes: int = Field(default=0)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.models import Location, LocationKind
+from domain.completion_rules import Attendee
+from domain.models import Location, LocationKind, Session
 
 
 class UnitOfWork(Protocol):
@@ -191,5 +192,57 @@ class GoToRegistrar(Protocol):
         """Cancel a registration; one GoTo no longer has is fine.
 
         Raises RegistrationRejected: UNAVAILABLE, NEEDS_RELINK or REFUSED.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class GoToAttendance:
+    """What GoTo's reports say of a session: its ended GoTo sessions in the session's time."""
+
+    # GoTo's sessions (their keys) that fall in the session's time; none: not reported yet.
+    session_keys: tuple[str, ...] = ()
+    # Every attendance record of those sessions, all pages.
+    attendees: tuple[Attendee, ...] = ()
+    # The polls launched in each of those sessions (normalised question text); webinars only.
+    polls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # GoTo requests this read cost, for the run's summary.
+    requests: int = 0
+
+    @property
+    def reported(self) -> bool:
+        """Whether GoTo reports any ended session in the session's time yet."""
+        return bool(self.session_keys)
+
+    @property
+    def polls_total(self) -> int:
+        """Polls launched across the session's GoTo sessions."""
+        return sum(len(questions) for questions in self.polls.values())
+
+
+class GoToReports(Protocol):
+    """Reading what happened in a session's webinar or training, on the location's account."""
+
+    async def attendance(
+        self, location: Location, session: Session, *, with_polls: bool
+    ) -> GoToAttendance:
+        """GoTo's ended sessions of the session's event in its time, with every attendee.
+
+        `with_polls`: also read the polls launched in each (GoToWebinar; one request each).
+        Raises AttendanceUnavailable: UNAVAILABLE, NEEDS_RELINK or REFUSED.
+        """
+        ...
+
+    async def polls_answered(
+        self,
+        location: Location,
+        session: Session,
+        attendance: GoToAttendance,
+        records: Sequence[Attendee],
+    ) -> int:
+        """How many of the session's polls one attendee answered, over their records.
+
+        One request per record (a webinar attendee's answers in one GoTo session).
+        Raises AttendanceUnavailable.
         """
         ...
