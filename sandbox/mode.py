@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 from starlette.routing import BaseRoute, Mount
@@ -11,6 +12,9 @@ from starlette.routing import BaseRoute, Mount
 from bot.bootstrap import Runtime
 from bot.settings import Settings
 from sandbox.ids import SANDBOX_ADMIN, SANDBOX_BOT_TOKEN
+
+if TYPE_CHECKING:
+    from sandbox.goto.state import SandboxState
 
 KEY_FILE = Path(".viltbot-sandbox-key")
 
@@ -59,11 +63,17 @@ def _sandbox_key() -> str:
 def sandbox_routes(runtime: Runtime) -> list[BaseRoute]:
     """Mount the Slack stand-in, the GoTo sandbox and the console."""
     from sandbox.console import SandboxConsole
+    from sandbox.console.goto_panel import NEW_WEBINAR_POLLS
     from sandbox.goto.app import create_goto_sandbox
 
-    console = SandboxConsole(runtime)
+    goto_app = create_goto_sandbox()
+    goto: SandboxState = goto_app.state.sandbox
+    goto.new_webinar_polls = list(NEW_WEBINAR_POLLS)
+    # The bot's jobs, sync and outbox read the GoTo sandbox's clock: moving it moves them all.
+    runtime.outbox.clock = goto.clock.now
+    console = SandboxConsole(runtime, goto)
     return [
         Mount("/slack-sandbox", app=console.standin.app),
-        Mount("/goto-sandbox", app=create_goto_sandbox()),
+        Mount("/goto-sandbox", app=goto_app),
         *console.routes(),
     ]

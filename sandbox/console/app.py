@@ -20,9 +20,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from sandbox.console.actions import ConsoleActions
 from sandbox.console.feed import newest
 from sandbox.console.fields import Fields, form_text
+from sandbox.console.goto_panel import ConsoleGoTo, GoToPanel
 from sandbox.console.replies import same_origin
 from sandbox.console.workspace import GENERAL, PEOPLE, WORKSPACE_NAME, Person, channels, person_for
 from sandbox.ids import SANDBOX_TEAM
@@ -30,7 +30,7 @@ from sandbox.ids import SANDBOX_TEAM
 FormHandler = Callable[[FormData, Person, str], Awaitable[Response]]
 
 
-class SandboxConsole(ConsoleActions):
+class SandboxConsole(ConsoleGoTo):
     """The /sandbox page and the Slack stand-in it drives for one sandbox runtime."""
 
     def routes(self) -> list[BaseRoute]:
@@ -43,6 +43,10 @@ class SandboxConsole(ConsoleActions):
             Route("/sandbox/suggest", self._form_post(self.suggest), methods=["POST"]),
             Route("/sandbox/view/submit", self._form_post(self.submit), methods=["POST"]),
             Route("/sandbox/view/close", self._form_post(self.close), methods=["POST"]),
+            Route("/sandbox/goto/pick", self._form_post(self.pick_goto_session), methods=["POST"]),
+            Route("/sandbox/goto/play", self._form_post(self.play_goto_session), methods=["POST"]),
+            Route("/sandbox/goto/clock", self._form_post(self.move_time), methods=["POST"]),
+            Route("/sandbox/goto/sync", self._form_post(self.run_sync), methods=["POST"]),
         ]
 
     def _form_post(self, handle: FormHandler) -> Callable[[Request], Awaitable[Response]]:
@@ -67,7 +71,10 @@ class SandboxConsole(ConsoleActions):
         if not partial:
             await self._open_home(person)
         nonce = secrets.token_urlsafe(16)
-        html_text = self._render(person, channel, notes, nonce)
+        panel = await self.goto_panel(person)
+        if not partial:
+            panel.notes = self.goto_notes(person.id)
+        html_text = self._render(person, channel, notes, nonce, panel)
         return Response(
             html_text,
             media_type="text/html; charset=utf-8",
@@ -89,7 +96,9 @@ class SandboxConsole(ConsoleActions):
     def _version(self) -> str:
         return f"{len(self.standin.calls)}.{self._revision}"
 
-    def _render(self, person: Person, channel: str, notes: list[str], nonce: str) -> str:
+    def _render(
+        self, person: Person, channel: str, notes: list[str], nonce: str, goto: GoToPanel
+    ) -> str:
         self._close_replaced_modals(person.id)
         modal = self.open_modal(person.id)
         modal_id = str(modal["id"]) if modal else ""
@@ -119,6 +128,7 @@ class SandboxConsole(ConsoleActions):
             modal_sig=f"{modal['id']}:{modal['hash']}" if modal else "",
             version=self._version(),
             nonce=nonce,
+            goto=goto,
         )
 
     def _channel_choices(self) -> list[tuple[str, str]]:

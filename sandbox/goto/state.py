@@ -24,7 +24,7 @@ from .records import (
     Webinar,
     iso,
 )
-from .scenario import RegistrantSpec, Scenario, SessionSpec, TimeRangeSpec, resolve_time
+from .scenario import PollSpec, RegistrantSpec, Scenario, SessionSpec, TimeRangeSpec, resolve_time
 from .sessions import SessionRecords
 
 # Keys of events created in the sandbox: as long as the demo scenario's, so they are easy to type.
@@ -46,6 +46,8 @@ class SandboxState(OAuthGrants, SessionRecords):
         latency_seconds: float,
     ) -> None:
         self.clock = clock
+        # Polls every webinar created here gets (none unless the host asks, as on GoTo).
+        self.new_webinar_polls: list[PollSpec] = []
         self._default_rate = rate_limit_per_second
         self._default_latency = latency_seconds
         self.requests = deque(maxlen=2000)
@@ -158,7 +160,7 @@ class SandboxState(OAuthGrants, SessionRecords):
             cancelled=False,
             fields=[],
             questions=[],
-            polls=[],
+            polls=list(self.new_webinar_polls),
         )
         self.webinars[webinar.webinar_key] = webinar
         return webinar

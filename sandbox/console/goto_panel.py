@@ -1,0 +1,351 @@
+"""The console's GoTo sandbox panel: play a session of one of the bot's GoTo events, move time
+forward for the bot and the GoTo sandbox together, and run the attendance sync now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlmodel import col
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from bot.bootstrap import Runtime
+from domain.models import (
+    Enrollment,
+    EnrollmentStatus,
+    LearningElement,
+    LocationKind,
+    Session,
+    SessionStatus,
+    TrackingRule,
+)
+from sandbox.console.actions import ConsoleActions
+from sandbox.console.fields import form_text
+from sandbox.console.workspace import Person, label
+from sandbox.goto.records import Event, Registrant, SandboxError, Webinar
+from sandbox.goto.records import Session as GoToSession
+from sandbox.goto.scenario import AttendeeSpec, PollSpec
+from sandbox.goto.state import SandboxState
+
+# "Move time forward" steps: seconds and how the button reads.
+TIME_STEPS = ((1800, "+30 min"), (7200, "+2 h"), (86400, "+1 day"), (172800, "+2 days"))
+# Webinars created in the sandbox get these, so a played session has polls to answer.
+NEW_WEBINAR_POLLS = (
+    PollSpec(question="Was the pace right for you?", answers=["Yes", "Too fast", "Too slow"]),
+    PollSpec(question="Will you use this at work next week?", answers=["Yes", "No"]),
+)
+PANEL = "goto-panel"  # the panel's HTML id: the page comes back there after its actions
+SESSIONS_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class PanelSession:
+    """One of the bot's sessions with a GoTo event, as the panel lists it."""
+
+    id: int
+    title: str
+    product: LocationKind
+    event_key: str
+    starts_at: datetime
+    ends_at: datetime
+    tracking: TrackingRule
+
+    @property
+    def label(self) -> str:
+        """How the session picker names it."""
+        return f"{self.title} · session #{self.id} · {self.product.label} {self.event_key}"
+
+    @property
+    def minutes(self) -> int:
+        """The scheduled length in whole minutes."""
+        return max(1, int((self.ends_at - self.starts_at).total_seconds() // 60))
+
+
+@dataclass(frozen=True)
+class PanelRegistrant:
+    """A registrant of the chosen session's GoTo event, with the bot's status for them."""
+
+    key: str
+    name: str
+    email: str
+    status: str
+
+
+@dataclass
+class GoToPanel:
+    """What the panel shows: the clock, the sessions, and the chosen one's registrants and polls."""
+
+    now: str
+    sessions: list[PanelSession]
+    steps: tuple[tuple[int, str], ...] = TIME_STEPS
+    chosen: PanelSession | None = None
+    registrants: list[PanelRegistrant] = field(default_factory=list)
+    polls: list[str] = field(default_factory=list)
+    played: str | None = None
+    problem: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _when(moment: datetime, zone: ZoneInfo) -> str:
+    return f"{moment.astimezone(zone):%a %d %b %Y, %H:%M} ({zone.key})"
+
+
+def _name(registrant: Registrant) -> str:
+    return f"{registrant.first_name} {registrant.last_name}".strip() or registrant.email
+
+
+def _status_label(status: EnrollmentStatus | None) -> str:
+    return status.value.replace("_", " ") if status is not None else "not in viltbot"
+
+
+class ConsoleGoTo(ConsoleActions):
+    """The GoTo sandbox panel's actions, on the GoTo sandbox the console runs beside."""
+
+    def __init__(self, runtime: Runtime, goto: SandboxState) -> None:
+        super().__init__(runtime)
+        self.goto = goto
+        self._goto_session: int | None = None
+        self._goto_notes: dict[str, list[str]] = {}
+
+    def goto_notes(self, user_id: str) -> list[str]:
+        """What the panel's last action said to this person (shown once, in the panel)."""
+        return self._goto_notes.pop(user_id, [])
+
+    def _panel_back(self, person: Person, channel: str, note: str | None = None) -> Response:
+        """Back to the page at the panel, saying `note` there."""
+        if note:
+            self._goto_notes.setdefault(person.id, []).append(note)
+            self._revision += 1
+        return self._back(person, channel, focus=PANEL)
+
+    # ------------------------------------------------------------------ what the panel shows
+
+    async def goto_panel(self, person: Person) -> GoToPanel:
+        """The panel's contents for `person` (times in their zone)."""
+        zone = self._zone(person.id)
+        sessions = await self._goto_sessions()
+        panel = GoToPanel(now=_when(self.goto.clock.now(), zone), sessions=sessions)
+        chosen = next((s for s in sessions if s.id == self._goto_session), None)
+        chosen = chosen or (sessions[0] if sessions else None)
+        if chosen is None:
+            return panel
+        panel.chosen = chosen
+        event = self._event(chosen)
+        if event is None:
+            panel.problem = f"The GoTo sandbox has no {chosen.product.label} {chosen.event_key}."
+            return panel
+        panel.polls = [p.question for p in event.polls] if isinstance(event, Webinar) else []
+        statuses = await self._statuses(chosen.id)
+        panel.registrants = [
+            PanelRegistrant(
+                key=str(r.registrant_key),
+                name=_name(r),
+                email=r.email,
+                status=_status_label(
+                    statuses.get(str(r.registrant_key)) or statuses.get(r.email.lower())
+                ),
+            )
+            for r in event.registrants.values()
+        ]
+        played = self._played(event, chosen)
+        if played is not None:
+            attended = len(played.attendance)
+            panel.played = (
+                f"Played on the GoTo sandbox: {attended} attended, "
+                f"ended {_when(played.end or chosen.ends_at, zone)}."
+            )
+        return panel
+
+    async def _goto_sessions(self) -> list[PanelSession]:
+        """The bot's sessions that have a GoTo event, soonest first (one statement)."""
+        query = (
+            select(Session, col(LearningElement.title))
+            .join(LearningElement, col(LearningElement.id) == col(Session.element_id))
+            .where(
+                col(Session.goto_event_key).is_not(None),
+                col(Session.goto_product).is_not(None),
+                col(Session.status) != SessionStatus.CANCELLED,
+            )
+            .order_by(col(Session.starts_at), col(Session.id))
+            .limit(SESSIONS_SHOWN)
+        )
+        async with self.runtime.factory() as db:
+            rows = (await db.execute(query)).all()
+        return [
+            PanelSession(
+                id=session.id,
+                title=title,
+                product=session.goto_product,
+                event_key=session.goto_event_key,
+                starts_at=session.starts_at,
+                ends_at=session.ends_at,
+                tracking=session.tracking,
+            )
+            for session, title in rows
+            if session.id is not None
+            and session.goto_product is not None
+            and session.goto_event_key is not None
+        ]
+
+    async def _statuses(self, session_id: int) -> dict[str, EnrollmentStatus]:
+        """The session's enrollment statuses by GoTo registrant key and by email (lower case)."""
+        query = select(Enrollment).where(col(Enrollment.session_id) == session_id)
+        async with self.runtime.factory() as db:
+            rows = (await db.execute(query)).scalars().all()
+        found: dict[str, EnrollmentStatus] = {}
+        for row in rows:
+            if row.email:
+                found[row.email.lower()] = row.status
+            if row.goto_registrant_key:
+                found[row.goto_registrant_key] = row.status
+        return found
+
+    async def _all_statuses(self) -> dict[int, tuple[str, EnrollmentStatus]]:
+        """Every enrollment's name and status by id (before and after a sync, to tell changes)."""
+        async with self.runtime.factory() as db:
+            rows = (await db.execute(select(Enrollment))).scalars().all()
+        return {
+            row.id: (self._person_name(row.user_id, row.name), row.status)
+            for row in rows
+            if row.id is not None
+        }
+
+    def _person_name(self, user_id: str, name: str | None) -> str:
+        shown = label(self.standin, "@" + user_id)
+        return shown[1:] if shown else (name or user_id)
+
+    def _event(self, session: PanelSession) -> Event | None:
+        key = int(session.event_key) if session.event_key.isdigit() else -1
+        if session.product is LocationKind.GOTOWEBINAR:
+            return self.goto.webinars.get(key)
+        return self.goto.trainings.get(key)
+
+    def _played(self, event: Event, session: PanelSession) -> GoToSession | None:
+        """The GoTo session played at the session's scheduled start, if any."""
+        return next((s for s in event.sessions if s.start == session.starts_at), None)
+
+    # ------------------------------------------------------------------ actions
+
+    async def pick_goto_session(self, form: FormData, person: Person, channel: str) -> Response:
+        """Choose the session the panel plays."""
+        raw = form_text(form, "session")
+        sessions = await self._goto_sessions()
+        if not raw.isdigit() or all(s.id != int(raw) for s in sessions):
+            return self._panel_back(person, channel, "That session is not in the list.")
+        self._goto_session = int(raw)
+        self._revision += 1
+        return self._panel_back(person, channel)
+
+    async def play_goto_session(self, form: FormData, person: Person, channel: str) -> Response:
+        """Record the chosen session on the GoTo sandbox as played: who attended, how long,
+        which polls each answered; it starts and ends at the session's scheduled times."""
+        raw = form_text(form, "session")
+        sessions = await self._goto_sessions()
+        session = next((s for s in sessions if raw.isdigit() and s.id == int(raw)), None)
+        if session is None:
+            return self._panel_back(person, channel, "That session is not in the list.")
+        self._goto_session = session.id
+        event = self._event(session)
+        if event is None:
+            note = f"The GoTo sandbox has no {session.product.label} {session.event_key}."
+            return self._panel_back(person, channel, note)
+        if self._played(event, session) is not None:
+            note = f"Session #{session.id} was already played on the GoTo sandbox."
+            return self._panel_back(person, channel, note)
+        if event.live_session() is not None:
+            note = "Another session of that GoTo event is still running on the GoTo sandbox."
+            return self._panel_back(person, channel, note)
+        attendees, problems = self._attendees(form, event, session)
+        if problems:
+            return self._panel_back(person, channel, " ".join(problems))
+        played = self.goto.start_session(event, None, start=session.starts_at)
+        try:
+            self.goto.record_attendance(event, played, attendees)
+            self.goto.end_session(event, played, session.ends_at)
+        except SandboxError as exc:
+            event.sessions.remove(played)
+            return self._panel_back(person, channel, f"The GoTo sandbox refused: {exc}")
+        zone = self._zone(person.id)
+        reported = session.ends_at + timedelta(seconds=self.goto.settings.report_delay_seconds)
+        note = (
+            f"Played session #{session.id} on the GoTo sandbox: {len(attendees)} of "
+            f"{len(event.registrants)} registrants attended. GoTo reports it from "
+            f"{_when(reported, zone)}: move time forward past that, then run sync."
+        )
+        self._revision += 1
+        return self._panel_back(person, channel, note)
+
+    def _attendees(
+        self, form: FormData, event: Event, session: PanelSession
+    ) -> tuple[list[AttendeeSpec], list[str]]:
+        """Who the form says attended, for how long and with which poll answers; or problems."""
+        polls = event.polls if isinstance(event, Webinar) else []
+        attendees: list[AttendeeSpec] = []
+        problems: list[str] = []
+        for registrant in event.registrants.values():
+            key = str(registrant.registrant_key)
+            name = _name(registrant)
+            answered = {
+                poll.question: poll.answers[0] if poll.answers else "Yes"
+                for number, poll in enumerate(polls, start=1)
+                if form_text(form, f"poll-{key}-{number}") == "on"
+            }
+            if form_text(form, f"attended-{key}") != "on":
+                if answered:
+                    problems.append(f"{name} answered polls but did not attend.")
+                continue
+            raw = form_text(form, f"minutes-{key}").strip()
+            try:
+                minutes = float(raw)
+            except ValueError:
+                minutes = -1.0
+            if not 1 <= minutes <= session.minutes:
+                problems.append(f"{name}: minutes must be a number from 1 to {session.minutes}.")
+                continue
+            attendees.append(
+                AttendeeSpec(email=registrant.email, minutes=minutes, poll_answers=answered)
+            )
+        return attendees, problems
+
+    async def move_time(self, form: FormData, person: Person, channel: str) -> Response:
+        """Move the GoTo sandbox's clock forward; the bot's jobs read the same clock."""
+        raw = form_text(form, "advance")
+        step = next((label for seconds, label in TIME_STEPS if str(seconds) == raw), None)
+        if step is None:
+            note = "Time moves forward by one of the panel's steps only."
+            return self._panel_back(person, channel, note)
+        now = self.goto.clock.advance(float(raw))
+        note = f"Moved time {step}: it is now {_when(now, self._zone(person.id))}."
+        return self._panel_back(person, channel, note)
+
+    async def run_sync(self, form: FormData, person: Person, channel: str) -> Response:
+        """Run the attendance sync now (due sessions, or the one named, forced), then deliver
+        the notices it queued so the report and the DMs show at once."""
+        raw = form_text(form, "session")
+        if raw and not raw.isdigit():
+            return self._panel_back(person, channel, "That session is not in the list.")
+        session_id = int(raw) if raw else None
+        before = await self._all_statuses()
+        try:
+            results = await self.runtime.sync_now(session_id)
+            delivered = await self.runtime.outbox.deliver_due()
+        except Exception as exc:
+            # The console says what went wrong rather than leaving the newcomer at an error page.
+            note = f"The sync failed: {type(exc).__name__}. The bot's log says more."
+            return self._panel_back(person, channel, note)
+        after = await self._all_statuses()
+        changes = [
+            f"{name} {_status_label(before[i][1])} → {_status_label(status)}"
+            for i, (name, status) in after.items()
+            if i in before and before[i][1] is not status
+        ]
+        where = f"session #{session_id}" if session_id else "the sessions due"
+        summary = f"Sync ran for {where} ({len(results)} synced): "
+        summary += "; ".join(changes) if changes else "no status changed"
+        if delivered.sent:
+            summary += f"; {len(delivered.sent)} message(s) delivered"
+        self._revision += 1
+        return self._panel_back(person, channel, summary + ".")
