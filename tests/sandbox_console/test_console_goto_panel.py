@@ -1,0 +1,255 @@
+"""The console's GoTo sandbox panel over plain HTTP: a session of the bot on a GoTo webinar is
+played (who attended, how long, which polls each answered), time moves for the bot and GoTo alike,
+and bad input changes nothing."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from db.uow import SqlUnitOfWork
+from domain.models import Enrollment, EnrollmentStatus, LearningElement, LocationKind, Session
+from domain.rules import LocationForm
+from domain.services import linking, locations, registration, sessions
+from domain.services.identity import resolve_actor
+from domain.session_rules import SessionForm
+from domain.types import utcnow
+from sandbox.console.workspace import GENERAL, TRAINING
+from sandbox.goto.records import Webinar
+from sandbox.ids import SANDBOX_ADMIN, SANDBOX_TEAM
+from tests.e2e.locations_flow import WEBINAR_KEY, WEBINAR_SECRET, consent
+from tests.sandbox_console.conftest import Sandbox
+from tests.sandbox_console.test_console_http import send, visible
+
+IAN = "U0SANDINS1"
+LEA = "U0SANDLEA1"
+LEO = "U0SANDLEO1"
+PRODUCT_UPDATE = "1234500002"  # alice's webinar tomorrow, three polls (default_scenario)
+POLLS = (
+    "How familiar are you with the new dashboard?",
+    "Which feature will you use first?",
+    "Would you recommend this session?",
+)
+
+
+@dataclass
+class World:
+    """Sales with Ian, Lea and Leo, a linked webinar location and session #1 on PRODUCT_UPDATE."""
+
+    session_id: int
+    keys: dict[str, str]  # GoTo registrant key by email
+
+
+@pytest.fixture
+async def world(sandbox: Sandbox, http: httpx.AsyncClient) -> World:
+    """Built the way Ada would: commands in the console, GoTo's consent page, real registration."""
+    await send(http, SANDBOX_ADMIN, f"team new Sales <#{TRAINING}|training>")
+    for who, role in ((IAN, "instructor"), (LEA, "learner"), (LEO, "learner")):
+        await send(http, SANDBOX_ADMIN, f"team add <@{who}> {role}")
+    await send(http, SANDBOX_ADMIN, "element new Negotiation")
+    runtime = sandbox.runtime
+    units = runtime.deps.uow
+    async with SqlUnitOfWork(runtime.factory) as uow:
+        ada = await resolve_actor(uow, SANDBOX_TEAM, SANDBOX_ADMIN, first_admins=[SANDBOX_ADMIN])
+        team = ada.require_admin_of_active()
+        assert team.id is not None
+        form = LocationForm(
+            name="Webinar room",
+            kind=LocationKind.GOTOWEBINAR.value,
+            owner_team_id=team.id,
+            team_ids=[team.id],
+            consumer_key=WEBINAR_KEY,
+            consumer_secret=WEBINAR_SECRET,
+        )
+        location = await locations.create_location(uow, ada, form, sealer=runtime.box)
+        assert location.id is not None
+        state = await linking.start_link(uow, ada, location.id, now=utcnow())
+        await uow.commit()
+    async with httpx.AsyncClient(timeout=10) as browser:
+        landing = await consent(browser, runtime.deps.link_url(state), account="alice@example.com")
+    assert "linked correctly" in landing.text
+    async with SqlUnitOfWork(runtime.factory) as uow:
+        ada = await resolve_actor(uow, SANDBOX_TEAM, SANDBOX_ADMIN, first_admins=[SANDBOX_ADMIN])
+        await uow.commit()
+    async with runtime.factory() as db:
+        (element,) = (await db.execute(select(LearningElement))).scalars().all()
+    created = await sessions.create_session(
+        units,
+        ada,
+        SessionForm(
+            element_id=element.id,
+            location_id=location.id,
+            instructor_id=IAN,
+            timezone="Europe/Berlin",
+            goto_event=PRODUCT_UPDATE,
+            tracking="all_polls_answered",
+        ),
+        goto=runtime.deps.goto_events,
+    )
+    session_id = created.session.id
+    assert session_id is not None
+    for learner in (LEA, LEO):
+        user = await runtime.deps.directory.user(SANDBOX_TEAM, learner)
+        await registration.register_other(
+            units, ada, session_id, learner, user, goto=runtime.deps.goto_registrar, now=utcnow()
+        )
+    webinar = sandbox.console.goto.webinars[int(PRODUCT_UPDATE)]
+    keys = {r.email: str(r.registrant_key) for r in webinar.registrants.values()}
+    assert {"lea@example.com", "leo@example.com"} <= keys.keys()
+    return World(session_id=session_id, keys=keys)
+
+
+def shown_on(page: str) -> str:
+    """The page's text as read, entities decoded."""
+    return html.unescape(visible(page))
+
+
+def webinar(sandbox: Sandbox) -> Webinar:
+    return sandbox.console.goto.webinars[int(PRODUCT_UPDATE)]
+
+
+async def bot_session(sandbox: Sandbox, session_id: int) -> Session:
+    async with sandbox.runtime.factory() as db:
+        found = await db.get(Session, session_id)
+    assert found is not None
+    return found
+
+
+def played_form(world: World, **rows: dict[str, object]) -> dict[str, object]:
+    """The play form as the page posts it: per learner (by email) attended, minutes, polls."""
+    data: dict[str, object] = {
+        "user": SANDBOX_ADMIN,
+        "channel": GENERAL,
+        "session": str(world.session_id),
+    }
+    for email, row in rows.items():
+        key = world.keys[f"{email}@example.com"]
+        if row.get("attended", True):
+            data[f"attended-{key}"] = "on"
+        data[f"minutes-{key}"] = str(row.get("minutes", 90))
+        for number in row.get("polls", ()):  # type: ignore[attr-defined]
+            data[f"poll-{key}-{number}"] = "on"
+    return data
+
+
+async def test_the_panel_lists_the_session_its_registrants_and_the_webinars_polls(
+    sandbox: Sandbox, http: httpx.AsyncClient, world: World
+) -> None:
+    page = (await http.get("/sandbox", params={"user": SANDBOX_ADMIN})).text
+    shown = shown_on(page)
+    assert "GoTo sandbox" in shown
+    assert f"Negotiation · session #{world.session_id} · GoToWebinar {PRODUCT_UPDATE}" in shown
+    assert "Complete when: answered every poll · 90 minutes" in shown
+    for question in POLLS:
+        assert question in shown
+    for name, email in (("Lea Learner", "lea"), ("Leo Learner", "leo")):
+        assert f"{name} {email}@example.com · registered" in shown
+        assert f'aria-label="{name} answered poll 3"' in page
+    for step in ("+30 min", "+2 h", "+1 day", "+2 days"):
+        assert f">{step}</button>" in page
+    assert "Run sync now" in shown and f"Sync session #{world.session_id} now" in shown
+
+
+async def test_playing_records_attendance_and_poll_answers_at_the_scheduled_times(
+    sandbox: Sandbox, http: httpx.AsyncClient, world: World
+) -> None:
+    answer = await http.post(
+        "/sandbox/goto/play",
+        data=played_form(world, lea={"polls": (1, 2, 3)}, leo={"minutes": 45, "polls": (1,)}),
+    )
+    assert answer.status_code == 200
+    assert "#goto-panel" in str(answer.history[0].headers["location"])
+    shown = shown_on(answer.text)
+    assert f"Played session #{world.session_id} on the GoTo sandbox: 2 of 3 registrants" in shown
+    assert "move time forward past that, then run sync" in shown
+
+    session = await bot_session(sandbox, world.session_id)
+    (played,) = webinar(sandbox).sessions
+    assert (played.start, played.end) == (session.starts_at, session.ends_at)
+    assert played.polls == list(POLLS)
+    lea = played.attendance[int(world.keys["lea@example.com"])]
+    leo = played.attendance[int(world.keys["leo@example.com"])]
+    assert lea.seconds(session.ends_at) == 90 * 60
+    assert leo.seconds(session.ends_at) == 45 * 60
+    assert set(lea.poll_answers) == set(POLLS)
+    assert leo.poll_answers == {POLLS[0]: ["Not at all"]}
+    # GoTo's own API reports it once the clock passes the end (the bot's sync reads that).
+    assert webinar(sandbox).sessions[0].reported(session.ends_at, 0)
+    assert "Played on the GoTo sandbox: 2 attended" in shown
+
+    again = await http.post("/sandbox/goto/play", data=played_form(world, lea={}, leo={}))
+    assert f"Session #{world.session_id} was already played" in shown_on(again.text)
+    assert len(webinar(sandbox).sessions) == 1
+
+
+async def test_an_absent_learner_is_left_out_and_bad_rows_change_nothing(
+    sandbox: Sandbox, http: httpx.AsyncClient, world: World
+) -> None:
+    too_long = await http.post(
+        "/sandbox/goto/play", data=played_form(world, lea={"minutes": 91}, leo={"minutes": "x"})
+    )
+    shown = shown_on(too_long.text)
+    assert "Lea Learner: minutes must be a number from 1 to 90." in shown
+    assert "Leo Learner: minutes must be a number from 1 to 90." in shown
+    absent_answering = await http.post(
+        "/sandbox/goto/play",
+        data=played_form(world, lea={}, leo={"attended": False, "polls": (2,)}),
+    )
+    assert "Leo Learner answered polls but did not attend." in shown_on(absent_answering.text)
+    unknown = await http.post("/sandbox/goto/play", data={"user": SANDBOX_ADMIN, "session": "999"})
+    assert "That session is not in the list." in shown_on(unknown.text)
+    assert webinar(sandbox).sessions == []
+
+    fine = await http.post(
+        "/sandbox/goto/play", data=played_form(world, lea={"minutes": 30}, leo={"attended": False})
+    )
+    assert "1 of 3 registrants attended" in shown_on(fine.text)
+    (played,) = webinar(sandbox).sessions
+    assert list(played.attendance) == [int(world.keys["lea@example.com"])]
+    assert played.attendance[int(world.keys["lea@example.com"])].poll_answers == {}
+
+
+async def test_moving_time_moves_the_goto_sandbox_and_the_bots_clock_together(
+    sandbox: Sandbox, http: httpx.AsyncClient
+) -> None:
+    clock = sandbox.console.goto.clock
+    before = clock.now()
+    answer = await http.post(
+        "/sandbox/goto/clock", data={"user": SANDBOX_ADMIN, "advance": "86400"}
+    )
+    assert "Moved time +1 day: it is now" in shown_on(answer.text)
+    moved = clock.now() - before
+    assert timedelta(days=1) <= moved < timedelta(days=1, minutes=1)
+    # The outbox (and the bot's jobs) read the same clock.
+    assert sandbox.runtime.outbox.clock() - utcnow() >= timedelta(hours=23, minutes=59)
+    async with httpx.AsyncClient(base_url=sandbox.url) as goto:
+        now = (await goto.get("/goto-sandbox/_sandbox/clock")).json()["now"]
+    assert now.startswith(clock.now().strftime("%Y-%m-%dT%H"))
+
+    refused = await http.post(
+        "/sandbox/goto/clock", data={"user": SANDBOX_ADMIN, "advance": "-86400"}
+    )
+    assert "Time moves forward by one of the panel's steps only." in shown_on(refused.text)
+    assert clock.now() - before < timedelta(days=1, minutes=1)
+
+
+async def test_without_goto_sessions_the_panel_says_how_to_get_one(
+    http: httpx.AsyncClient,
+) -> None:
+    shown = shown_on((await http.get("/sandbox")).text)
+    assert "No session on a GoTo event yet: schedule one with /vilt session new" in shown
+
+
+async def test_registrants_statuses_in_the_panel_are_the_bots(
+    sandbox: Sandbox, http: httpx.AsyncClient, world: World
+) -> None:
+    async with sandbox.runtime.factory() as db:
+        rows = (await db.execute(select(Enrollment))).scalars().all()
+    assert {r.status for r in rows} == {EnrollmentStatus.REGISTERED}
+    shown = shown_on((await http.get("/sandbox")).text)
+    assert shown.count("· registered") == 2
