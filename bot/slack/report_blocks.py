@@ -183,10 +183,7 @@ class BlockKitReportRenderer:
             for status in REPORTED
             if status is not EnrollmentStatus.COMPLETE and counts[status]
         ]
-        if report.final:
-            state = "Final."
-        else:
-            state = "More syncs to come."
+        state = "Final." if report.final else "More syncs to come."
         return _render(
             "fallback.j2",
             report=report,
