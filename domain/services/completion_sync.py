@@ -35,6 +35,7 @@ from sqlalchemy import and_, bindparam, delete, insert, or_, update
 from sqlmodel import col, select
 
 from domain import mrkdwn
+from domain.actor import Actor
 from domain.completion_report import ReportRenderer
 from domain.completion_rules import (
     RUN_AFTER_END,
@@ -248,6 +249,40 @@ async def sync_due(
         for session_id, key in due:
             group.create_task(one(session_id, key))
     return [results[session_id] for session_id, _ in due if session_id in results]
+
+
+# Sessions `/vilt sync` without a number runs by hand, at most.
+BY_HAND_AT_MOST = 20
+
+
+async def by_hand_targets(
+    uow: UnitOfWork, actor: Actor, session_id: int | None, *, now: datetime
+) -> list[int]:
+    """The sessions an admin may sync by hand: the one named (an admin of its owner team), or
+    the active team's ended GoTo sessions whose final run is not done (one statement)."""
+    query = (
+        select(col(Session.id), col(LearningElement.owner_team_id))
+        .join(LearningElement, col(LearningElement.id) == col(Session.element_id))
+        .where(col(Session.workspace_id) == actor.workspace_id)
+    )
+    if session_id is not None:
+        found = (await uow.session.execute(query.where(col(Session.id) == session_id))).first()
+        if found is None or not actor.is_admin_of(found[1]):
+            raise NotFound(f"There is no session #{session_id} of a team you are an admin of.")
+        return [session_id]
+    team = actor.require_admin_of_active()
+    rows = await uow.session.execute(
+        query.where(
+            col(LearningElement.owner_team_id) == team.id,
+            col(Session.status) == SessionStatus.SCHEDULED.value,
+            col(Session.goto_event_key).is_not(None),
+            col(Session.sync_done_at).is_(None),
+            col(Session.ends_at) <= now,
+        )
+        .order_by(col(Session.ends_at).desc(), col(Session.id))
+        .limit(BY_HAND_AT_MOST)
+    )
+    return [row[0] for row in rows.all() if row[0] is not None]
 
 
 # --- 1. claim --------------------------------------------------------------------------------
