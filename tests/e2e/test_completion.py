@@ -242,3 +242,51 @@ async def test_an_admin_syncs_by_hand_and_reads_what_changed(stack: Stack, alice
     assert "There is no session #99999" in unknown
     bad = await stack.command("sync tomorrow")
     assert "Usage: `/vilt sync [session number]`" in bad
+
+
+async def test_a_training_attended_in_two_parts_adds_up_the_minutes(
+    stack: Stack, teams: dict[str, int]
+) -> None:
+    from sandbox.goto.scenario import PartSpec
+    from tests.e2e.locations_flow import TRAINING_KEY, TRAINING_SECRET
+    from tests.e2e.test_registration import DATA_PROTECTION
+
+    trudy = await linked(
+        stack,
+        teams,
+        "trudy@example.com",
+        "Training Room",
+        kind="gototraining",
+        consumer_key=TRAINING_KEY,
+        consumer_secret=TRAINING_SECRET,
+    )
+    stack.goto_state.settings.training_registrant_lag_seconds = 0
+    session_id = await schedule(stack, trudy, DATA_PROTECTION, "Data Protection")
+    for learner in (BEN, ANN):
+        assert "You are registered" in await stack.command(f"register {session_id}", user=learner)
+    c = Course(stack, session_id)
+    training = stack.goto_state.trainings[int(DATA_PROTECTION)]
+    row = await c.row()
+    state = stack.goto_state
+    played = state.start_session(training, None, start=row.starts_at)
+    state.record_attendance(
+        training,
+        played,
+        [
+            AttendeeSpec(
+                email="BEN@acme.test",
+                parts=[
+                    PartSpec(joined_after_minutes=0, minutes=30),
+                    PartSpec(joined_after_minutes=45, minutes=25),
+                ],
+            )
+        ],
+    )
+    state.end_session(training, played, row.ends_at)
+    await c.at(timedelta(hours=48))
+    (result,) = await c.sync()
+    assert result.final
+    rows = {e.user_id: e for e in await stack.rows(Enrollment) if e.session_id == session_id}
+    assert rows[BEN].status is EnrollmentStatus.COMPLETE and rows[BEN].attended_minutes == 55
+    assert rows[ANN].status is EnrollmentStatus.NOT_ATTENDED
+    assert "55" in report_text(c.posted(TRAINING, "report for Data Protection"))
