@@ -15,18 +15,24 @@ from bot.goto_connections import GoToConnections
 from bot.goto_events import GoToEventChecker
 from bot.goto_linker import OAuthLinker
 from bot.goto_registrar import GoToRegistrationDesk
+from bot.goto_reports import GoToReportReader
 from bot.jobs.deliver_notices import deliver_notices_job
 from bot.jobs.retry_registrations import retry_registrations_job
 from bot.jobs.session_reminders import REMINDER_POLL_SECONDS, session_reminders_job
+from bot.jobs.sync_attendance import SYNC_POLL_SECONDS, sync_attendance_job
 from bot.scheduler import add_interval_job, create_scheduler
 from bot.settings import Settings
 from bot.slack.clients import SlackClients
 from bot.slack.directory import WebApiDirectory
 from bot.slack.installations import EncryptedInstallationStore
 from bot.slack.outbox import Outbox, WebApiPoster
+from bot.slack.report_blocks import BlockKitReportRenderer
 from bot.slack_app import create_slack_app
 from db.engine import JOB_TIMEOUTS, create_engine, session_factory
 from db.uow import SqlUnitOfWork
+from domain.ports import Clock
+from domain.services import completion_sync
+from domain.services.completion_sync import SyncResult
 from domain.services.identity import ensure_workspace
 from handlers.ports import Deps
 
@@ -49,6 +55,35 @@ class Runtime:
     # Run first on close, e.g. to stop Socket Mode before the database goes away.
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
+    @property
+    def clock(self) -> Clock:
+        """The current time for jobs and handlers (the sandbox moves it forward)."""
+        return self.deps.clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        self.deps.clock = clock
+
+    def jobs_uow(self) -> SqlUnitOfWork:
+        """A unit of work with the jobs' longer database timeouts."""
+        return SqlUnitOfWork(self.outbox.factory)
+
+    async def sync_now(self, session_id: int | None = None) -> list[SyncResult]:
+        """Run attendance sync now: the due sessions, or one session by hand."""
+        if session_id is None:
+            return await sync_attendance_job(
+                self.jobs_uow, self.deps.goto_reports, self.deps.report_renderer, self.clock
+            )()
+        result = await completion_sync.sync_session(
+            self.jobs_uow,
+            session_id,
+            goto=self.deps.goto_reports,
+            renderer=self.deps.report_renderer,
+            now=self.clock(),
+            by_hand=True,
+        )
+        return [result]
+
     def start_scheduler(self) -> AsyncIOScheduler:
         """Start the jobs in the running event loop."""
         scheduler = create_scheduler()
@@ -61,10 +96,19 @@ class Runtime:
         add_interval_job(
             scheduler,
             "retry_registrations",
-            retry_registrations_job(
-                lambda: SqlUnitOfWork(self.outbox.factory), self.deps.goto_registrar
-            ),
+            retry_registrations_job(self.jobs_uow, self.deps.goto_registrar),
             self.settings.registration_retry_seconds,
+        )
+        add_interval_job(
+            scheduler,
+            "sync_attendance",
+            sync_attendance_job(
+                self.jobs_uow,
+                self.deps.goto_reports,
+                self.deps.report_renderer,
+                lambda: self.clock(),
+            ),
+            SYNC_POLL_SECONDS,
         )
         add_interval_job(
             scheduler,
@@ -123,6 +167,8 @@ def build_runtime(settings: Settings) -> Runtime:
         public_url=settings.public_url,
         first_admins=settings.admin_ids,
         goto_registrar=GoToRegistrationDesk(goto),
+        goto_reports=GoToReportReader(goto),
+        report_renderer=BlockKitReportRenderer(),
         slack_api_url=settings.slack_api_url,
     )
     slack_app = create_slack_app(

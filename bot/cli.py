@@ -1,4 +1,4 @@
-"""`viltbot serve | worker | migrate | rotate-secrets | goto-sandbox`."""
+"""`viltbot serve | worker | migrate | sync | rotate-secrets | goto-sandbox`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Callable
 
 from bot.logs import configure_logging
 from bot.settings import MissingSettings, Settings, SettingsError
@@ -40,6 +41,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub.add_parser("worker", help="run the scheduled jobs only (no web server)")
     sub.add_parser("migrate", help="bring the database schema up to date")
+    sync = sub.add_parser(
+        "sync",
+        help="read attendance and poll answers from GoTo now and print what changed",
+    )
+    sync.add_argument(
+        "--session",
+        type=int,
+        default=None,
+        metavar="ID",
+        help="sync this session by hand (default: every session whose next sync is due)",
+    )
     sub.add_parser(
         "rotate-secrets",
         help="re-encrypt every stored secret with the first key of VILTBOT_SECRET_KEY",
@@ -65,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "rotate-secrets":
         return _rotate_secrets(Settings())
+    if args.command == "sync":
+        settings = Settings()
+        return _guarded_code(settings, lambda: asyncio.run(_sync(settings, args.session)))
     if args.command == "worker":
         settings = Settings()
         return _guarded(settings, lambda: asyncio.run(_worker(settings)))
@@ -100,6 +115,36 @@ def _guarded(settings: Settings, run: object) -> int:
     assert callable(run)
     run()
     return 0
+
+
+def _guarded_code(settings: Settings, run: Callable[[], int]) -> int:
+    try:
+        settings.require_complete()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    _migrate(settings)
+    return run()
+
+
+async def _sync(settings: Settings, session_id: int | None) -> int:
+    """One sync run; the notices it queues are posted by a running viltbot's outbox."""
+    from bot.bootstrap import build_runtime
+    from domain.errors import DomainError
+
+    runtime = build_runtime(settings)
+    try:
+        results = await runtime.sync_now(session_id)
+    except DomainError as exc:
+        print(f"viltbot sync: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        await runtime.close()
+    if not results:
+        print("no session is due for sync")
+    for result in results:
+        print(result.summary())
+    return 1 if session_id is not None and not results[0].ran else 0
 
 
 def _migrate(settings: Settings) -> None:

@@ -27,6 +27,7 @@ from handlers import (
     registration,
     session_modal,
     sessions,
+    sync,
     teams,
 )
 from handlers.commands import CommandRouter
@@ -73,6 +74,7 @@ def build_router(app: AsyncApp) -> CommandRouter:
     locations.register(app, router)
     elements.register(router)
     sessions.register(router)
+    sync.register(router)
     session_modal.register(app, router)
     registration.register(app, router)
     return router

@@ -7,14 +7,18 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol
 
+from domain.completion_report import ReportRenderer
 from domain.ports import (
+    Clock,
     GoToEvents,
     GoToLinker,
     GoToRegistrar,
+    GoToReports,
     SecretSealer,
     SlackDirectory,
     UnitOfWork,
 )
+from domain.types import utcnow
 
 
 class UnitOfWorkScope(Protocol):
@@ -42,7 +46,11 @@ class Deps:
     public_url: str
     first_admins: frozenset[str]
     goto_registrar: GoToRegistrar
+    goto_reports: GoToReports
+    report_renderer: ReportRenderer
     slack_api_url: str = "https://slack.com/api/"
+    # The current time; the sandbox moves it forward.
+    clock: Clock = utcnow
 
     def link_url(self, state: str) -> str:
         """Where the link button sends the browser (our own start page)."""

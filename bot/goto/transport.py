@@ -190,6 +190,8 @@ class GoToHttp:
         self._sleep = sleep
         self._bucket = limiters.get(consumer_key, rate_limit, monotonic)
         self._retrier = Retrier(retry, sleep=sleep, monotonic=monotonic, now=now, jitter=jitter)
+        # API requests put on the wire so far: retries and resends after a refresh included.
+        self.requests_sent = 0
         # The limiter runs as a request hook so that every request on the wire is counted,
         # including the resend the auth flow makes after a token refresh.
         self._client = httpx.AsyncClient(
@@ -200,6 +202,7 @@ class GoToHttp:
         )
 
     async def _throttle(self, request: httpx.Request) -> None:
+        self.requests_sent += 1
         await self._bucket.acquire(self._sleep)
 
     async def request(

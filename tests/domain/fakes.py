@@ -7,15 +7,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from domain.completion_report import CompletionReport, SlackMessage
+from domain.completion_rules import Attendee
 from domain.errors import (
+    AttendanceUnavailable,
     EventProblem,
     EventRejected,
     LinkFailed,
     RegistrationProblem,
     RegistrationRejected,
+    SyncProblem,
 )
-from domain.models import Location, LocationKind
-from domain.ports import EventFacts, LinkedAccount, Registrant, SlackUser
+from domain.models import Location, LocationKind, Session
+from domain.ports import EventFacts, GoToAttendance, LinkedAccount, Registrant, SlackUser
 from domain.rules import CONNECTION_LIFETIME
 from domain.session_rules import event_matches
 from tests.support.fakes import FakeDirectory
@@ -253,3 +257,69 @@ class FakeRegistrar:
         for email, registrant in list(people.items()):
             if registrant.key == registrant_key:
                 del people[email]
+
+
+class FakeGoToReports:
+    """GoTo's reports as a test sets them: attendance per event key, answers per registrant.
+
+    Records every call; `down` makes the next calls fail as GoTo being unavailable.
+    """
+
+    def __init__(self) -> None:
+        self.attendance_by_key: dict[str, GoToAttendance] = {}
+        # registrant key → questions answered
+        self.answers: dict[str, int] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.down = False
+        self.fail_answers_after: int | None = None
+
+    def play(
+        self,
+        event_key: str,
+        attendees: list[Attendee],
+        *,
+        polls: tuple[str, ...] = (),
+        session_key: str = "S1",
+    ) -> None:
+        """GoTo reports one ended session of the event with these attendees and polls."""
+        self.attendance_by_key[event_key] = GoToAttendance(
+            session_keys=(session_key,),
+            attendees=tuple(attendees),
+            polls={session_key: polls},
+            requests=2 if polls else 1,
+        )
+
+    async def attendance(
+        self, location: Location, session: Session, *, with_polls: bool
+    ) -> GoToAttendance:
+        key = str(session.goto_event_key)
+        self.calls.append(("attendance", key))
+        if self.down:
+            raise AttendanceUnavailable(SyncProblem.UNAVAILABLE, "GoTo is not answering.")
+        found = self.attendance_by_key.get(key, GoToAttendance())
+        return found if with_polls else GoToAttendance(found.session_keys, found.attendees, {})
+
+    async def polls_answered(
+        self,
+        location: Location,
+        session: Session,
+        attendance: GoToAttendance,
+        records: Sequence[Attendee],
+    ) -> int:
+        for record in records:
+            self.calls.append(("answers", str(record.registrant_key)))
+        answered = [c for c in self.calls if c[0] == "answers"]
+        if self.down or (
+            self.fail_answers_after is not None and len(answered) > self.fail_answers_after
+        ):
+            raise AttendanceUnavailable(SyncProblem.UNAVAILABLE, "GoTo is not answering.")
+        return max(self.answers.get(str(r.registrant_key), 0) for r in records)
+
+
+class FakeReportRenderer:
+    """A renderer whose messages name the counts, so tests can read what was posted."""
+
+    def messages(self, report: CompletionReport) -> list[SlackMessage]:
+        counts = ", ".join(f"{n} {s.value}" for s, n in report.counts.items() if n)
+        text = f"Report #{report.session_id}: {counts or 'nobody'}; walk-ins {len(report.walk_ins)}"
+        return [SlackMessage(text=text, blocks=[])]

@@ -14,7 +14,14 @@ from domain.models import Role, Team
 from handlers.commands import Invocation
 from handlers.context import Request
 from handlers.ports import Deps, UnitOfWorkScope
-from tests.domain.fakes import FakeGoToEvents, FakeLinker, FakeRegistrar, FakeSealer
+from tests.domain.fakes import (
+    FakeGoToEvents,
+    FakeGoToReports,
+    FakeLinker,
+    FakeRegistrar,
+    FakeReportRenderer,
+    FakeSealer,
+)
 from tests.support.fakes import FakeDirectory
 
 WS = "T0ACME0001"
@@ -115,6 +122,8 @@ def offline_deps(uow: Any = None) -> Deps:
         public_url="https://viltbot.test",
         first_admins=frozenset({BOSS}),
         goto_registrar=FakeRegistrar(),
+        goto_reports=FakeGoToReports(),
+        report_renderer=FakeReportRenderer(),
     )
 
 
