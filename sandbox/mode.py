@@ -69,7 +69,9 @@ def sandbox_routes(runtime: Runtime) -> list[BaseRoute]:
     goto_app = create_goto_sandbox()
     goto: SandboxState = goto_app.state.sandbox
     goto.new_webinar_polls = list(NEW_WEBINAR_POLLS)
-    # The bot's jobs, sync and outbox read the GoTo sandbox's clock: moving it moves them all.
+    # The bot (jobs, sync, handlers) and its outbox read the GoTo sandbox's clock, so the
+    # console's "Move time forward" moves them all together.
+    runtime.clock = goto.clock.now
     runtime.outbox.clock = goto.clock.now
     console = SandboxConsole(runtime, goto)
     return [

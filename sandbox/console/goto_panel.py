@@ -3,6 +3,7 @@ forward for the bot and the GoTo sandbox together, and run the attendance sync n
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from domain.models import (
     SessionStatus,
     TrackingRule,
 )
+from domain.services.completion_sync import SyncResult
 from sandbox.console.actions import ConsoleActions
 from sandbox.console.fields import form_text
 from sandbox.console.workspace import Person, label
@@ -37,6 +39,8 @@ NEW_WEBINAR_POLLS = (
     PollSpec(question="Was the pace right for you?", answers=["Yes", "Too fast", "Too slow"]),
     PollSpec(question="Will you use this at work next week?", answers=["Yes", "No"]),
 )
+log = logging.getLogger(__name__)
+
 PANEL = "goto-panel"  # the panel's HTML id: the page comes back there after its actions
 SESSIONS_SHOWN = 20
 
@@ -203,17 +207,8 @@ class ConsoleGoTo(ConsoleActions):
                 found[row.goto_registrant_key] = row.status
         return found
 
-    async def _all_statuses(self) -> dict[int, tuple[str, EnrollmentStatus]]:
-        """Every enrollment's name and status by id (before and after a sync, to tell changes)."""
-        async with self.runtime.factory() as db:
-            rows = (await db.execute(select(Enrollment))).scalars().all()
-        return {
-            row.id: (self._person_name(row.user_id, row.name), row.status)
-            for row in rows
-            if row.id is not None
-        }
-
     def _person_name(self, user_id: str, name: str | None) -> str:
+        """The person's Slack name as the console shows it (the stored name otherwise)."""
         shown = label(self.standin, "@" + user_id)
         return shown[1:] if shown else (name or user_id)
 
@@ -325,27 +320,36 @@ class ConsoleGoTo(ConsoleActions):
         """Run the attendance sync now (due sessions, or the one named, forced), then deliver
         the notices it queued so the report and the DMs show at once."""
         raw = form_text(form, "session")
-        if raw and not raw.isdigit():
+        session_id = int(raw) if raw.isdigit() else None
+        if raw and all(s.id != session_id for s in await self._goto_sessions()):
             return self._panel_back(person, channel, "That session is not in the list.")
-        session_id = int(raw) if raw else None
-        before = await self._all_statuses()
         try:
             results = await self.runtime.sync_now(session_id)
             delivered = await self.runtime.outbox.deliver_due()
         except Exception as exc:
-            # The console says what went wrong rather than leaving the newcomer at an error page.
-            note = f"The sync failed: {type(exc).__name__}. The bot's log says more."
+            # The newcomer gets a line in the panel rather than an error page.
+            log.exception("sync now from the console failed")
+            note = f"The sync failed ({type(exc).__name__}); the bot's log says more."
             return self._panel_back(person, channel, note)
-        after = await self._all_statuses()
-        changes = [
-            f"{name} {_status_label(before[i][1])} → {_status_label(status)}"
-            for i, (name, status) in after.items()
-            if i in before and before[i][1] is not status
-        ]
-        where = f"session #{session_id}" if session_id else "the sessions due"
-        summary = f"Sync ran for {where} ({len(results)} synced): "
-        summary += "; ".join(changes) if changes else "no status changed"
-        if delivered.sent:
-            summary += f"; {len(delivered.sent)} message(s) delivered"
         self._revision += 1
-        return self._panel_back(person, channel, summary + ".")
+        return self._panel_back(person, channel, self._sync_summary(results, len(delivered.sent)))
+
+    def _sync_summary(self, results: list[SyncResult], delivered: int) -> str:
+        """One line: each session synced, who moved where, and what reached Slack."""
+        if not results:
+            return (
+                "Sync now: no session is due. A session is synced once its end has passed: "
+                "move time forward, or sync one session by hand."
+            )
+        lines = []
+        for result in results:
+            line = result.summary()
+            moved = [
+                f"{self._person_name(c.user_id, c.name)} → {_status_label(c.after)}"
+                for c in result.changes
+            ]
+            lines.append(line + (f" ({', '.join(moved)})" if moved else ""))
+        said = (
+            f"; {delivered} message{'s' if delivered != 1 else ''} delivered" if delivered else ""
+        )
+        return "Sync now: " + ". ".join(lines) + said + "."

@@ -253,3 +253,73 @@ async def test_registrants_statuses_in_the_panel_are_the_bots(
     assert {r.status for r in rows} == {EnrollmentStatus.REGISTERED}
     shown = shown_on((await http.get("/sandbox")).text)
     assert shown.count("· registered") == 2
+
+
+def channel_texts(sandbox: Sandbox, channel_id: str) -> list[str]:
+    return [str(m.get("text", "")) for m in sandbox.console.standin.messages(channel_id)]
+
+
+def dm_texts(sandbox: Sandbox, user_id: str) -> list[str]:
+    standin = sandbox.console.standin
+    ims = [c.id for c in standin.channels.values() if c.is_im and c.user == user_id]
+    return [text for im in ims for text in channel_texts(sandbox, im)]
+
+
+async def test_sync_now_moves_statuses_and_the_final_run_posts_the_report(
+    sandbox: Sandbox, http: httpx.AsyncClient, world: World
+) -> None:
+    # The button is what runs the sync here, not the job that runs every minute on its own.
+    assert sandbox.runtime.scheduler is not None
+    sandbox.runtime.scheduler.pause_job("sync_attendance")
+    async with sandbox.runtime.factory() as db:
+        session = await db.get(Session, world.session_id)
+    assert session is not None
+    sync = {"user": SANDBOX_ADMIN, "session": ""}
+
+    early = shown_on((await http.post("/sandbox/goto/sync", data=sync)).text)
+    assert "Sync now: no session is due." in early
+
+    await http.post(
+        "/sandbox/goto/play",
+        data=played_form(world, lea={"polls": (1, 2, 3)}, leo={"minutes": 60, "polls": (1, 3)}),
+    )
+    # Tomorrow's webinar has ended two days from now, whatever the time of day the test runs.
+    await http.post("/sandbox/goto/clock", data={"user": SANDBOX_ADMIN, "advance": "172800"})
+    first = shown_on((await http.post("/sandbox/goto/sync", data=sync)).text)
+    assert f"Sync now: #{world.session_id} Negotiation: 1 complete, 1 in progress;" in first
+    assert "(Lea Learner → complete, Leo Learner → in progress)" in first
+    assert "Lea Learner lea@example.com · complete" in first
+    assert "Leo Learner leo@example.com · in progress" in first
+    async with sandbox.runtime.factory() as db:
+        rows = (await db.execute(select(Enrollment))).scalars().all()
+    statuses = {r.user_id: (r.status, r.polls_answered, r.attended_minutes) for r in rows}
+    assert statuses == {
+        LEA: (EnrollmentStatus.COMPLETE, 3, 90),
+        LEO: (EnrollmentStatus.IN_PROGRESS, 2, 60),
+    }
+    assert any("Negotiation" in text for text in dm_texts(sandbox, LEA))
+    assert not [t for t in channel_texts(sandbox, TRAINING) if "Completion report" in t]
+
+    await http.post("/sandbox/goto/clock", data={"user": SANDBOX_ADMIN, "advance": "172800"})
+    final = shown_on((await http.post("/sandbox/goto/sync", data=sync)).text)
+    assert f"Sync now: #{world.session_id} Negotiation: no changes;" in final
+    assert "report posted" in final
+    (report,) = [t for t in channel_texts(sandbox, TRAINING) if "Completion report" in t]
+    assert f"Completion report for Negotiation (session #{world.session_id})" in report
+    assert "1 of 2 complete (50%), 1 in progress" in report
+    assert "Final" in report
+
+    again = shown_on((await http.post("/sandbox/goto/sync", data=sync)).text)
+    assert "Sync now: no session is due." in again
+
+
+async def test_sync_of_one_session_runs_it_before_it_is_due(
+    sandbox: Sandbox, http: httpx.AsyncClient, world: World
+) -> None:
+    forced = {"user": SANDBOX_ADMIN, "session": str(world.session_id)}
+    said = shown_on((await http.post("/sandbox/goto/sync", data=forced)).text)
+    assert f"Sync now: #{world.session_id} Negotiation" in said
+    unknown = {"user": SANDBOX_ADMIN, "session": "77"}
+    assert "That session is not in the list." in shown_on(
+        (await http.post("/sandbox/goto/sync", data=unknown)).text
+    )
