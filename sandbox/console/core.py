@@ -6,7 +6,6 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -76,8 +75,11 @@ class ConsoleCore:
         person = context.get("person")
         zone = self._zone(person.id if isinstance(person, Person) else None)
 
+        # "today" and "tomorrow" as of the bot's clock, which the GoTo panel moves forward.
+        now = self.runtime.clock()
+
         def date_text(stamp: int, tokens: str) -> str | None:
-            return format_date(stamp, tokens, zone, datetime.now(UTC))
+            return format_date(stamp, tokens, zone, now)
 
         return mrkdwn_html(str(text or ""), lambda raw: label(self.standin, raw), date_text)
 
