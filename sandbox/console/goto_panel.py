@@ -338,8 +338,9 @@ class ConsoleGoTo(ConsoleActions):
         """One line: each session synced, who moved where, and what reached Slack."""
         if not results:
             return (
-                "Sync now: no session is due. A session is synced once its end has passed: "
-                "move time forward, or sync one session by hand."
+                "Sync now: no session is due. A session is synced once its end has passed "
+                "(the bot also syncs due sessions every minute by itself): move time forward, "
+                "or sync one session by hand."
             )
         lines = []
         for result in results:
