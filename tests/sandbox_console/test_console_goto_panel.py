@@ -323,3 +323,23 @@ async def test_sync_of_one_session_runs_it_before_it_is_due(
     assert "That session is not in the list." in shown_on(
         (await http.post("/sandbox/goto/sync", data=unknown)).text
     )
+
+
+async def test_webinars_created_in_the_sandbox_get_polls_to_answer(sandbox: Sandbox) -> None:
+    async with httpx.AsyncClient(base_url=sandbox.url, timeout=10) as goto:
+        created = await goto.post(
+            "/goto-sandbox/_sandbox/webinars",
+            json={
+                "organizer": "alice@example.com",
+                "subject": "Made here",
+                "times": [{"start": "+3d@10:00", "duration_minutes": 60}],
+            },
+        )
+    assert created.status_code == 201, created.text
+    made = sandbox.console.goto.webinars[int(created.json()["key"])]
+    assert [p.question for p in made.polls] == [
+        "Was the pace right for you?",
+        "Will you use this at work next week?",
+    ]
+    # The demo scenario's own webinars keep the polls it gives them (none for this one).
+    assert sandbox.console.goto.webinars[1234500001].polls == []
