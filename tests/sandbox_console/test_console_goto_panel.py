@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypedDict
 
 import httpx
 import pytest
@@ -22,7 +23,13 @@ from domain.types import utcnow
 from sandbox.console.workspace import GENERAL, TRAINING
 from sandbox.goto.records import Webinar
 from sandbox.ids import SANDBOX_ADMIN, SANDBOX_TEAM
-from tests.e2e.locations_flow import WEBINAR_KEY, WEBINAR_SECRET, consent
+from tests.e2e.locations_flow import (
+    TRAINING_KEY,
+    TRAINING_SECRET,
+    WEBINAR_KEY,
+    WEBINAR_SECRET,
+    consent,
+)
 from tests.sandbox_console.conftest import Sandbox
 from tests.sandbox_console.test_console_http import send, visible
 
@@ -30,6 +37,7 @@ IAN = "U0SANDINS1"
 LEA = "U0SANDLEA1"
 LEO = "U0SANDLEO1"
 PRODUCT_UPDATE = "1234500002"  # alice's webinar tomorrow, three polls (default_scenario)
+DATA_PROTECTION = "2234500006"  # trudy's training in three days, 90 minutes
 POLLS = (
     "How familiar are you with the new dashboard?",
     "Which feature will you use first?",
@@ -39,19 +47,26 @@ POLLS = (
 
 @dataclass
 class World:
-    """Sales with Ian, Lea and Leo, a linked webinar location and session #1 on PRODUCT_UPDATE."""
+    """Sales with Ian, Lea and Leo, a linked GoTo location and session #1 on one of its events."""
 
     session_id: int
     keys: dict[str, str]  # GoTo registrant key by email
 
 
-@pytest.fixture
-async def world(sandbox: Sandbox, http: httpx.AsyncClient) -> World:
+async def build_world(
+    sandbox: Sandbox,
+    http: httpx.AsyncClient,
+    *,
+    kind: LocationKind = LocationKind.GOTOWEBINAR,
+    event_key: str = PRODUCT_UPDATE,
+    tracking: str = "all_polls_answered",
+) -> World:
     """Built the way Ada would: commands in the console, GoTo's consent page, real registration."""
     await send(http, SANDBOX_ADMIN, f"team new Sales <#{TRAINING}|training>")
     for who, role in ((IAN, "instructor"), (LEA, "learner"), (LEO, "learner")):
         await send(http, SANDBOX_ADMIN, f"team add <@{who}> {role}")
     await send(http, SANDBOX_ADMIN, "element new Negotiation")
+    webinars = kind is LocationKind.GOTOWEBINAR
     runtime = sandbox.runtime
     units = runtime.deps.uow
     async with SqlUnitOfWork(runtime.factory) as uow:
@@ -59,23 +74,21 @@ async def world(sandbox: Sandbox, http: httpx.AsyncClient) -> World:
         team = ada.require_admin_of_active()
         assert team.id is not None
         form = LocationForm(
-            name="Webinar room",
-            kind=LocationKind.GOTOWEBINAR.value,
+            name="Online room",
+            kind=kind.value,
             owner_team_id=team.id,
             team_ids=[team.id],
-            consumer_key=WEBINAR_KEY,
-            consumer_secret=WEBINAR_SECRET,
+            consumer_key=WEBINAR_KEY if webinars else TRAINING_KEY,
+            consumer_secret=WEBINAR_SECRET if webinars else TRAINING_SECRET,
         )
         location = await locations.create_location(uow, ada, form, sealer=runtime.box)
         assert location.id is not None
         state = await linking.start_link(uow, ada, location.id, now=utcnow())
         await uow.commit()
+    account = "alice@example.com" if webinars else "trudy@example.com"
     async with httpx.AsyncClient(timeout=10) as browser:
-        landing = await consent(browser, runtime.deps.link_url(state), account="alice@example.com")
+        landing = await consent(browser, runtime.deps.link_url(state), account=account)
     assert "linked correctly" in landing.text
-    async with SqlUnitOfWork(runtime.factory) as uow:
-        ada = await resolve_actor(uow, SANDBOX_TEAM, SANDBOX_ADMIN, first_admins=[SANDBOX_ADMIN])
-        await uow.commit()
     async with runtime.factory() as db:
         (element,) = (await db.execute(select(LearningElement))).scalars().all()
     created = await sessions.create_session(
@@ -86,8 +99,8 @@ async def world(sandbox: Sandbox, http: httpx.AsyncClient) -> World:
             location_id=location.id,
             instructor_id=IAN,
             timezone="Europe/Berlin",
-            goto_event=PRODUCT_UPDATE,
-            tracking="all_polls_answered",
+            goto_event=event_key,
+            tracking=tracking,
         ),
         goto=runtime.deps.goto_events,
     )
@@ -98,10 +111,17 @@ async def world(sandbox: Sandbox, http: httpx.AsyncClient) -> World:
         await registration.register_other(
             units, ada, session_id, learner, user, goto=runtime.deps.goto_registrar, now=utcnow()
         )
-    webinar = sandbox.console.goto.webinars[int(PRODUCT_UPDATE)]
-    keys = {r.email: str(r.registrant_key) for r in webinar.registrants.values()}
+    goto = sandbox.console.goto
+    event = (goto.webinars if webinars else goto.trainings)[int(event_key)]
+    keys = {r.email: str(r.registrant_key) for r in event.registrants.values()}
     assert {"lea@example.com", "leo@example.com"} <= keys.keys()
     return World(session_id=session_id, keys=keys)
+
+
+@pytest.fixture
+async def world(sandbox: Sandbox, http: httpx.AsyncClient) -> World:
+    """Session #1 on PRODUCT_UPDATE, complete when every poll is answered; Lea and Leo on it."""
+    return await build_world(sandbox, http)
 
 
 def shown_on(page: str) -> str:
@@ -120,9 +140,17 @@ async def bot_session(sandbox: Sandbox, session_id: int) -> Session:
     return found
 
 
-def played_form(world: World, **rows: dict[str, object]) -> dict[str, object]:
+class Row(TypedDict, total=False):
+    """One registrant's row of the play form; attended unless said otherwise."""
+
+    attended: bool
+    minutes: int | str
+    polls: tuple[int, ...]
+
+
+def played_form(world: World, **rows: Row) -> dict[str, str]:
     """The play form as the page posts it: per learner (by email) attended, minutes, polls."""
-    data: dict[str, object] = {
+    data: dict[str, str] = {
         "user": SANDBOX_ADMIN,
         "channel": GENERAL,
         "session": str(world.session_id),
@@ -132,7 +160,7 @@ def played_form(world: World, **rows: dict[str, object]) -> dict[str, object]:
         if row.get("attended", True):
             data[f"attended-{key}"] = "on"
         data[f"minutes-{key}"] = str(row.get("minutes", 90))
-        for number in row.get("polls", ()):  # type: ignore[attr-defined]
+        for number in row.get("polls", ()):
             data[f"poll-{key}-{number}"] = "on"
     return data
 
@@ -343,3 +371,29 @@ async def test_webinars_created_in_the_sandbox_get_polls_to_answer(sandbox: Sand
     ]
     # The demo scenario's own webinars keep the polls it gives them (none for this one).
     assert sandbox.console.goto.webinars[1234500001].polls == []
+
+
+async def test_a_training_is_played_without_polls(
+    sandbox: Sandbox, http: httpx.AsyncClient
+) -> None:
+    world = await build_world(
+        sandbox,
+        http,
+        kind=LocationKind.GOTOTRAINING,
+        event_key=DATA_PROTECTION,
+        tracking="attended",
+    )
+    page = (await http.get("/sandbox")).text
+    shown = shown_on(page)
+    assert f"session #{world.session_id} · GoToTraining {DATA_PROTECTION}" in shown
+    assert "Complete when: attended · 90 minutes" in shown
+    assert "Polls answered" not in shown and "answered poll" not in page
+    answer = await http.post(
+        "/sandbox/goto/play", data=played_form(world, lea={"minutes": 80}, leo={"attended": False})
+    )
+    assert "1 of 2 registrants attended" in shown_on(answer.text)
+    (played,) = sandbox.console.goto.trainings[int(DATA_PROTECTION)].sessions
+    (lea,) = played.attendance.values()
+    assert lea.registrant_key == int(world.keys["lea@example.com"])
+    assert lea.seconds(played.end or played.start) == 80 * 60
+    assert played.polls == [] and lea.poll_answers == {}
