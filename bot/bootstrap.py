@@ -24,6 +24,7 @@ from bot.slack.clients import SlackClients
 from bot.slack.directory import WebApiDirectory
 from bot.slack.installations import EncryptedInstallationStore
 from bot.slack.outbox import Outbox, WebApiPoster
+from bot.slack.report_blocks import BlockKitReportRenderer
 from bot.slack_app import create_slack_app
 from db.engine import JOB_TIMEOUTS, create_engine, session_factory
 from db.uow import SqlUnitOfWork
@@ -123,6 +124,7 @@ def build_runtime(settings: Settings) -> Runtime:
         public_url=settings.public_url,
         first_admins=settings.admin_ids,
         goto_registrar=GoToRegistrationDesk(goto),
+        report_renderer=BlockKitReportRenderer(),
         slack_api_url=settings.slack_api_url,
     )
     slack_app = create_slack_app(

@@ -25,6 +25,7 @@ from handlers import (
     home,
     locations,
     registration,
+    reports,
     session_modal,
     sessions,
     teams,
@@ -75,6 +76,7 @@ def build_router(app: AsyncApp) -> CommandRouter:
     sessions.register(router)
     session_modal.register(app, router)
     registration.register(app, router)
+    reports.register(app, router)
     return router
 
 

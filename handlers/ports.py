@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol
 
+from domain.completion_report import ReportRenderer
 from domain.ports import (
     GoToEvents,
     GoToLinker,
@@ -42,6 +43,7 @@ class Deps:
     public_url: str
     first_admins: frozenset[str]
     goto_registrar: GoToRegistrar
+    report_renderer: ReportRenderer
     slack_api_url: str = "https://slack.com/api/"
 
     def link_url(self, state: str) -> str:

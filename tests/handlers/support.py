@@ -9,6 +9,7 @@ from typing import Any, cast
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.report_blocks import BlockKitReportRenderer
 from domain.actor import Actor
 from domain.models import Role, Team
 from handlers.commands import Invocation
@@ -115,6 +116,7 @@ def offline_deps(uow: Any = None) -> Deps:
         public_url="https://viltbot.test",
         first_admins=frozenset({BOSS}),
         goto_registrar=FakeRegistrar(),
+        report_renderer=BlockKitReportRenderer(),
     )
 
 
