@@ -58,19 +58,13 @@ def result_line(result: Result) -> str:
 
 
 def result_blocks(results: list[Result] | None) -> list[Block]:
-    """App Home's "Recent results" for admins of the active team; none for others."""
-    if results is None:
+    """App Home's "Recent results" for admins of the active team; nothing when there are none."""
+    if not results:
         return []
     blocks: list[Block] = [
         DividerBlock(),
         SectionBlock(text=MarkdownTextObject(text="*Recent results*")),
     ]
-    if not results:
-        blocks.append(
-            SectionBlock(
-                text=MarkdownTextObject(text="No session of the team ended in the last 30 days.")
-            )
-        )
     for result in results:
         state = "final" if result.final else "syncing"
         lines = [

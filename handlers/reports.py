@@ -91,8 +91,7 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
         Subcommand(
             "report",
             REPORT_USAGE,
-            "a session's completion report (its team's admins and its instructor); "
-            "`csv` sends the roster as a file",
+            "a session's completion report, or with `csv` its roster as a file in a DM",
             report_command,
             instructors,
         )
