@@ -221,3 +221,32 @@ async def test_home_shows_recent_results_to_team_admins(stack: Stack) -> None:
     assert {"action_id": REPORT_CSV_ACTION, "value": str(session_id)}.items() <= buttons[-1].items()
     ben = await home_view_of(stack, BEN)
     assert "*Recent results*" not in sections(ben)
+
+
+async def test_a_long_report_shows_its_first_part_and_points_to_the_csv(stack: Stack) -> None:
+    session_id = await finished_session(stack)
+    async with SqlUnitOfWork(stack.runtime.factory) as uow:
+        for n in range(600):
+            uow.session.add(
+                Enrollment(
+                    workspace_id=WS,
+                    session_id=session_id,
+                    user_id=f"U0MANY{n:04d}",
+                    name=f"Many {n:04d}",
+                    email=f"many{n:04d}@acme.test",
+                    status=EnrollmentStatus.COMPLETE,
+                    attended_minutes=100,
+                )
+            )
+        await uow.commit()
+    reply = await ephemeral(stack, f"report {session_id}", BOSS)
+    blocks = reply["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    assert len(blocks) <= 50
+    assert "*601 of 603 complete (100%)*" in shown(reply)
+    assert blocks[-1]["type"] == "context"
+    assert blocks[-1]["elements"][0]["text"] == (
+        "The roster goes on beyond this message: the CSV has all of it "
+        f"(the button, or `/vilt report #{session_id} csv`)."
+    )
+    assert "Many 0599" not in shown(reply)
