@@ -25,6 +25,7 @@ from handlers import (
     home,
     locations,
     registration,
+    reports,
     session_modal,
     sessions,
     sync,
@@ -77,6 +78,7 @@ def build_router(app: AsyncApp) -> CommandRouter:
     sync.register(router)
     session_modal.register(app, router)
     registration.register(app, router)
+    reports.register(app, router)
     return router
 
 

@@ -1,5 +1,5 @@
-"""App Home: the active team, the reader's sessions, the team's locations with their GoTo
-connection, and what to do next."""
+"""App Home: the active team, the reader's sessions, the team's recent results, the team's
+locations with their GoTo connection, and what to do next."""
 
 from __future__ import annotations
 
@@ -21,19 +21,25 @@ from slack_sdk.web.async_client import AsyncWebClient
 from domain import mrkdwn
 from domain.actor import Actor
 from domain.services import home, locations
-from domain.services.home import HomeSessions
+from domain.services.home import HomeSessions, Result
 from domain.services.locations import LocationPage
 from handlers.context import Request
 from handlers.home_sessions import HOME_SESSIONS, session_blocks
 from handlers.location_views import sees_connection, status_icon
+from handlers.report_views import result_blocks
 
 HOME_LOCATIONS = 15
+HOME_RESULTS = 10
 
 
 def home_view(
-    actor: Actor, page: LocationPage, sessions: HomeSessions | None = None
+    actor: Actor,
+    page: LocationPage,
+    sessions: HomeSessions | None = None,
+    results: list[Result] | None = None,
 ) -> dict[str, Any]:
-    """The Home tab for one user: the active team, their sessions, the team's locations."""
+    """The Home tab for one user: the active team, their sessions, the team's recent results
+    (for its admins), the team's locations."""
     blocks: list[Block] = [HeaderBlock(text="viltbot")]
     team = actor.active_team
     if team is None and not actor.teams:
@@ -71,6 +77,7 @@ def home_view(
         )
     if sessions is not None:
         blocks += session_blocks(actor, sessions)
+    blocks += result_blocks(results)
     if page.views:
         blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text="*Locations*"))]
         for view in page.views:
@@ -114,6 +121,8 @@ def register(app: AsyncApp) -> None:
                 uow, request.actor, limit=HOME_LOCATIONS, team_id=request.actor.active_team_id
             )
             sessions = await home.home_sessions(uow, request.actor, limit=HOME_SESSIONS)
+            results = await home.recent_results(uow, request.actor, limit=HOME_RESULTS)
         await client.views_publish(
-            user_id=request.actor.user_id, view=home_view(request.actor, page, sessions)
+            user_id=request.actor.user_id,
+            view=home_view(request.actor, page, sessions, results),
         )

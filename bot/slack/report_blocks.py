@@ -34,10 +34,10 @@ from domain.completion_report import (
     SlackMessage,
 )
 from domain.models import EnrollmentStatus
+from handlers.report_views import CSV_BUTTON, REPORT_CSV_ACTION
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "report"
 
-REPORT_CSV_ACTION = "report_csv"
 HEADER = "Completion report"
 # Slack's limits: blocks in a message, characters in a section's text, fields in a section.
 MAX_BLOCKS = 50
@@ -147,7 +147,7 @@ class BlockKitReportRenderer:
             ActionsBlock(
                 elements=[
                     ButtonElement(
-                        text="Download roster (CSV)",
+                        text=CSV_BUTTON,
                         action_id=REPORT_CSV_ACTION,
                         value=str(report.session_id),
                     )

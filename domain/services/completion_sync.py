@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from sqlmodel import col, select
 
 from domain import mrkdwn
 from domain.actor import Actor
-from domain.completion_report import ReportRenderer
+from domain.completion_report import STATUS_LABELS, ReportRenderer
 from domain.completion_rules import (
     RUN_AFTER_END,
     AttendanceFacts,
@@ -124,11 +125,7 @@ class SyncResult:
         name = f"#{self.session_id} {self.title}".rstrip()
         if not self.ran:
             return f"{name}: not synced, {self.problem or 'nothing to do'}"
-        moves: dict[str, int] = {}
-        for change in self.changes:
-            moves[change.after.value.replace("_", " ")] = (
-                moves.get(change.after.value.replace("_", " "), 0) + 1
-            )
+        moves = Counter(STATUS_LABELS[change.after] for change in self.changes)
         moved = ", ".join(f"{n} {status}" for status, n in sorted(moves.items())) or "no changes"
         parts = [moved]
         if self.walk_ins:

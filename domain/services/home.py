@@ -1,16 +1,19 @@
 """What App Home shows of sessions: a learner's registrations, the sessions someone teaches, and
-(for its admins) the active team's upcoming sessions. One statement for all three lists."""
+(for its admins) the active team's upcoming sessions. One statement for all three lists, and one
+for the active team's recent results."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
-from sqlalchemy import false, or_
+from sqlalchemy import case, false, func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from domain.actor import Actor
+from domain.completion_report import REPORTED
 from domain.models import Enrollment, EnrollmentStatus, LearningElement, Session, SessionStatus
 from domain.ports import UnitOfWork
 from domain.services.session_rows import SessionView, view_of, views_query
@@ -18,6 +21,8 @@ from domain.types import utcnow
 
 T = TypeVar("T")
 
+# How far back Home's "Recent results" reach.
+RESULT_DAYS = 30
 # Enrollments a learner sees on Home: registered, or queued for GoTo.
 SHOWN = (EnrollmentStatus.PENDING, EnrollmentStatus.REGISTERED)
 
@@ -110,3 +115,91 @@ async def home_sessions(
         teaching=Listed(teaching[:limit], len(teaching)),
         team=Listed(owned[:limit], len(owned)) if admin_team is not None else None,
     )
+
+
+@dataclass(frozen=True)
+class Result:
+    """A session that ended recently, as its latest sync left its learners."""
+
+    session_id: int
+    title: str
+    ends_at: datetime
+    counts: dict[EnrollmentStatus, int]
+    final: bool
+    sync_error: str | None
+
+    @property
+    def total(self) -> int:
+        """Learners the report counts."""
+        return sum(self.counts.values())
+
+    @property
+    def percent_complete(self) -> int:
+        """Complete learners as a whole percentage (0 without learners)."""
+        if not self.total:
+            return 0
+        return round(100 * self.counts[EnrollmentStatus.COMPLETE] / self.total)
+
+
+async def recent_results(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    now: datetime | None = None,
+    limit: int = 10,
+    days: int = RESULT_DAYS,
+) -> list[Result] | None:
+    """The active team's sessions that ended in the last `days`, newest first, with their
+    learners counted by status; None for someone who does not administer the active team.
+
+    One statement however many sessions and enrollments there are.
+    """
+    team = actor.active_team
+    if team is None or team.id is None or not actor.is_admin_of(team.id):
+        return None
+    when = now or utcnow()
+    status = col(Enrollment.status)
+    counted = (
+        sa_select(
+            col(Enrollment.session_id).label("session_id"),
+            *(
+                func.sum(case((status == wanted.value, 1), else_=0)).label(wanted.value)
+                for wanted in REPORTED
+            ),
+        )
+        .where(status.in_([s.value for s in REPORTED]))
+        .group_by(col(Enrollment.session_id))
+        .subquery()
+    )
+    rows = await uow.session.execute(
+        sa_select(
+            col(Session.id),
+            col(LearningElement.title),
+            col(Session.ends_at),
+            col(Session.sync_done_at),
+            col(Session.sync_error),
+            *(counted.c[wanted.value] for wanted in REPORTED),
+        )
+        .join(LearningElement, col(LearningElement.id) == col(Session.element_id))
+        .outerjoin(counted, counted.c.session_id == col(Session.id))
+        .where(
+            col(Session.workspace_id) == actor.workspace_id,
+            col(LearningElement.owner_team_id) == team.id,
+            col(Session.status) == SessionStatus.SCHEDULED,
+            col(Session.ends_at) <= when,
+            col(Session.ends_at) > when - timedelta(days=days),
+        )
+        .order_by(col(Session.ends_at).desc(), col(Session.id).desc())
+        .limit(limit)
+    )
+    return [
+        Result(
+            session_id=row[0],
+            title=row[1],
+            ends_at=row[2],
+            counts={wanted: int(n or 0) for wanted, n in zip(REPORTED, row[5:], strict=True)},
+            final=row[3] is not None,
+            sync_error=row[4],
+        )
+        for row in rows.all()
+    ]

@@ -1,11 +1,14 @@
-"""Loading a session's completion report: three statements, whatever the roster's size."""
+"""Loading a session's completion report: three statements, whatever the roster's size (four
+with the reader's permission checked)."""
 
 from __future__ import annotations
 
 from sqlmodel import col, select
 
+from domain import mrkdwn
+from domain.actor import Actor
 from domain.completion_report import REPORTED, CompletionReport, RosterLine, WalkInLine
-from domain.errors import NotFound
+from domain.errors import NotAllowed, NotFound
 from domain.models import Enrollment, LearningElement, Location, Session, Team, WalkIn
 from domain.ports import UnitOfWork
 
@@ -71,4 +74,30 @@ async def load_report(uow: UnitOfWork, session_id: int) -> CompletionReport:
         last_synced_at=session.last_synced_at,
         final=session.sync_done_at is not None,
         sync_error=session.sync_error,
+    )
+
+
+async def report_for(uow: UnitOfWork, actor: Actor, session_id: int) -> CompletionReport:
+    """The report of a session the actor may read: its owner team's admins and its instructor."""
+    found = (
+        await uow.session.execute(
+            select(Session.instructor_id, LearningElement.owner_team_id, Team.name)
+            .join(LearningElement, col(LearningElement.id) == col(Session.element_id))
+            .join(Team, col(Team.id) == col(LearningElement.owner_team_id))
+            .where(col(Session.id) == session_id, col(Session.workspace_id) == actor.workspace_id)
+        )
+    ).first()
+    if found is not None:
+        instructor_id, team_id, team_name = found
+        if actor.is_admin_of(team_id) or actor.user_id == instructor_id:
+            return await load_report(uow, session_id)
+        if team_id in actor.teams:
+            raise NotAllowed(
+                f"Only admins of team {mrkdwn.bold(team_name)} and the session's instructor "
+                f"see the report of session `#{session_id}`."
+            )
+    raise NotFound(
+        f"There is no session `#{session_id}` whose report is open to you. Reports are for "
+        "admins of a session's team and its instructor; `/vilt sessions` lists sessions "
+        "with their numbers."
     )

@@ -180,3 +180,52 @@ async def test_another_workspace_sees_none_of_it(school: School) -> None:
     async with school.world.uow() as uow:
         found = await home.home_sessions(uow, elsewhere, now=NOW)
     assert (found.registrations.total, found.teaching.total, found.team) == (0, 0, None)
+
+
+async def results_of(school: School, user_id: str, limit: int = 10) -> list[home.Result] | None:
+    actor = await school.world.actor(user_id)
+    async with school.world.uow() as uow:
+        return await home.recent_results(uow, actor, now=NOW, limit=limit)
+
+
+async def test_recent_results_are_the_active_teams_ended_sessions_newest_first(
+    school: School,
+) -> None:
+    older = await school.session(
+        school.alpha,
+        days=-20,
+        enrolled={
+            LEO: EnrollmentStatus.COMPLETE,
+            ADA: EnrollmentStatus.IN_PROGRESS,
+            IVY: EnrollmentStatus.NOT_ATTENDED,
+            BEA: EnrollmentStatus.CANCELLED,  # left before it started: not counted
+        },
+    )
+    newer = await school.session(school.alpha, days=-1)
+    await school.session(school.alpha, days=-31)  # longer ago than Home looks back
+    await school.session(school.alpha, days=-2, status=SessionStatus.CANCELLED)
+    await school.session(school.alpha, days=1)  # not over yet
+    await school.session(school.beta, days=-1)  # another team's
+    async with school.world.uow() as uow:
+        session = await uow.session.get(Session, newer)
+        assert session is not None
+        session.sync_done_at, session.sync_error = NOW, "GoTo answered 503"
+        await uow.commit()
+
+    found = await results_of(school, ADA)
+    assert found is not None
+    assert [r.session_id for r in found] == [newer, older]
+    assert found[0].final and found[0].sync_error == "GoTo answered 503"
+    assert found[0].total == 0 and found[0].percent_complete == 0
+    assert not found[1].final and found[1].total == 3 and found[1].percent_complete == 33
+    assert found[1].counts[EnrollmentStatus.IN_PROGRESS] == 1
+    assert found[1].counts[EnrollmentStatus.NOT_ATTENDED] == 1
+    assert [r.session_id for r in await results_of(school, ADA, limit=1) or []] == [newer]
+
+
+async def test_recent_results_are_for_admins_of_the_active_team_only(school: School) -> None:
+    await school.session(school.alpha, days=-1)
+    assert await results_of(school, IVY) is None
+    assert await results_of(school, LEO) is None
+    await school.world.set_active(ADA, school.beta)  # a learner in Beta
+    assert await results_of(school, ADA) is None

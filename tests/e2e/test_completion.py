@@ -290,3 +290,59 @@ async def test_a_training_attended_in_two_parts_adds_up_the_minutes(
     assert rows[BEN].status is EnrollmentStatus.COMPLETE and rows[BEN].attended_minutes == 55
     assert rows[ANN].status is EnrollmentStatus.NOT_ATTENDED
     assert "55" in report_text(c.posted(TRAINING, "report for Data Protection"))
+
+
+async def test_viltbot_sync_on_the_server_prints_what_changed(
+    stack: Stack, alice: Location
+) -> None:
+    import os
+    import sys
+    from pathlib import Path
+
+    from domain.types import utcnow
+    from tests.e2e.conftest import SECRET_KEY, SIGNING_SECRET, TOKEN
+
+    c = await course(stack, alice, TrackingRule.ATTENDED)
+    # The command runs on the real clock: the session ended two hours ago.
+    async with stack.runtime.deps.uow() as uow:
+        session = await uow.session.get(Session, c.session_id)
+        assert session is not None
+        session.starts_at = utcnow() - timedelta(hours=3)
+        session.ends_at = utcnow() - timedelta(hours=2)
+        uow.session.add(session)
+        await uow.commit()
+    stack.goto_clock.set(utcnow())
+    await c.play(AttendeeSpec(email="ben@acme.test", minutes=50))
+    env = {
+        **{
+            k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "VILTBOT_", "GOTO_"))
+        },
+        "DATABASE_URL": str(stack.runtime.settings.database_url),
+        "SLACK_API_URL": str(stack.runtime.settings.slack_api_url),
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "VILTBOT_SECRET_KEY": SECRET_KEY,
+        "GOTO_AUTH_URL": stack.goto_url,
+        "GOTO_API_URL": stack.goto_url,
+    }
+    viltbot = str(Path(sys.executable).parent / "viltbot")
+    process = await asyncio.create_subprocess_exec(
+        viltbot,
+        "sync",
+        "--session",
+        str(c.session_id),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, err.decode()
+    assert f"#{c.session_id} Product Update: 1 complete" in out.decode()
+    assert (await c.statuses())[BEN] is EnrollmentStatus.COMPLETE
+    # Nothing else is due: the scheduled pass says so.
+    process = await asyncio.create_subprocess_exec(
+        viltbot, "sync", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, err.decode()
+    assert "no session is due for sync" in out.decode()

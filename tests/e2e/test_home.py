@@ -12,6 +12,7 @@ import httpx
 from db.uow import SqlUnitOfWork
 from domain.models import Enrollment, EnrollmentStatus, LocationKind, Session, SessionStatus
 from domain.types import utcnow
+from handlers.report_views import REPORT_CSV_ACTION
 from handlers.session_views import REGISTER_PEOPLE_ACTION
 from tests.domain.fakes import FakeGoToEvents
 from tests.e2e.conftest import BEN, BOSS, CLAIRE, TRAINING, WS, Stack
@@ -136,8 +137,10 @@ async def test_home_shows_each_person_their_sessions(stack: Stack) -> None:
     assert team[0].endswith("\n1 registered") and team[1].endswith("\n1 registered of 10")
     assert "<!date^" in team[0]
     accessories = [b["accessory"] for b in boss["blocks"] if "accessory" in b]
+    # The session that is over is among the team's recent results, with its roster button.
     assert [(a["action_id"], a["value"]) for a in accessories] == [
-        (REGISTER_PEOPLE_ACTION, str(n)) for n in (webinar, room, numbers["left"])
+        *((REGISTER_PEOPLE_ACTION, str(n)) for n in (webinar, room, numbers["left"])),
+        (REPORT_CSV_ACTION, str(numbers["over"])),
     ]
     assert "*Sessions you teach*" in shown  # BOSS teaches the one Ben left
 

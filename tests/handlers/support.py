@@ -9,6 +9,7 @@ from typing import Any, cast
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.report_blocks import BlockKitReportRenderer
 from domain.actor import Actor
 from domain.models import Role, Team
 from handlers.commands import Invocation
@@ -19,7 +20,6 @@ from tests.domain.fakes import (
     FakeGoToReports,
     FakeLinker,
     FakeRegistrar,
-    FakeReportRenderer,
     FakeSealer,
 )
 from tests.support.fakes import FakeDirectory
@@ -123,7 +123,7 @@ def offline_deps(uow: Any = None) -> Deps:
         first_admins=frozenset({BOSS}),
         goto_registrar=FakeRegistrar(),
         goto_reports=FakeGoToReports(),
-        report_renderer=FakeReportRenderer(),
+        report_renderer=BlockKitReportRenderer(),
     )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.uow import SqlUnitOfWork
-from domain.models import Enrollment, EnrollmentStatus, Location, LocationKind, Session
+from domain.models import Enrollment, EnrollmentStatus, Location, LocationKind, Session, WalkIn
 from domain.rules import LocationForm
 from domain.services import locations
 from domain.services.identity import resolve_actor
@@ -28,8 +28,9 @@ from tests.e2e.conftest import ANN, BEN, BOSS, CLAIRE, TRAINING, WS, Stack
 from tests.e2e.test_registration import open_people_modal, wait_for_report
 from tests.handlers.sessions_data import MONDAY, element_id, place, schedule
 
-# Enough for the actor (3) and a page (4); the point is that it does not move with the data.
-MOST = 8
+# Enough for the actor (3), a page (4) and Home's recent results (1); the point is that it does
+# not move with the data.
+MOST = 9
 
 
 class Statements:
@@ -401,3 +402,105 @@ async def test_the_session_modal_costs_as_many_statements_for_50_locations_and_e
     assert len(many) == len(few), (few, many)
     # The actor's resolution, then the elements and the locations: one statement each.
     assert len(many) <= 5, many
+
+
+async def add_finished_sessions(stack: Stack, room: int, first: int, count: int) -> list[int]:
+    """`count` Sales sessions that ended in the last days, each with 20 learners in every
+    reported status and a walk-in; their numbers."""
+    element = await element_id(stack, "Negotiation")
+    cycle = (EnrollmentStatus.COMPLETE, EnrollmentStatus.IN_PROGRESS, EnrollmentStatus.NOT_ATTENDED)
+    numbers: list[int] = []
+    async with SqlUnitOfWork(stack.runtime.factory) as uow:
+        for i in range(first, first + count):
+            ends_at = utcnow() - timedelta(hours=1 + i)
+            session = Session(
+                workspace_id=WS,
+                element_id=element,
+                location_id=room,
+                instructor_id=CLAIRE,
+                starts_at=ends_at - timedelta(hours=2),
+                ends_at=ends_at,
+                timezone="Europe/Oslo",
+                created_by=BOSS,
+                sync_runs=1,
+                polls_total=2,
+            )
+            uow.session.add(session)
+            await uow.session.flush()
+            assert session.id is not None
+            numbers.append(session.id)
+            for n in range(20):
+                uow.session.add(
+                    Enrollment(
+                        workspace_id=WS,
+                        session_id=session.id,
+                        user_id=f"U0DONE{n:04d}",
+                        name=f"Learner {n:04d}",
+                        email=f"learner{n}@acme.test",
+                        status=cycle[n % 3],
+                        attended_minutes=60,
+                        polls_answered=1,
+                        polls_total=2,
+                    )
+                )
+            uow.session.add(
+                WalkIn(workspace_id=WS, session_id=session.id, name="Walk In", email="w@x.test")
+            )
+        await uow.commit()
+    return numbers
+
+
+async def test_home_results_cost_as_many_statements_for_30_ended_sessions_as_for_1(
+    stack: Stack,
+) -> None:
+    await stack.command(f"team new Sales <#{TRAINING}|training>")
+    await stack.command(f"team add <@{CLAIRE}> instructor")
+    await stack.command("element new Negotiation")
+    room = await place(stack, "Room 1", available_to=["Sales"])
+    (first,) = await add_finished_sessions(stack, room, 0, 1)
+    small = await measure(stack, open_home, BOSS)
+    await add_finished_sessions(stack, room, 1, 29)
+    large = await measure(stack, open_home, BOSS)
+
+    assert f"session `#{first}`" in small[1]
+    assert "7 of 20 complete (35%) · 7 in progress · 6 not attended · syncing" in large[1]
+    assert large[1].count("7 of 20 complete") == 10
+    assert len(large[0]) == len(small[0]), (small[0], large[0])
+    assert len(large[0]) <= MOST, large[0]
+
+
+async def report_of(session_id: int) -> Callable[[Stack, str], Awaitable[str]]:
+    async def run(stack: Stack, user: str) -> str:
+        return await stack.command(f"report #{session_id}", user=user)
+
+    return run
+
+
+async def test_the_report_costs_as_many_statements_for_300_learners_as_for_20(
+    stack: Stack,
+) -> None:
+    await stack.command(f"team new Sales <#{TRAINING}|training>")
+    await stack.command(f"team add <@{CLAIRE}> instructor")
+    await stack.command("element new Negotiation")
+    room = await place(stack, "Room 1", available_to=["Sales"])
+    (session_id,) = await add_finished_sessions(stack, room, 0, 1)
+    small = await measure(stack, await report_of(session_id), CLAIRE)
+    async with SqlUnitOfWork(stack.runtime.factory) as uow:
+        for n in range(280):
+            uow.session.add(
+                Enrollment(
+                    workspace_id=WS,
+                    session_id=session_id,
+                    user_id=f"U0MORE{n:04d}",
+                    name=f"More {n:04d}",
+                    status=EnrollmentStatus.COMPLETE,
+                    attended_minutes=90,
+                )
+            )
+        await uow.commit()
+    large = await measure(stack, await report_of(session_id), CLAIRE)
+
+    assert small[1].startswith(f"Completion report for Negotiation (session #{session_id})")
+    assert "287 of 300 complete (96%)" in large[1]
+    assert len(large[0]) == len(small[0]), (small[0], large[0])
+    assert len(large[0]) <= MOST, large[0]

@@ -7,13 +7,15 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.slack.report_blocks import REPORT_CSV_ACTION, BlockKitReportRenderer
+from bot.slack.report_blocks import BlockKitReportRenderer
 from domain.completion_report import CompletionReport, RosterLine, SlackMessage, WalkInLine
 from domain.models import EnrollmentStatus, LocationKind, TrackingRule
+from handlers.report_views import REPORT_CSV_ACTION
 from tests.handlers.snapshots import assert_snapshot
 
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -175,7 +177,8 @@ def test_final_or_as_of_and_the_latest_sync_error() -> None:
 def test_the_button_downloads_this_sessions_roster() -> None:
     (message,) = render(report())
     (actions,) = [b for b in message.blocks if b["type"] == "actions"]
-    (button,) = actions["elements"]  # type: ignore[misc]
+    elements: list[dict[str, Any]] = actions["elements"]  # type: ignore[assignment]
+    (button,) = elements
     assert button["action_id"] == REPORT_CSV_ACTION and button["value"] == "12"
     assert button["text"]["text"] == "Download roster (CSV)"
 
