@@ -39,6 +39,8 @@ class GoToReportReader:
 
     def __init__(self, connections: GoToConnections) -> None:
         self._connections = connections
+        # GoTo API requests this reader sent, both methods, retries included (not token refreshes).
+        self.requests = 0
 
     async def attendance(
         self, location: Location, session: Session, *, with_polls: bool
@@ -57,6 +59,8 @@ class GoToReportReader:
                     )
         except GoToError as exc:
             raise _unavailable(location, exc) from exc
+        finally:
+            self.requests += client.http.requests_sent
         keys, attendees, polls = found
         return GoToAttendance(
             session_keys=keys,
@@ -99,6 +103,8 @@ class GoToReportReader:
                     answered += len(answered_polls(launched, answers))
         except GoToError as exc:
             raise _unavailable(location, exc) from exc
+        finally:
+            self.requests += client.http.requests_sent
         return answered
 
     def _client(self, location: Location) -> GoToClient:

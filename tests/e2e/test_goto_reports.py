@@ -94,7 +94,7 @@ async def sandbox(stack: Stack, method: str, path: str, body: Any = None) -> Any
     async with httpx.AsyncClient(timeout=10) as http:
         answer = await http.request(method, f"{stack.goto_url}/_sandbox/{path}", json=body)
     assert answer.is_success, answer.text
-    return answer.json()
+    return answer.json() if answer.content else None
 
 
 class Requests:
@@ -216,6 +216,7 @@ async def test_a_webinar_gives_its_attendees_polls_and_each_ones_answers(stack: 
     assert await polls.polls_answered(location, session, attendance, matched.records(1)) == 3
     assert await polls.polls_answered(location, session, attendance, matched.records(2)) == 1
     paths = await log.since()
+    assert polls.requests == 2
     assert paths == [
         p
         for who in ("ann@acme.test", "ben@acme.test")
@@ -271,16 +272,16 @@ async def test_a_recurring_webinar_counts_only_the_session_of_the_day(stack: Sta
     key, _ = add_webinar(stack, [(d, d + timedelta(hours=1)) for d in days], emails)
     played = []
     for day, email in zip(days, emails, strict=True):
-        # The organizer of the middle day started 40 minutes early and ran late.
-        early = timedelta(minutes=40) if email == "ben@acme.test" else timedelta(0)
+        # The middle day's organizer started 70 minutes late: still that day's session.
+        late = timedelta(minutes=70) if email == "ben@acme.test" else timedelta(0)
         played.append(
             await play(
                 stack,
                 "webinars",
                 key,
-                day - early,
-                [{"email": email, "minutes": 90, "answer_all_polls": True}],
-                minutes=130,
+                day + late,
+                [{"email": email, "minutes": 40, "answer_all_polls": True}],
+                minutes=45,
             )
         )
     log = await Requests(stack).mark()
@@ -336,6 +337,14 @@ async def test_goto_failing_in_the_middle_is_unavailable(stack: Stack) -> None:
     assert "GoTo is not answering right now" in caught.value.message
     paths = await log.since()
     assert len(ending(paths, f"/webinars/{key}/attendees")) == 5 and len(paths) == 6
+
+    await sandbox(stack, "DELETE", "faults")
+    attendance = await reader(stack).attendance(location, session, with_polls=True)
+    fault = {"status": 503, "count": 5, "path_contains": "/polls"}
+    await sandbox(stack, "POST", "faults", fault)
+    with pytest.raises(AttendanceUnavailable) as answers:
+        await reader(stack).polls_answered(location, session, attendance, attendance.attendees)
+    assert answers.value.problem is SyncProblem.UNAVAILABLE
 
 
 async def test_a_revoked_lapsed_or_missing_connection_needs_relinking(stack: Stack) -> None:
