@@ -304,19 +304,33 @@ async def test_a_recurring_webinar_counts_only_the_session_of_the_day(stack: Sta
 
 async def test_a_report_not_there_yet_appears_on_a_later_read(stack: Stack) -> None:
     location = await linked_location(stack)
-    await sandbox(stack, "POST", "settings", {"report_delay_seconds": 1800})
+    await sandbox(stack, "POST", "settings", {"report_delay_seconds": 7200})
     start = ago(stack, 1)
     key, _ = add_webinar(stack, [(start, start + timedelta(hours=1))], ["ann@acme.test"])
-    await play(stack, "webinars", key, start, [{"email": "ann@acme.test", "minutes": 60}])
+    played = [{"email": "ann@acme.test", "minutes": 60, "answer_all_polls": True}]
+    await play(stack, "webinars", key, start, played)
     session = viltbot_session(location, key, start)
 
     early = await reader(stack).attendance(location, session, with_polls=True)
     assert not early.reported and early.attendees == () and early.polls == {}
     assert early.requests == 1  # the list of sessions, nothing more
 
-    stack.goto_clock.advance(1801)
+    # Two hours on, GoTo has the report, and the access token has expired meanwhile.
+    stack.goto_clock.advance(7201)
+    log = await Requests(stack).mark()
     later = await reader(stack).attendance(location, session, with_polls=True)
     assert later.reported and [a.email for a in later.attendees] == ["ann@acme.test"]
+    paths = await log.since()
+    # The refused request and its resend after the token refresh both count.
+    assert len(paths) == later.requests == 4
+
+    # The caller's copy of the location still holds the tokens the refresh replaced: the
+    # refreshed ones are used (GoTo refuses the old access token once), no re-link needed.
+    log = await Requests(stack).mark()
+    answers = reader(stack)
+    assert await answers.polls_answered(location, session, later, later.attendees) == 3
+    paths = await log.since()
+    assert len(paths) == answers.requests == 2 and len(ending(paths, "/polls")) == 2
 
 
 async def test_goto_failing_in_the_middle_is_unavailable(stack: Stack) -> None:
