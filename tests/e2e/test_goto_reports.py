@@ -435,3 +435,49 @@ async def test_a_training_attended_in_two_parts_sums_the_minutes(stack: Stack) -
         location, session, attendance, attendance.attendees
     )
     assert answered == 0 and len(await log.since()) == 2
+
+
+async def test_a_session_restarted_the_same_day_counts_both_parts_and_their_polls(
+    stack: Stack,
+) -> None:
+    location = await linked_location(stack)
+    start = ago(stack, 3)
+    key, registrants = add_webinar(stack, [(start, start + timedelta(hours=1))], ["ann@acme.test"])
+    # The organizer's connection dropped: GoTo reports two sessions, each with its own polls.
+    first = await play(
+        stack,
+        "webinars",
+        key,
+        start,
+        [{"email": "ann@acme.test", "minutes": 25, "poll_answers": {POLLS[0]: "Yes"}}],
+        polls=list(POLLS[:2]),
+        minutes=25,
+    )
+    second = await play(
+        stack,
+        "webinars",
+        key,
+        start + timedelta(minutes=30),
+        [{"email": "ann@acme.test", "minutes": 30, "answer_all_polls": True}],
+        polls=[POLLS[2]],
+        minutes=30,
+    )
+    session = viltbot_session(location, key, start)
+    log = await Requests(stack).mark()
+
+    attendance = await reader(stack).attendance(location, session, with_polls=True)
+
+    assert set(attendance.session_keys) == {first, second} and attendance.polls_total == 3
+    assert sorted((a.session_key, a.seconds) for a in attendance.attendees) == sorted(
+        [(first, 25 * 60), (second, 30 * 60)]
+    )
+    paths = await log.since()
+    # Every reported session counts: one webinar-wide list instead of one list per session.
+    assert len(ending(paths, f"/webinars/{key}/attendees")) == 1
+    assert not [p for p in paths if p.endswith("/attendees") and "/sessions/" in p]
+    assert len(paths) == attendance.requests == 4  # sessions, attendees, two sessions' polls
+
+    answers = reader(stack)
+    assert await answers.polls_answered(location, session, attendance, attendance.attendees) == 2
+    assert answers.requests == 2
+    assert len(ending(await log.since(), f"/attendees/{registrants['ann@acme.test']}/polls")) == 2
