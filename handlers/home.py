@@ -116,12 +116,13 @@ def register(app: AsyncApp) -> None:
         if event.get("tab") not in (None, "home"):
             return
         request = Request.of(context)
+        now = request.deps.clock()
         async with request.deps.uow() as uow:
             page = await locations.list_locations(
                 uow, request.actor, limit=HOME_LOCATIONS, team_id=request.actor.active_team_id
             )
-            sessions = await home.home_sessions(uow, request.actor, limit=HOME_SESSIONS)
-            results = await home.recent_results(uow, request.actor, limit=HOME_RESULTS)
+            sessions = await home.home_sessions(uow, request.actor, now=now, limit=HOME_SESSIONS)
+            results = await home.recent_results(uow, request.actor, now=now, limit=HOME_RESULTS)
         await client.views_publish(
             user_id=request.actor.user_id,
             view=home_view(request.actor, page, sessions, results),
