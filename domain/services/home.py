@@ -10,7 +10,7 @@ from typing import Generic, TypeVar
 
 from sqlalchemy import and_, case, false, func, or_
 from sqlalchemy import select as sa_select
-from sqlmodel import col, select
+from sqlmodel import col
 
 from domain.actor import Actor
 from domain.completion_report import REPORTED
