@@ -39,6 +39,8 @@ class GoToReportReader:
 
     def __init__(self, connections: GoToConnections) -> None:
         self._connections = connections
+        # GoTo API requests this reader sent, both methods, retries included (not token refreshes).
+        self.requests = 0
 
     async def attendance(
         self, location: Location, session: Session, *, with_polls: bool
@@ -57,6 +59,8 @@ class GoToReportReader:
                     )
         except GoToError as exc:
             raise _unavailable(location, exc) from exc
+        finally:
+            self.requests += client.http.requests_sent
         keys, attendees, polls = found
         return GoToAttendance(
             session_keys=keys,
@@ -73,33 +77,39 @@ class GoToReportReader:
         records: Sequence[Attendee],
     ) -> int:
         """Polls of the session one attendee answered: one request per record with polls."""
-        asked: list[tuple[str, str, tuple[str, ...]]] = []
-        for record in records:
-            polls = attendance.polls.get(record.session_key or "", ())
-            if record.registrant_key and record.session_key and polls:
-                pair = (record.session_key, record.registrant_key, polls)
-                if pair not in asked:
-                    asked.append(pair)
+        asked = list(
+            dict.fromkeys(
+                (record.session_key, record.registrant_key)
+                for record in records
+                if record.registrant_key
+                and record.session_key
+                and attendance.polls.get(record.session_key)
+            )
+        )
         if not asked or _product(location, session) is LocationKind.GOTOTRAINING:
             return 0
         event_key = _event_key(session)
         client = self._client(location)
         organizer = str(location.goto_organizer_key)
-        answered = 0
+        # Per GoTo session, so that one person's two records there count each poll once.
+        answered: dict[str, set[str]] = {}
         try:
             async with client:
-                for session_key, registrant_key, questions in asked:
+                for session_key, registrant_key in asked:
                     try:
                         answers = await client.webinar.attendee_poll_answers(
                             organizer, event_key, session_key, registrant_key
                         )
                     except NotFound:
                         continue  # GoTo knows no answers of theirs in that session
-                    launched = [Poll(question=q) for q in questions]
-                    answered += len(answered_polls(launched, answers))
+                    launched = [Poll(question=q) for q in attendance.polls[session_key]]
+                    found = answered_polls(launched, answers)
+                    answered.setdefault(session_key, set()).update(found)
         except GoToError as exc:
             raise _unavailable(location, exc) from exc
-        return answered
+        finally:
+            self.requests += client.http.requests_sent
+        return sum(len(questions) for questions in answered.values())
 
     def _client(self, location: Location) -> GoToClient:
         try:

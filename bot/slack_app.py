@@ -75,10 +75,10 @@ def build_router(app: AsyncApp) -> CommandRouter:
     locations.register(app, router)
     elements.register(router)
     sessions.register(router)
-    sync.register(router)
     session_modal.register(app, router)
     registration.register(app, router)
     reports.register(app, router)
+    sync.register(router)
     return router
 
 

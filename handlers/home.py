@@ -116,12 +116,11 @@ def register(app: AsyncApp) -> None:
         if event.get("tab") not in (None, "home"):
             return
         request = Request.of(context)
+        now = request.deps.clock()
         async with request.deps.uow() as uow:
             page = await locations.list_locations(
                 uow, request.actor, limit=HOME_LOCATIONS, team_id=request.actor.active_team_id
             )
-            # The deps' clock, which the sandbox moves forward, says what has ended.
-            now = request.deps.clock()
             sessions = await home.home_sessions(uow, request.actor, now=now, limit=HOME_SESSIONS)
             results = await home.recent_results(uow, request.actor, now=now, limit=HOME_RESULTS)
         await client.views_publish(

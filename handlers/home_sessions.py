@@ -32,6 +32,9 @@ def session_blocks(actor: Actor, found: HomeSessions) -> list[Block]:
         blocks += _heading("*Your registrations*")
         blocks += [_registration(r) for r in found.registrations.items]
         blocks += _more(found.registrations, "`/vilt sessions`")
+    if found.finished.total:
+        blocks += _heading("*Your recent sessions*")
+        blocks += [_outcome(r) for r in found.finished.items]
     if found.teaching.total:
         blocks += _heading("*Sessions you teach*")
         blocks += [_section([*_lines(view), seats(view)]) for view in found.teaching.items]
@@ -73,6 +76,26 @@ def _registration(registration: Registration) -> SectionBlock:
     else:
         state = "Registered"
     return _section([*_lines(view), state])
+
+
+def _outcome(registration: Registration) -> SectionBlock:
+    """An ended session of the reader's, with what attendance sync made of it."""
+    status = registration.status
+    if status is EnrollmentStatus.COMPLETE:
+        state = ":white_check_mark: *Complete*"
+    elif status is EnrollmentStatus.IN_PROGRESS:
+        noun = "poll" if registration.polls_total == 1 else "polls"
+        state = (
+            ":hourglass_flowing_sand: *In progress*: you answered "
+            f"{registration.polls_answered} of {registration.polls_total} {noun}"
+        )
+    elif status is EnrollmentStatus.NOT_ATTENDED:
+        state = "*Not attended*: GoTo did not see you join"
+    elif status is EnrollmentStatus.PENDING:
+        state = "_Pending_: GoTo never confirmed your registration"
+    else:
+        state = "Waiting for GoTo's attendance report"
+    return _section([*_lines(registration.view), state])
 
 
 def _with_register_people(view: SessionView) -> SectionBlock:

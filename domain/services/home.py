@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
-from sqlalchemy import case, false, func, or_
+from sqlalchemy import and_, case, false, func, or_
 from sqlalchemy import select as sa_select
-from sqlmodel import col, select
+from sqlmodel import col
 
 from domain.actor import Actor
 from domain.completion_report import REPORTED
@@ -23,17 +23,26 @@ T = TypeVar("T")
 
 # How far back Home's "Recent results" reach.
 RESULT_DAYS = 30
-# Enrollments a learner sees on Home: registered, or queued for GoTo.
+# Enrollments a learner sees on Home: registered, or queued for GoTo; once the session ended,
+# also what sync made of them.
 SHOWN = (EnrollmentStatus.PENDING, EnrollmentStatus.REGISTERED)
+OUTCOMES = (
+    *SHOWN,
+    EnrollmentStatus.IN_PROGRESS,
+    EnrollmentStatus.COMPLETE,
+    EnrollmentStatus.NOT_ATTENDED,
+)
 
 
 @dataclass(frozen=True)
 class Registration:
-    """A learner's enrollment on an upcoming session."""
+    """A learner's enrollment on a session: upcoming, or ended with what sync made of it."""
 
     view: SessionView
     status: EnrollmentStatus
     join_url: str | None
+    polls_answered: int = 0
+    polls_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -57,13 +66,16 @@ class HomeSessions:
     registrations: Listed[Registration]
     teaching: Listed[SessionView]
     team: Listed[SessionView] | None
+    # The reader's sessions that ended in the last RESULT_DAYS, newest first, with their status.
+    finished: Listed[Registration] = field(default_factory=Listed)
 
 
 async def home_sessions(
     uow: UnitOfWork, actor: Actor, *, now: datetime | None = None, limit: int = 10
 ) -> HomeSessions:
     """The actor's registrations (pending or registered), the sessions they teach, and the active
-    team's if they administer it: scheduled sessions that have not ended, at most `limit` of each.
+    team's if they administer it: scheduled sessions that have not ended, at most `limit` of each;
+    and the actor's sessions that ended in the last RESULT_DAYS with their status.
 
     One statement however many sessions and enrollments there are.
     """
@@ -73,38 +85,59 @@ async def home_sessions(
     if admin_team is not None and not actor.is_admin_of(admin_team):
         admin_team = None
     mine = (
-        select(Enrollment.session_id, Enrollment.status, Enrollment.join_url)
+        sa_select(
+            col(Enrollment.session_id),
+            col(Enrollment.status),
+            col(Enrollment.join_url),
+            col(Enrollment.polls_answered),
+            col(Enrollment.polls_total),
+        )
         .where(
             col(Enrollment.workspace_id) == actor.workspace_id,
             col(Enrollment.user_id) == actor.user_id,
-            col(Enrollment.status).in_([s.value for s in SHOWN]),
+            col(Enrollment.status).in_([s.value for s in OUTCOMES]),
         )
         .subquery()
     )
     rows = await uow.session.execute(
-        views_query(mine.c.status, mine.c.join_url)
+        views_query(mine.c.status, mine.c.join_url, mine.c.polls_answered, mine.c.polls_total)
         .outerjoin(mine, mine.c.session_id == col(Session.id))
         .where(
             col(Session.workspace_id) == actor.workspace_id,
             col(Session.status) == SessionStatus.SCHEDULED,
-            col(Session.ends_at) > when,
             or_(
-                mine.c.session_id.is_not(None),
-                col(Session.instructor_id) == actor.user_id,
-                col(LearningElement.owner_team_id) == admin_team
-                if admin_team is not None
-                else false(),
+                and_(
+                    col(Session.ends_at) > when,
+                    or_(
+                        mine.c.status.in_([s.value for s in SHOWN]),
+                        col(Session.instructor_id) == actor.user_id,
+                        col(LearningElement.owner_team_id) == admin_team
+                        if admin_team is not None
+                        else false(),
+                    ),
+                ),
+                and_(
+                    col(Session.ends_at) <= when,
+                    col(Session.ends_at) > when - timedelta(days=RESULT_DAYS),
+                    mine.c.session_id.is_not(None),
+                ),
             ),
         )
         .order_by(col(Session.starts_at), col(Session.id))
     )
     registrations: list[Registration] = []
+    finished: list[Registration] = []
     teaching: list[SessionView] = []
     owned: list[SessionView] = []
     for row in rows.all():
         view = view_of(row)
-        status, join_url = row[-2], row[-1]
-        if status is not None:
+        status, join_url, answered, total = row[-4:]
+        if view.ends_at <= when:
+            finished.insert(
+                0, Registration(view, EnrollmentStatus(status), join_url, answered, total)
+            )
+            continue
+        if status in SHOWN:
             registrations.append(Registration(view, EnrollmentStatus(status), join_url))
         if view.instructor_id == actor.user_id:
             teaching.append(view)
@@ -114,6 +147,7 @@ async def home_sessions(
         registrations=Listed(registrations[:limit], len(registrations)),
         teaching=Listed(teaching[:limit], len(teaching)),
         team=Listed(owned[:limit], len(owned)) if admin_team is not None else None,
+        finished=Listed(finished[:limit], len(finished)),
     )
 
 

@@ -16,6 +16,7 @@ from domain.models import Enrollment, EnrollmentStatus, Location, Session, Track
 from sandbox.goto.records import Fault
 from sandbox.goto.scenario import AttendeeSpec
 from tests.e2e.conftest import ANN, BEN, BOSS, CLAIRE, TRAINING, WS, Stack
+from tests.e2e.test_home import home_view_of, sections
 from tests.e2e.test_registration import PRODUCT_UPDATE, linked, schedule
 
 POLL_ONE = "How familiar are you with the new dashboard?"
@@ -141,6 +142,15 @@ async def test_every_poll_answered_completes_and_the_report_reaches_the_team(
     assert "answered 2 of 3 polls" in text
     assert "50%" in text
     assert "Dana" in text
+    # Each learner reads their outcome on the Home tab.
+    ben_home = sections(await home_view_of(stack, BEN))
+    ann_home = sections(await home_view_of(stack, ANN))
+    assert ben_home[ben_home.index("*Your recent sessions*") + 1].endswith(
+        ":white_check_mark: *Complete*"
+    )
+    assert ann_home[ann_home.index("*Your recent sessions*") + 1].endswith(
+        ":hourglass_flowing_sand: *In progress*: you answered 2 of 3 polls"
+    )
     to_instructor = [m["text"] for m in c.posted(CLAIRE)]
     assert all(m["text"] in to_instructor for m in channel)
     # Later runs find nothing due, and the report is not posted again.

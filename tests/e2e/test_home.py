@@ -155,9 +155,12 @@ async def test_home_shows_each_person_their_sessions(stack: Stack) -> None:
     ben_view = await home_view_of(stack, BEN)
     ben = sections(ben_view)
     mine = ben.index("*Your registrations*")
-    assert [line.split("\n")[-1] for line in ben[mine + 1 : mine + 4]] == [
+    assert [line.split("\n")[-1] for line in ben[mine + 1 : mine + 6]] == [
         "Registered · <https://goto.test/join/ben|Join the session>",
         "_Pending_: GoTo has not confirmed your registration yet",
+        # The session that is over, until attendance sync has read GoTo's report.
+        "*Your recent sessions*",
+        "Waiting for GoTo's attendance report",
         "*Locations*",
     ]
     assert not any("accessory" in b for b in ben_view["blocks"])

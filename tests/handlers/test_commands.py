@@ -147,6 +147,7 @@ def test_the_names_people_type_are_registered_in_the_order_help_lists_them(
         "register",
         "unregister",
         "report",
+        "sync",
     ]
     assert [c.name for c in router.visible_to(newcomer())] == ["help"]
 
