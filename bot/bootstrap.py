@@ -96,7 +96,7 @@ class Runtime:
         add_interval_job(
             scheduler,
             "retry_registrations",
-            retry_registrations_job(self.jobs_uow, self.deps.goto_registrar),
+            retry_registrations_job(self.jobs_uow, self.deps.goto_registrar, lambda: self.clock()),
             self.settings.registration_retry_seconds,
         )
         add_interval_job(
@@ -113,7 +113,7 @@ class Runtime:
         add_interval_job(
             scheduler,
             "session_reminders",
-            session_reminders_job(self.outbox.factory),
+            session_reminders_job(self.outbox.factory, lambda: self.clock()),
             REMINDER_POLL_SECONDS,
         )
         scheduler.start()
