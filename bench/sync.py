@@ -25,13 +25,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
 import json
 import math
 import os
 import random
 import resource
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,6 +46,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from bot.bootstrap import Runtime, build_runtime
 from db.migrate import upgrade
@@ -77,6 +78,7 @@ REDIRECT = "http://127.0.0.1:9/goto/callback"
 PAGE = 200
 WALK_INS = 2
 RSS_GOAL_MB = 250.0
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -250,15 +252,20 @@ def free_port() -> int:
 async def sandbox_process(scenario_file: Path) -> AsyncIterator[tuple[str, int]]:
     """The sandbox's base URL and process id, once it answers."""
     port = free_port()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "bench.sync", "--serve-sandbox", str(port), str(scenario_file)],
-        cwd=Path(__file__).resolve().parents[1],
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.sync",
+        "--serve-sandbox",
+        str(port),
+        str(scenario_file),
+        cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(timeout=5) as http:
             for _ in range(600):
-                if child.poll() is not None:
+                if child.returncode is not None:
                     raise RuntimeError("the GoTo sandbox did not start")
                 with contextlib.suppress(httpx.TransportError):
                     if (await http.get(f"{base}/_sandbox/clock")).status_code == 200:
@@ -269,7 +276,7 @@ async def sandbox_process(scenario_file: Path) -> AsyncIterator[tuple[str, int]]
         yield base, child.pid
     finally:
         child.terminate()
-        child.wait(timeout=10)
+        await asyncio.wait_for(child.wait(), timeout=10)
 
 
 def peak_rss_mb(pid: int | None = None) -> float:
@@ -342,9 +349,10 @@ async def fill_database(
     box = runtime.box
     async with engine.begin() as conn:
         # Numbers after the rows already there, so a database can take several runs.
-        top = {}
-        for model in (Team, Location, LearningElement, Session, Enrollment):
-            table: Any = model.__table__  # type: ignore[attr-defined]
+        top: dict[Any, int] = {}
+        models: tuple[Any, ...] = (Team, Location, LearningElement, Session, Enrollment)
+        for model in models:
+            table: Any = model.__table__
             top[model] = int((await conn.execute(select(func.max(table.c.id)))).scalar() or 0)
         workspace = f"T0BENCH{top[Team] + 1:05d}"
         team_id = top[Team] + 1
@@ -527,7 +535,14 @@ class Figures:
         }
 
 
-async def run(locations: int, sessions: int, learners: int, database_url: str | None) -> Figures:
+async def run(
+    locations: int,
+    sessions: int,
+    learners: int,
+    database_url: str | None,
+    *,
+    profile: str | None = None,
+) -> Figures:
     """Build the scenario, sync every due session once, and measure."""
     now = datetime.now(UTC)
     planned = plan(locations, sessions, learners, now=now)
@@ -547,6 +562,9 @@ async def run(locations: int, sessions: int, learners: int, database_url: str | 
                 before = len(await goto_requests(base))
                 jobs_engine: AsyncEngine = runtime.outbox.factory.kw["bind"]
                 with statements_per_session(jobs_engine) as counted:
+                    profiler = cProfile.Profile() if profile else None
+                    if profiler is not None:
+                        profiler.enable()
                     started = time.perf_counter()
                     results = await completion_sync.sync_due(
                         runtime.jobs_uow,
@@ -555,6 +573,9 @@ async def run(locations: int, sessions: int, learners: int, database_url: str | 
                         now=now,
                     )
                     wall = time.perf_counter() - started
+                    if profiler is not None and profile:
+                        profiler.disable()
+                        profiler.dump_stats(profile)
                 requests = (await goto_requests(base))[before:]
                 rss_sandbox = peak_rss_mb(pid)
                 wrong = await check(runtime, planned, ids, results)
@@ -595,11 +616,11 @@ async def session_ids(runtime: Runtime, planned: list[Planned]) -> list[int]:
     """The bench's sessions' ids, in plan order."""
     async with runtime.engine.connect() as conn:
         rows = await conn.execute(
-            select(Session.id, Session.goto_event_key).where(  # type: ignore[call-overload]
-                Session.goto_event_key.in_([str(p.webinar_key) for p in planned])  # type: ignore[union-attr]
+            select(col(Session.id), col(Session.goto_event_key)).where(
+                col(Session.goto_event_key).in_([str(p.webinar_key) for p in planned])
             )
         )
-        by_key = {key: sid for sid, key in rows.all()}
+        by_key = {key: int(sid or 0) for sid, key in rows.all()}
     return [by_key[str(p.webinar_key)] for p in planned]
 
 
@@ -609,26 +630,27 @@ async def check(
     """What the run got wrong: statuses, walk-ins or reports unlike the data's."""
     wrong = []
     async with runtime.engine.connect() as conn:
-        statuses = defaultdict(Counter)
+        statuses: dict[int, Counter[str]] = defaultdict(Counter)
         for sid, status in await conn.execute(
-            select(Enrollment.session_id, Enrollment.status).where(  # type: ignore[call-overload]
-                Enrollment.session_id.in_(ids)  # type: ignore[attr-defined]
+            select(col(Enrollment.session_id), col(Enrollment.status)).where(
+                col(Enrollment.session_id).in_(ids)
             )
         ):
             statuses[sid][str(status)] += 1
         walk_ins = Counter(
             sid
             for (sid,) in await conn.execute(
-                select(WalkIn.session_id).where(WalkIn.session_id.in_(ids))  # type: ignore[attr-defined]
+                select(col(WalkIn.session_id)).where(col(WalkIn.session_id).in_(ids))
             )
         )
         reported = Counter(
             key.split(":")[1]
             for (key,) in await conn.execute(
-                select(Notice.dedupe_key).where(Notice.kind == "completion_report")  # type: ignore[arg-type]
+                select(col(Notice.dedupe_key)).where(col(Notice.kind) == "completion_report")
             )
         )
     ran = {r.session_id for r in results if r.ran and r.report_queued}
+    wrong += [f"session {r.session_id}: {r.problem}" for r in results if r.problem]
     for sid, p in zip(ids, planned, strict=True):
         if statuses[sid] != p.expected():
             wrong.append(f"session {sid}: {dict(statuses[sid])} instead of {dict(p.expected())}")
@@ -680,9 +702,12 @@ def main() -> None:
     parser.add_argument("--locations", type=int, default=20, help="consumer keys (default 20)")
     parser.add_argument("--sessions", type=int, default=10, help="per location (default 10)")
     parser.add_argument("--learners", type=int, default=100, help="per session on average")
+    parser.add_argument("--profile", help="write a cProfile of the sync pass to this file")
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL")
-    figures = asyncio.run(run(args.locations, args.sessions, args.learners, database_url))
+    figures = asyncio.run(
+        run(args.locations, args.sessions, args.learners, database_url, profile=args.profile)
+    )
     show(figures, "PostgreSQL" if database_url else "SQLite")
     if not all(figures.goals().values()):
         sys.exit(1)

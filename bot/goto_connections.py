@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.goto.client import GoToClient
@@ -44,6 +45,30 @@ class LocationTokenStore:
             await uow.commit()
 
 
+# Connections to GoTo kept open between requests: about what the per-key rate limits let through
+# at once over many keys (sync reads a few sessions per key side by side).
+POOL_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=100)
+
+
+class SharedTransport(httpx.AsyncBaseTransport):
+    """One connection pool for every location's client, so a client costs no TLS set-up and
+    no new connection; a client closing leaves the pool open (`shutdown` closes it)."""
+
+    def __init__(self, pool: httpx.AsyncBaseTransport | None = None) -> None:
+        self._pool = pool or httpx.AsyncHTTPTransport(limits=POOL_LIMITS)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send through the shared pool."""
+        return await self._pool.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        """Called by each client as it closes: the pool stays for the next one."""
+
+    async def shutdown(self) -> None:
+        """Close the pool's connections (the process is stopping)."""
+        await self._pool.aclose()
+
+
 class GoToConnections:
     """Builds a GoTo client for a linked location from its stored, encrypted tokens."""
 
@@ -59,6 +84,13 @@ class GoToConnections:
         self._sealer = sealer
         self._store = LocationTokenStore(factory, sealer)
         self._rate = RateLimit(rate_limit)
+        # Reading attendance builds a client per learner; building each its own pool would
+        # cost a TLS context (tens of ms of CPU) and a new connection every time.
+        self._transport = SharedTransport()
+
+    async def aclose(self) -> None:
+        """Close the connections kept open to GoTo."""
+        await self._transport.shutdown()
 
     def client_for(self, location: Location) -> GoToClient:
         """A client that refreshes (once at a time) and stores new tokens by itself."""
@@ -92,4 +124,5 @@ class GoToConnections:
             tokens=tokens,
             store=self._store,
             rate_limit=self._rate,
+            transport=self._transport,
         )
