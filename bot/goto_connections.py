@@ -45,14 +45,14 @@ class LocationTokenStore:
             await uow.commit()
 
 
-# Connections to GoTo kept open between requests: about what the per-key rate limits let through
-# at once over many keys (sync reads a few sessions per key side by side).
-POOL_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=100)
+# Connections to GoTo per consumer key: its rate limit lets few requests be in flight at once,
+# and a pool looks at each of its connections for every request it sends.
+POOL_LIMITS = httpx.Limits(max_connections=32, max_keepalive_connections=8)
 
 
 class SharedTransport(httpx.AsyncBaseTransport):
-    """One connection pool for every location's client, so a client costs no TLS set-up and
-    no new connection; a client closing leaves the pool open (`shutdown` closes it)."""
+    """One connection pool for every client of a consumer key, so a client costs no TLS set-up
+    and no new connection; a client closing leaves the pool open (`shutdown` closes it)."""
 
     def __init__(self, pool: httpx.AsyncBaseTransport | None = None) -> None:
         self._pool = pool or httpx.AsyncHTTPTransport(limits=POOL_LIMITS)
@@ -86,11 +86,19 @@ class GoToConnections:
         self._rate = RateLimit(rate_limit)
         # Reading attendance builds a client per learner; building each its own pool would
         # cost a TLS context (tens of ms of CPU) and a new connection every time.
-        self._transport = SharedTransport()
+        self._transports: dict[str, SharedTransport] = {}
 
     async def aclose(self) -> None:
         """Close the connections kept open to GoTo."""
-        await self._transport.shutdown()
+        transports, self._transports = list(self._transports.values()), {}
+        for transport in transports:
+            await transport.shutdown()
+
+    def _transport(self, consumer_key: str) -> SharedTransport:
+        transport = self._transports.get(consumer_key)
+        if transport is None:
+            transport = self._transports[consumer_key] = SharedTransport()
+        return transport
 
     def client_for(self, location: Location) -> GoToClient:
         """A client that refreshes (once at a time) and stores new tokens by itself."""
@@ -124,5 +132,5 @@ class GoToConnections:
             tokens=tokens,
             store=self._store,
             rate_limit=self._rate,
-            transport=self._transport,
+            transport=self._transport(location.consumer_key),
         )
