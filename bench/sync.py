@@ -479,7 +479,9 @@ async def fill_database(
 
 def rows(model: Any, values: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows with the model's defaults filled in (created_at and the like), for a bulk insert."""
-    return [model(**v).model_dump() for v in values]
+    dumped = [model(**v).model_dump() for v in values]
+    # A row without an id takes the next one of its table.
+    return [{k: v for k, v in row.items() if k != "id" or v is not None} for row in dumped]
 
 
 @contextlib.contextmanager
