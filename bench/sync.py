@@ -106,6 +106,7 @@ class Planned:
 
     @property
     def attended(self) -> int:
+        """Learners GoTo saw attend."""
         return sum(1 for learner in self.learners if learner.outcome != "absent")
 
     def expected(self) -> Counter[str]:
@@ -343,8 +344,7 @@ async def goto_requests(base: str) -> list[dict[str, Any]]:
 async def fill_database(
     runtime: Runtime, planned: list[Planned], tokens: list[dict[str, Any]], *, now: datetime
 ) -> str:
-    """Workspace, team, linked locations, elements, sessions and enrollments in bulk; the
-    workspace's id."""
+    """Workspace, team, linked locations, element, sessions and enrollments, in bulk."""
     engine = runtime.engine
     box = runtime.box
     async with engine.begin() as conn:

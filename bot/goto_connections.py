@@ -51,8 +51,10 @@ POOL_LIMITS = httpx.Limits(max_connections=32, max_keepalive_connections=8)
 
 
 class SharedTransport(httpx.AsyncBaseTransport):
-    """One connection pool for every client of a consumer key, so a client costs no TLS set-up
-    and no new connection; a client closing leaves the pool open (`shutdown` closes it)."""
+    """The connection pool every client of one consumer key sends through, open until shutdown."""
+
+    # A client per call then costs no TLS set-up and no new connection; the clients' own
+    # aclose leaves the pool open.
 
     def __init__(self, pool: httpx.AsyncBaseTransport | None = None) -> None:
         self._pool = pool or httpx.AsyncHTTPTransport(limits=POOL_LIMITS)
