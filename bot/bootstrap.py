@@ -189,5 +189,5 @@ def build_runtime(settings: Settings) -> Runtime:
         slack_app=slack_app,
         outbox=outbox,
         box=box,
-        closers=[jobs_engine.dispose],
+        closers=[jobs_engine.dispose, goto.aclose],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.goto.client import GoToClient
@@ -44,6 +45,32 @@ class LocationTokenStore:
             await uow.commit()
 
 
+# Connections to GoTo per consumer key: its rate limit lets few requests be in flight at once,
+# and a pool looks at each of its connections for every request it sends.
+POOL_LIMITS = httpx.Limits(max_connections=32, max_keepalive_connections=8)
+
+
+class SharedTransport(httpx.AsyncBaseTransport):
+    """The connection pool every client of one consumer key sends through, open until shutdown."""
+
+    # A client per call then costs no TLS set-up and no new connection; the clients' own
+    # aclose leaves the pool open.
+
+    def __init__(self, pool: httpx.AsyncBaseTransport | None = None) -> None:
+        self._pool = pool or httpx.AsyncHTTPTransport(limits=POOL_LIMITS)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send through the shared pool."""
+        return await self._pool.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        """Called by each client as it closes: the pool stays for the next one."""
+
+    async def shutdown(self) -> None:
+        """Close the pool's connections (the process is stopping)."""
+        await self._pool.aclose()
+
+
 class GoToConnections:
     """Builds a GoTo client for a linked location from its stored, encrypted tokens."""
 
@@ -59,6 +86,21 @@ class GoToConnections:
         self._sealer = sealer
         self._store = LocationTokenStore(factory, sealer)
         self._rate = RateLimit(rate_limit)
+        # Reading attendance builds a client per learner; building each its own pool would
+        # cost a TLS context (tens of ms of CPU) and a new connection every time.
+        self._transports: dict[str, SharedTransport] = {}
+
+    async def aclose(self) -> None:
+        """Close the connections kept open to GoTo."""
+        transports, self._transports = list(self._transports.values()), {}
+        for transport in transports:
+            await transport.shutdown()
+
+    def _transport(self, consumer_key: str) -> SharedTransport:
+        transport = self._transports.get(consumer_key)
+        if transport is None:
+            transport = self._transports[consumer_key] = SharedTransport()
+        return transport
 
     def client_for(self, location: Location) -> GoToClient:
         """A client that refreshes (once at a time) and stores new tokens by itself."""
@@ -92,4 +134,5 @@ class GoToConnections:
             tokens=tokens,
             store=self._store,
             rate_limit=self._rate,
+            transport=self._transport(location.consumer_key),
         )
