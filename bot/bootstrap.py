@@ -163,7 +163,7 @@ def build_runtime(settings: Settings) -> Runtime:
         directory=WebApiDirectory(clients),
         sealer=box,
         goto_linker=OAuthLinker(oauth),
-        goto_events=GoToEventChecker(goto),
+        goto_events=GoToEventChecker(goto, clock=lambda: deps.clock()),
         public_url=settings.public_url,
         first_admins=settings.admin_ids,
         goto_registrar=GoToRegistrationDesk(goto),

@@ -31,7 +31,7 @@ async def element_new(inv: Invocation) -> None:
 async def element_list(inv: Invocation) -> None:
     """The learning elements of the caller's teams, the active team's first."""
     async with inv.request.deps.uow() as uow:
-        summaries = await elements.list_elements(uow, inv.actor)
+        summaries = await elements.list_elements(uow, inv.actor, now=inv.request.deps.clock())
     if not summaries:
         hint = (
             f" Add one with `{NEW_USAGE}`."

@@ -85,9 +85,13 @@ def _outcome(registration: Registration) -> SectionBlock:
         state = ":white_check_mark: *Complete*"
     elif status is EnrollmentStatus.IN_PROGRESS:
         noun = "poll" if registration.polls_total == 1 else "polls"
+        answered = (
+            f"you answered {registration.polls_answered} of {registration.polls_total} {noun}"
+        )
         state = (
-            ":hourglass_flowing_sand: *In progress*: you answered "
-            f"{registration.polls_answered} of {registration.polls_total} {noun}"
+            f"*Not complete*: {answered}"
+            if registration.final
+            else f":hourglass_flowing_sand: *In progress*: {answered}"
         )
     elif status is EnrollmentStatus.NOT_ATTENDED:
         state = "*Not attended*: GoTo did not see you join"

@@ -25,7 +25,6 @@ from domain.errors import ChannelUnusable, DomainError, InvalidInput, NotFound
 from domain.ports import GoToRegistrar, SlackUser
 from domain.services import registration
 from domain.services.registration import Outcome, Registration
-from domain.types import utcnow
 from handlers import modals
 from handlers.commands import CommandRouter, Invocation, Subcommand, run_safely
 from handlers.context import Request
@@ -74,7 +73,7 @@ async def register_me(request: Request, session_id: int) -> Registration:
     deps, actor = request.deps, request.actor
     user = await deps.directory.user(actor.workspace_id, actor.user_id)
     return await registration.register_self(
-        deps.uow, actor, session_id, user, goto=deps.goto_registrar, now=utcnow()
+        deps.uow, actor, session_id, user, goto=deps.goto_registrar, now=deps.clock()
     )
 
 
@@ -90,7 +89,7 @@ async def unregister_command(inv: Invocation) -> None:
     session_id = session_number(inv.raw_args, UNREGISTER_USAGE)
     deps = inv.request.deps
     said = await registration.unregister(
-        deps.uow, inv.actor, session_id, goto=deps.goto_registrar, now=utcnow()
+        deps.uow, inv.actor, session_id, goto=deps.goto_registrar, now=deps.clock()
     )
     await inv.reply(f":white_check_mark: {said}")
 
@@ -177,7 +176,7 @@ async def _register_one(
             user_id,
             user,
             goto=goto,
-            now=utcnow(),
+            now=request.deps.clock(),
         )
     except DomainError as exc:
         reason = exc.message
@@ -240,7 +239,7 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
             session_id = clicked_session(body)
             async with request.deps.uow() as uow:
                 title = await registration.managed_session(
-                    uow, request.actor, session_id, now=utcnow()
+                    uow, request.actor, session_id, now=request.deps.clock()
                 )
             return people_modal(session_id, title)
 
@@ -271,7 +270,9 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
             if session_id is None:
                 raise NotFound("This form is out of date; open it again from the session.")
             async with request.deps.uow() as uow:
-                session = await registration.managed(uow, request.actor, session_id, now=utcnow())
+                session = await registration.managed(
+                    uow, request.actor, session_id, now=request.deps.clock()
+                )
         except DomainError as exc:
             await ack(
                 response_action="errors", errors={"people": mrkdwn.unescape(exc.message)[:150]}

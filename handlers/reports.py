@@ -15,6 +15,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject
 from slack_sdk.web.async_client import AsyncWebClient
 
+from domain import mrkdwn
 from domain.completion_report import CompletionReport, roster_csv
 from domain.errors import InvalidInput
 from domain.services.reports import report_for
@@ -68,6 +69,13 @@ async def report_command(inv: Invocation) -> None:
     report = await load(inv.request, session_id)
     if csv:
         await inv.reply(await send_csv(inv.client, inv.actor.user_id, report))
+        return
+    if inv.request.deps.clock() < report.ends_at:
+        ends = mrkdwn.date(report.ends_at, "{date_short_pretty} {time}")
+        await inv.reply(
+            f"*{mrkdwn.escape(report.title)}* (session `#{session_id}`) has not ended yet "
+            f"(it ends {ends}); its report fills in once GoTo's attendance is read after the end."
+        )
         return
     messages = inv.request.deps.report_renderer.messages(report)
     first = messages[0]

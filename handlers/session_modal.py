@@ -205,6 +205,7 @@ async def _save(
             goto=deps.goto_events,
             create_event=create_event,
             goto_timeout=within,
+            now=deps.clock(),
         )
         assert created.session.id is not None
         return created.session.id, created.notes, None
@@ -216,6 +217,7 @@ async def _save(
         goto=deps.goto_events,
         create_event=create_event,
         goto_timeout=within,
+        now=deps.clock(),
     )
     return meta.session_id, edited.notes, edited.previous_instructor_id
 
@@ -335,7 +337,12 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
         try:
             if create_event:
                 await sessions.check_session_form(
-                    deps.uow, actor, form, session_id=meta.session_id, create_event=True
+                    deps.uow,
+                    actor,
+                    form,
+                    session_id=meta.session_id,
+                    create_event=True,
+                    now=deps.clock(),
                 )
             else:
                 session_id, notes, _ = await _save(deps, actor, meta, form, False)
@@ -379,7 +386,9 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
         async def cancel() -> None:
             session_id = _number(raw, CANCEL_USAGE)
             async with request.deps.uow() as uow:
-                cancelled = await sessions.cancel_session(uow, request.actor, session_id)
+                cancelled = await sessions.cancel_session(
+                    uow, request.actor, session_id, now=request.deps.clock()
+                )
                 await uow.commit()
             told = len(cancelled.learners)
             learners = (

@@ -26,7 +26,9 @@ async def sessions_list(inv: Invocation) -> None:
     """The upcoming sessions the caller may see (rule 6), optionally filtered."""
     query = search_text(inv.raw_args)
     async with inv.request.deps.uow() as uow:
-        page = await sessions.page_sessions(uow, inv.actor, query, limit=LIST_PAGE)
+        page = await sessions.page_sessions(
+            uow, inv.actor, query, limit=LIST_PAGE, now=inv.request.deps.clock()
+        )
     if not page.views:
         suffix = f" matching {mrkdwn.code(query)}" if query else ""
         await inv.reply(f"No upcoming sessions{suffix}.")
@@ -47,7 +49,9 @@ async def session_list(inv: Invocation) -> None:
         raise InvalidInput(f"Usage: `{LIST_USAGE}` (search with `{SESSIONS_USAGE}`)")
     team = inv.actor.require_admin_of_active()
     async with inv.request.deps.uow() as uow:
-        page = await sessions.team_sessions(uow, inv.actor, limit=LIST_PAGE)
+        page = await sessions.team_sessions(
+            uow, inv.actor, limit=LIST_PAGE, now=inv.request.deps.clock()
+        )
     if not page.views:
         await inv.reply(f"Team {mrkdwn.bold(team.name)} has no upcoming sessions.")
         return

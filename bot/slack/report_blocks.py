@@ -159,7 +159,7 @@ class BlockKitReportRenderer:
     def _groups(self, report: CompletionReport) -> Iterable[_Group]:
         if report.in_progress:
             yield _Group(
-                _macro("headings.j2", "in_progress", len(report.in_progress)),
+                _macro("headings.j2", "in_progress", len(report.in_progress), report.final),
                 [_macro("lines.j2", "in_progress", line) for line in report.in_progress],
             )
         if report.roster:

@@ -549,16 +549,12 @@ async def _apply(
             await _replace_walk_ins(uow, session, walk_ins)
         notices = _completed_notices(session, claimed.title, changes)
         report_queued = False
-        if done:
-            report = await load_report(uow, session_id)
+        report = await load_report(uow, session_id) if done else None
+        # A session nobody registered for nor attended has nothing to report.
+        if report is not None and (report.roster or report.walk_ins):
+            channels = [report.team_channel_id, report.instructor_id]
             notices += _report_notices(
-                report.workspace_id,
-                session_id,
-                [
-                    report.team_channel_id,
-                    report.instructor_id,
-                ],
-                renderer.messages(report),
+                report.workspace_id, session_id, channels, renderer.messages(report)
             )
             report_queued = True
         await enqueue_new_notices(uow, notices)

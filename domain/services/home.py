@@ -43,6 +43,8 @@ class Registration:
     join_url: str | None
     polls_answered: int = 0
     polls_total: int = 0
+    # The session's final sync is done: the status will not change any more.
+    final: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,8 +135,9 @@ async def home_sessions(
         view = view_of(row)
         status, join_url, answered, total = row[-4:]
         if view.ends_at <= when:
+            final = row[0].sync_done_at is not None
             finished.insert(
-                0, Registration(view, EnrollmentStatus(status), join_url, answered, total)
+                0, Registration(view, EnrollmentStatus(status), join_url, answered, total, final)
             )
             continue
         if status in SHOWN:

@@ -278,9 +278,10 @@ async def unregister(
                 facts.location, _product(facts), facts.session.goto_event_key, key
             )
         except RegistrationRejected as exc:
+            again = " Try again in a few minutes." if exc.retryable else ""
             raise InvalidInput(
                 f"GoTo did not cancel your registration ({_problem_text(exc)}), so you are "
-                f"still registered for {title}. Try again in a few minutes."
+                f"still registered for {title}.{again}"
             ) from None
     async with units() as uow:
         await uow.session.execute(

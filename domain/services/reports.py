@@ -94,7 +94,7 @@ async def report_for(uow: UnitOfWork, actor: Actor, session_id: int) -> Completi
         if team_id in actor.teams:
             raise NotAllowed(
                 f"Only admins of team {mrkdwn.bold(team_name)} and the session's instructor "
-                f"see the report of session `#{session_id}`."
+                f"can ask for the report of session `#{session_id}` or download its roster."
             )
     raise NotFound(
         f"There is no session `#{session_id}` whose report is open to you. Reports are for "

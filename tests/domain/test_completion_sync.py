@@ -135,6 +135,14 @@ async def test_the_report_comes_early_when_everyone_is_final(sync: Sync) -> None
     assert len(await sync.notices("completion_report")) == 2
 
 
+async def test_a_session_nobody_registered_for_ends_without_a_report(sync: Sync) -> None:
+    sync.goto.play(WEBINAR_KEY, [])
+    (result,) = await sync.run(FIRST_RUN)
+    assert result.ran and result.final and not result.report_queued
+    assert await sync.notices("completion_report") == []
+    assert (await sync.session()).sync_done_at == FIRST_RUN
+
+
 async def test_poll_answers_decide_under_all_polls_answered(sync: Sync) -> None:
     await sync.track_polls()
     await sync.register(LEO, LUC)
