@@ -58,7 +58,8 @@ def result_line(result: Result) -> str:
 
 
 def result_blocks(results: list[Result] | None) -> list[Block]:
-    """App Home's "Recent results" for admins of the active team; nothing when there are none."""
+    """App Home's "Recent results" (the active team's, for its admins, and the sessions the reader
+    taught); nothing when there are none."""
     if not results:
         return []
     blocks: list[Block] = [

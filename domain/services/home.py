@@ -14,7 +14,14 @@ from sqlmodel import col
 
 from domain.actor import Actor
 from domain.completion_report import REPORTED
-from domain.models import Enrollment, EnrollmentStatus, LearningElement, Session, SessionStatus
+from domain.models import (
+    Enrollment,
+    EnrollmentStatus,
+    LearningElement,
+    Role,
+    Session,
+    SessionStatus,
+)
 from domain.ports import UnitOfWork
 from domain.services.session_rows import SessionView, view_of, views_query
 from domain.types import utcnow
@@ -186,13 +193,17 @@ async def recent_results(
     limit: int = 10,
     days: int = RESULT_DAYS,
 ) -> list[Result] | None:
-    """The active team's sessions that ended in the last `days`, newest first, with their
-    learners counted by status; None for someone who does not administer the active team.
+    """The sessions that ended in the last `days` of the active team (for its admins) and those
+    the actor taught, newest first, with their learners counted by status; None for someone who
+    neither administers the active team nor taught a session.
 
     One statement however many sessions and enrollments there are.
     """
     team = actor.active_team
-    if team is None or team.id is None or not actor.is_admin_of(team.id):
+    admin_team = (
+        team.id if team is not None and team.id is not None and actor.is_admin_of(team.id) else None
+    )
+    if admin_team is None and not actor.has_role(Role.INSTRUCTOR):
         return None
     when = now or utcnow()
     status = col(Enrollment.status)
@@ -221,7 +232,12 @@ async def recent_results(
         .outerjoin(counted, counted.c.session_id == col(Session.id))
         .where(
             col(Session.workspace_id) == actor.workspace_id,
-            col(LearningElement.owner_team_id) == team.id,
+            or_(
+                col(Session.instructor_id) == actor.user_id,
+                col(LearningElement.owner_team_id) == admin_team
+                if admin_team is not None
+                else false(),
+            ),
             col(Session.status) == SessionStatus.SCHEDULED,
             col(Session.ends_at) <= when,
             col(Session.ends_at) > when - timedelta(days=days),

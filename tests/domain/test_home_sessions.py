@@ -223,9 +223,12 @@ async def test_recent_results_are_the_active_teams_ended_sessions_newest_first(
     assert [r.session_id for r in await results_of(school, ADA, limit=1) or []] == [newer]
 
 
-async def test_recent_results_are_for_admins_of_the_active_team_only(school: School) -> None:
-    await school.session(school.alpha, days=-1)
-    assert await results_of(school, IVY) is None
+async def test_recent_results_are_for_admins_of_the_active_team_and_instructors(
+    school: School,
+) -> None:
+    taught = await school.session(school.alpha, days=-1)
+    # The instructor sees the sessions they taught; a learner sees none.
+    assert [r.session_id for r in await results_of(school, IVY) or []] == [taught]
     assert await results_of(school, LEO) is None
     await school.world.set_active(ADA, school.beta)  # a learner in Beta
-    assert await results_of(school, ADA) is None
+    assert not await results_of(school, ADA)

@@ -151,6 +151,10 @@ async def test_every_poll_answered_completes_and_the_report_reaches_the_team(
     assert ann_home[ann_home.index("*Your recent sessions*") + 1].endswith(
         "*Not complete*: you answered 2 of 3 polls"
     )
+    # The instructor's Home has the session among recent results.
+    claire_home = sections(await home_view_of(stack, CLAIRE))
+    result = claire_home[claire_home.index("*Recent results*") + 1]
+    assert "*Product Update*" in result and "1 of 2 complete (50%)" in result and "final" in result
     to_instructor = [m["text"] for m in c.posted(CLAIRE)]
     assert all(m["text"] in to_instructor for m in channel)
     # Later runs find nothing due, and the report is not posted again.

@@ -148,7 +148,8 @@ async def test_home_shows_each_person_their_sessions(stack: Stack) -> None:
     teach = claire.index("*Sessions you teach*")
     assert [line.split("\n")[0] for line in claire[teach + 1 : teach + 4]] == [
         *(f"*Negotiation* · session `#{n}`" for n in (webinar, room)),
-        "*Locations*",
+        # She taught the session that is over: its results follow.
+        "*Recent results*",
     ]
     assert not any(line.startswith("*Upcoming sessions of team") for line in claire)
 
