@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         return _rotate_secrets(Settings())
     if args.command == "sync":
         settings = Settings()
-        return _guarded_code(settings, lambda: asyncio.run(_sync(settings, args.session)))
+        return _guarded(settings, lambda: asyncio.run(_sync(settings, args.session)))
     if args.command == "worker":
         settings = Settings()
         return _guarded(settings, lambda: asyncio.run(_worker(settings)))
@@ -105,26 +105,15 @@ def _serve(args: argparse.Namespace) -> int:
     return _guarded(settings, lambda: _run_web(settings, host, port, jobs=not args.no_jobs))
 
 
-def _guarded(settings: Settings, run: object) -> int:
+def _guarded(settings: Settings, run: Callable[[], int | None]) -> int:
+    """Refuse incomplete settings, bring the schema up to date, then run; its exit code."""
     try:
         settings.require_complete()
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
     _migrate(settings)
-    assert callable(run)
-    run()
-    return 0
-
-
-def _guarded_code(settings: Settings, run: Callable[[], int]) -> int:
-    try:
-        settings.require_complete()
-    except SettingsError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    _migrate(settings)
-    return run()
+    return run() or 0
 
 
 async def _sync(settings: Settings, session_id: int | None) -> int:

@@ -11,14 +11,11 @@ from bot.goto.client import GoToClient
 from bot.goto.errors import (
     CreationOutcomeUnknown,
     EventNotCreated,
-    Forbidden,
     GoToError,
-    InvalidClient,
-    NeedsRelink,
     NoAnswer,
     Product,
-    TokenOutcomeUnknown,
     Unavailable,
+    needs_relink,
 )
 from bot.goto.models import GoToEvent
 from bot.goto_connections import GoToConnections
@@ -37,7 +34,6 @@ _PROBLEMS = {
     EventStatus.ENDED: EventProblem.CANCELLED,
 }
 # A connection GoTo no longer accepts: the admin re-links the location.
-_RELINK = (NeedsRelink, InvalidClient, Forbidden, TokenOutcomeUnknown)
 
 
 class GoToEventChecker:
@@ -131,7 +127,7 @@ def _product(kind: LocationKind) -> Product:
 def _rejected(location: Location, what: str, exc: GoToError) -> EventRejected:
     """The EventRejected for a GoTo failure: re-link, or GoTo not answering (logged by class)."""
     log.info("%s for location %s: %s", what, location.id, type(exc).__name__)
-    if isinstance(exc, _RELINK):
+    if needs_relink(exc):
         return EventRejected(EventProblem.NEEDS_RELINK, str(exc))
     if not isinstance(exc, Unavailable | NoAnswer):
         log.warning("%s for location %s failed: %s", what, location.id, exc)

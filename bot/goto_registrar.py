@@ -7,17 +7,13 @@ import logging
 from bot.goto.client import GoToClient
 from bot.goto.errors import (
     EventFull,
-    Forbidden,
     GoToError,
-    InvalidClient,
-    NeedsRelink,
-    NoAnswer,
     NotFound,
     RegistrationNeedsFields,
     RegistrationPending,
     RegistrationRefused,
-    TokenOutcomeUnknown,
-    Unavailable,
+    goto_unavailable,
+    needs_relink,
 )
 from bot.goto.models import Registrant as GoToRegistrant
 from bot.goto_connections import GoToConnections
@@ -26,8 +22,6 @@ from domain.models import Location, LocationKind
 from domain.ports import Registrant
 
 log = logging.getLogger(__name__)
-
-_RELINK = (NeedsRelink, InvalidClient, Forbidden, TokenOutcomeUnknown)
 
 
 class GoToRegistrationDesk:
@@ -108,8 +102,8 @@ class GoToRegistrationDesk:
 
 def _rejection(location: Location, exc: GoToError) -> RegistrationRejected:
     log.info("registration at location %s: %s", location.id, type(exc).__name__)
-    if isinstance(exc, _RELINK):
+    if needs_relink(exc):
         return RegistrationRejected(RegistrationProblem.NEEDS_RELINK, exc.message)
-    if isinstance(exc, Unavailable | NoAnswer) or (exc.status_code or 500) >= 500:
+    if goto_unavailable(exc):
         return RegistrationRejected(RegistrationProblem.UNAVAILABLE, exc.message)
     return RegistrationRejected(RegistrationProblem.REFUSED, exc.message)

@@ -8,14 +8,10 @@ from datetime import datetime, timedelta
 
 from bot.goto.client import GoToClient
 from bot.goto.errors import (
-    Forbidden,
     GoToError,
-    InvalidClient,
-    NeedsRelink,
-    NoAnswer,
     NotFound,
-    TokenOutcomeUnknown,
-    Unavailable,
+    goto_unavailable,
+    needs_relink,
 )
 from bot.goto.models import Poll, TrainingAttendee, WebinarAttendee, WebinarSession
 from bot.goto.webinar import answered_polls, question_key
@@ -26,8 +22,6 @@ from domain.models import Location, LocationKind, Session
 from domain.ports import GoToAttendance
 
 log = logging.getLogger(__name__)
-
-_RELINK = (NeedsRelink, InvalidClient, Forbidden, TokenOutcomeUnknown)
 
 # Organizers start early and run late; a GoTo session this near the session's time is its own.
 # A recurring event's sessions on other days stay outside.
@@ -219,9 +213,8 @@ def _event_key(session: Session) -> str:
 
 def _unavailable(location: Location, exc: GoToError) -> AttendanceUnavailable:
     log.info("attendance at location %s: %s", location.id, type(exc).__name__)
-    if isinstance(exc, _RELINK):
+    if needs_relink(exc):
         return AttendanceUnavailable(SyncProblem.NEEDS_RELINK, exc.message)
-    status = exc.status_code or 500
-    if isinstance(exc, Unavailable | NoAnswer) or status >= 500 or status == 429:
+    if goto_unavailable(exc):
         return AttendanceUnavailable(SyncProblem.UNAVAILABLE, exc.message)
     return AttendanceUnavailable(SyncProblem.REFUSED, exc.message)

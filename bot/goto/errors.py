@@ -203,3 +203,23 @@ class UnexpectedResponse(GoToError):
         super().__init__(message)
         self.what = what
         self.field = field
+
+
+# GoTo failures that only re-linking the location's account can cure.
+NEEDS_RELINK_ERRORS: tuple[type[GoToError], ...] = (
+    NeedsRelink,
+    InvalidClient,
+    Forbidden,
+    TokenOutcomeUnknown,
+)
+
+
+def needs_relink(exc: GoToError) -> bool:
+    """Whether only re-linking the location's GoTo account can cure this failure."""
+    return isinstance(exc, NEEDS_RELINK_ERRORS)
+
+
+def goto_unavailable(exc: GoToError) -> bool:
+    """Whether GoTo did not answer, failed (5xx) or limited the rate (429): trying later helps."""
+    status = exc.status_code or 500
+    return isinstance(exc, Unavailable | NoAnswer) or status >= 500 or status == 429

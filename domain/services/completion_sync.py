@@ -51,7 +51,7 @@ from domain.completion_rules import (
     sync_may_change,
     sync_schedule,
 )
-from domain.errors import AttendanceUnavailable, DomainError, NotFound
+from domain.errors import AttendanceUnavailable, DomainError, InvalidInput, NotFound
 from domain.models import (
     Enrollment,
     EnrollmentStatus,
@@ -260,7 +260,7 @@ async def by_hand_targets(
     """The sessions an admin may sync by hand: the one named (an admin of its owner team), or
     the active team's ended GoTo sessions whose final run is not done (one statement)."""
     query = (
-        select(col(Session.id), col(LearningElement.owner_team_id))
+        select(col(Session.id), col(LearningElement.owner_team_id), col(Session.ends_at))
         .join(LearningElement, col(LearningElement.id) == col(Session.element_id))
         .where(col(Session.workspace_id) == actor.workspace_id)
     )
@@ -268,6 +268,11 @@ async def by_hand_targets(
         found = (await uow.session.execute(query.where(col(Session.id) == session_id))).first()
         if found is None or not actor.is_admin_of(found[1]):
             raise NotFound(f"There is no session #{session_id} of a team you are an admin of.")
+        if now < found[2]:
+            raise InvalidInput(
+                f"Session #{session_id} has not ended yet: sync reads GoTo's attendance after "
+                "the end (on its own, from 30 minutes after it)."
+            )
         return [session_id]
     team = actor.require_admin_of_active()
     rows = await uow.session.execute(
@@ -347,7 +352,8 @@ def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def _release(units: Units, claimed: _Claimed) -> None:
+async def _release(units: Units, claimed: _Claimed, **values: Any) -> None:
+    """Give the session's lease back (if still ours), storing `values` with it."""
     async with units() as uow:
         await uow.session.execute(
             update(Session)
@@ -355,26 +361,14 @@ async def _release(units: Units, claimed: _Claimed) -> None:
                 col(Session.id) == claimed.session.id,
                 col(Session.sync_lease_until) == claimed.lease,
             )
-            .values(sync_lease_until=None)
+            .values(sync_lease_until=None, **values)
         )
         await uow.commit()
 
 
 async def _failed(units: Units, claimed: _Claimed, reason: str, *, now: datetime) -> None:
-    async with units() as uow:
-        await uow.session.execute(
-            update(Session)
-            .where(
-                col(Session.id) == claimed.session.id,
-                col(Session.sync_lease_until) == claimed.lease,
-            )
-            .values(
-                sync_lease_until=None,
-                sync_error=reason[:500],
-                next_sync_at=now + RETRY_AFTER_FAILURE,
-            )
-        )
-        await uow.commit()
+    """Keep why GoTo could not be read, and try again later."""
+    await _release(units, claimed, sync_error=reason[:500], next_sync_at=now + RETRY_AFTER_FAILURE)
 
 
 # --- 2. ask GoTo -----------------------------------------------------------------------------
