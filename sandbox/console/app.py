@@ -12,8 +12,10 @@ and the HTML filters in the modules beside them.
 
 from __future__ import annotations
 
+import mimetypes
 import secrets
 from collections.abc import Awaitable, Callable
+from urllib.parse import quote
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -47,6 +49,7 @@ class SandboxConsole(ConsoleGoTo):
             Route("/sandbox/goto/play", self._form_post(self.play_goto_session), methods=["POST"]),
             Route("/sandbox/goto/clock", self._form_post(self.move_time), methods=["POST"]),
             Route("/sandbox/goto/sync", self._form_post(self.run_sync), methods=["POST"]),
+            Route("/sandbox/files/{file_id}", self.file, methods=["GET"]),
         ]
 
     def _form_post(self, handle: FormHandler) -> Callable[[Request], Awaitable[Response]]:
@@ -86,6 +89,37 @@ class SandboxConsole(ConsoleGoTo):
                     "base-uri 'none'; frame-ancestors 'none'"
                 ),
                 "Referrer-Policy": "same-origin",
+            },
+        )
+
+    async def file(self, request: Request) -> Response:
+        """A file the bot shared into the person's DM (or a channel they are in), as a download."""
+        person = person_for(request.query_params.get("user"))
+        upload = self.standin.files.get(request.path_params["file_id"])
+        shared = upload.channels if upload and upload.team_id == SANDBOX_TEAM else []
+        found = [self.standin.channels.get((SANDBOX_TEAM, c)) for c in shared]
+        allowed = any(
+            c is not None and (c.user == person.id if c.is_im else person.id in c.members)
+            for c in found
+        )
+        if upload is None or not upload.completed or not allowed:
+            # The same answer whether the file is missing or someone else's.
+            return Response("no such file", status_code=404, media_type="text/plain")
+        media_type = mimetypes.guess_type(upload.filename)[0] or "application/octet-stream"
+        if media_type.startswith("text/"):
+            media_type += "; charset=utf-8"
+        fallback = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in upload.filename)
+        disposition = (
+            f'attachment; filename="{fallback or "file"}"; '
+            f"filename*=UTF-8''{quote(upload.filename, safe='')}"
+        )
+        return Response(
+            upload.content,
+            media_type=media_type,
+            headers={
+                "Content-Disposition": disposition,
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
             },
         )
 

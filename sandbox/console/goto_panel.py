@@ -4,7 +4,7 @@ forward for the bot and the GoTo sandbox together, and run the attendance sync n
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -76,6 +76,7 @@ class PanelRegistrant:
     name: str
     email: str
     status: str
+    played: str = ""  # what the played GoTo session recorded for them
 
 
 @dataclass
@@ -103,6 +104,22 @@ def _name(registrant: Registrant) -> str:
 
 def _status_label(status: EnrollmentStatus | None) -> str:
     return status.value.replace("_", " ") if status is not None else "not in viltbot"
+
+
+def _what_was_played(played: GoToSession, key: int, scheduled_end: datetime) -> str:
+    """One registrant's line from the GoTo sandbox: minutes attended and polls answered."""
+    attendance = played.attendance.get(key)
+    if attendance is None:
+        return "did not attend"
+    minutes = attendance.seconds(played.end or scheduled_end) // 60
+    line = f"attended {minutes} min"
+    if not played.polls:
+        return line
+    numbers = [str(n) for n, q in enumerate(played.polls, start=1) if q in attendance.poll_answers]
+    total = len(played.polls)
+    if not numbers:
+        return f"{line} · answered none of the {total} polls"
+    return f"{line} · answered poll{'s' if len(numbers) != 1 else ''} {', '.join(numbers)} of {total}"
 
 
 class ConsoleGoTo(ConsoleActions):
@@ -161,6 +178,10 @@ class ConsoleGoTo(ConsoleActions):
                 f"Played on the GoTo sandbox: {attended} attended, "
                 f"ended {_when(played.end or chosen.ends_at, zone)}."
             )
+            panel.registrants = [
+                replace(r, played=_what_was_played(played, int(r.key), chosen.ends_at))
+                for r in panel.registrants
+            ]
         return panel
 
     async def _goto_sessions(self) -> list[PanelSession]:
