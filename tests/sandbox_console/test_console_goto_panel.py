@@ -209,6 +209,10 @@ async def test_playing_records_attendance_and_poll_answers_at_the_scheduled_time
     # GoTo's own API reports it once the clock passes the end (the bot's sync reads that).
     assert webinar(sandbox).sessions[0].reported(session.ends_at, 0)
     assert "Played on the GoTo sandbox: 2 attended" in shown
+    # What GoTo recorded, per registrant (Dana registered on GoTo herself and was not there).
+    assert "lea@example.com · registered attended 90 min · answered polls 1, 2, 3 of 3" in shown
+    assert "leo@example.com · registered attended 45 min · answered poll 1 of 3" in shown
+    assert "dana@example.org · not in viltbot did not attend" in shown
 
     again = await http.post("/sandbox/goto/play", data=played_form(world, lea={}, leo={}))
     assert f"Session #{world.session_id} was already played" in shown_on(again.text)
@@ -341,12 +345,23 @@ async def test_sync_now_moves_statuses_and_the_final_run_posts_the_report(
     assert "Sync now: no session is due." in again
 
 
-async def test_sync_of_one_session_runs_it_before_it_is_due(
+async def test_sync_of_one_session_runs_it_by_hand_once_it_has_ended(
     sandbox: Sandbox, http: httpx.AsyncClient, world: World
 ) -> None:
+    page = shown_on((await http.get("/sandbox", params={"user": SANDBOX_ADMIN})).text)
+    assert (
+        f"Sync session #{world.session_id} now runs that one session's sync by hand at any time "
+        "after its end, due or not (before its end it refuses)."
+    ) in page
     forced = {"user": SANDBOX_ADMIN, "session": str(world.session_id)}
     said = shown_on((await http.post("/sandbox/goto/sync", data=forced)).text)
-    assert f"Sync now: #{world.session_id} Negotiation" in said
+    assert (
+        f"Sync now: #{world.session_id} Negotiation: not synced, the session has not ended yet"
+    ) in said
+    await http.post("/sandbox/goto/play", data=played_form(world, lea={"polls": (1, 2, 3)}))
+    await http.post("/sandbox/goto/clock", data={"user": SANDBOX_ADMIN, "advance": "172800"})
+    synced = shown_on((await http.post("/sandbox/goto/sync", data=forced)).text)
+    assert f"Sync now: #{world.session_id} Negotiation: 1 complete" in synced
     unknown = {"user": SANDBOX_ADMIN, "session": "77"}
     assert "That session is not in the list." in shown_on(
         (await http.post("/sandbox/goto/sync", data=unknown)).text
@@ -391,7 +406,11 @@ async def test_a_training_is_played_without_polls(
     answer = await http.post(
         "/sandbox/goto/play", data=played_form(world, lea={"minutes": 80}, leo={"attended": False})
     )
-    assert "1 of 2 registrants attended" in shown_on(answer.text)
+    shown = shown_on(answer.text)
+    assert "1 of 2 registrants attended" in shown
+    assert "lea@example.com · registered attended 80 min " in shown
+    assert "leo@example.com · registered did not attend" in shown
+    assert "· answered" not in shown
     (played,) = sandbox.console.goto.trainings[int(DATA_PROTECTION)].sessions
     (lea,) = played.attendance.values()
     assert lea.registrant_key == int(world.keys["lea@example.com"])
