@@ -108,15 +108,23 @@ async def test_a_played_session_is_synced_to_the_home_tab_and_the_report_in_the_
         # Dana registered on GoTo herself (the demo scenario): she is a walk-in to viltbot.
         await goto.get_by_label("Leo Learner's minutes").fill("75")
         await goto.get_by_label("Leo Learner answered poll 2").uncheck()
+        # Unticking Attended unticks (and locks) her polls: no one answers without attending.
+        await expect(goto.get_by_label("Dana Diaz answered poll 1")).to_be_checked()
         await goto.get_by_label("Dana Diaz attended").uncheck()
-        await goto.get_by_label("Dana Diaz answered poll 1").uncheck()
-        await goto.get_by_label("Dana Diaz answered poll 2").uncheck()
-        await goto.get_by_label("Dana Diaz answered poll 3").uncheck()
+        for number in (1, 2, 3):
+            dana_poll = goto.get_by_label(f"Dana Diaz answered poll {number}")
+            await expect(dana_poll).not_to_be_checked()
+            await expect(dana_poll).to_be_disabled()
+        await goto.get_by_label("Dana Diaz attended").check()
+        await expect(goto.get_by_label("Dana Diaz answered poll 2")).to_be_enabled()
+        await goto.get_by_label("Dana Diaz attended").uncheck()
         await goto.screenshot(path=str(tmp_path / "panel-to-play.png"))
         await press(page, "Play and end the session")
         await expect(panel(page)).to_contain_text(
             "Played session #1 on the GoTo sandbox: 2 of 3 registrants attended"
         )
+        await expect(panel(page)).to_contain_text("attended 75 min · answered polls 1, 3 of 3")
+        await expect(panel(page)).to_contain_text("did not attend")
 
         await press(page, "+2 days")
         await expect(panel(page)).to_contain_text("Moved time +2 days: it is now")
