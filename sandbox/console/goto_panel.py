@@ -119,7 +119,8 @@ def _what_was_played(played: GoToSession, key: int, scheduled_end: datetime) -> 
     total = len(played.polls)
     if not numbers:
         return f"{line} · answered none of the {total} polls"
-    return f"{line} · answered poll{'s' if len(numbers) != 1 else ''} {', '.join(numbers)} of {total}"
+    polls = "polls" if len(numbers) != 1 else "poll"
+    return f"{line} · answered {polls} {', '.join(numbers)} of {total}"
 
 
 class ConsoleGoTo(ConsoleActions):

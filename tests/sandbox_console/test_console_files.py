@@ -41,9 +41,7 @@ async def test_the_roster_csv_in_a_dm_opens_for_its_reader_only(
     assert opened.status_code == 200
     assert opened.headers["content-type"] == "text/csv; charset=utf-8"
     disposition = opened.headers["content-disposition"]
-    assert disposition.startswith(
-        f'attachment; filename="session-{world.session_id}-roster.csv"'
-    )
+    assert disposition.startswith(f'attachment; filename="session-{world.session_id}-roster.csv"')
     assert opened.content == upload.content
     lines = opened.text.splitlines()
     assert any("lea@example.com" in line for line in lines[1:])
