@@ -35,6 +35,13 @@ STATUS_LABELS: Mapping[EnrollmentStatus, str] = {
 }
 
 
+def status_label(status: EnrollmentStatus, *, final: bool) -> str:
+    """How a report names a status; once no sync follows, `in_progress` did not complete."""
+    if final and status is EnrollmentStatus.IN_PROGRESS:
+        return "did not complete"
+    return STATUS_LABELS[status]
+
+
 @dataclass(frozen=True)
 class RosterLine:
     """One registered learner as the report shows them."""

@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import (
 )
 
 from domain import mrkdwn
-from domain.completion_report import REPORTED, STATUS_LABELS
+from domain.completion_report import REPORTED, status_label
 from domain.models import EnrollmentStatus
 from domain.services.home import Result
 
@@ -50,7 +50,7 @@ def result_line(result: Result) -> str:
         f"({result.percent_complete}%)"
     ]
     parts += [
-        f"{counts[status]} {STATUS_LABELS[status]}"
+        f"{counts[status]} {status_label(status, final=result.final)}"
         for status in REPORTED
         if status is not EnrollmentStatus.COMPLETE and counts[status]
     ]

@@ -29,9 +29,9 @@ from slack_sdk.models.blocks import (
 from domain import mrkdwn
 from domain.completion_report import (
     REPORTED,
-    STATUS_LABELS,
     CompletionReport,
     SlackMessage,
+    status_label,
 )
 from domain.models import EnrollmentStatus
 from handlers.report_views import CSV_BUTTON, REPORT_CSV_ACTION
@@ -126,7 +126,9 @@ class BlockKitReportRenderer:
             total=len(report.roster),
         )
         fields = [
-            MarkdownTextObject(text=f"*{STATUS_LABELS[status].capitalize()}*\n{counts[status]}")
+            MarkdownTextObject(
+                text=f"*{status_label(status, final=report.final).capitalize()}*\n{counts[status]}"
+            )
             for status in REPORTED
             if counts[status] or status is EnrollmentStatus.COMPLETE
         ]
@@ -166,7 +168,9 @@ class BlockKitReportRenderer:
             yield _Group(
                 _macro("headings.j2", "roster", len(report.roster)),
                 [
-                    _macro("lines.j2", "roster", line, STATUS_LABELS[line.status])
+                    _macro(
+                        "lines.j2", "roster", line, status_label(line.status, final=report.final)
+                    )
                     for line in report.roster
                 ],
             )
@@ -179,7 +183,7 @@ class BlockKitReportRenderer:
     def _fallback(self, report: CompletionReport, page: int, pages: int) -> str:
         counts = report.counts
         others = [
-            (STATUS_LABELS[status], counts[status])
+            (status_label(status, final=report.final), counts[status])
             for status in REPORTED
             if status is not EnrollmentStatus.COMPLETE and counts[status]
         ]

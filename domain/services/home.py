@@ -229,7 +229,8 @@ async def recent_results(
             *(counted.c[wanted.value] for wanted in REPORTED),
         )
         .join(LearningElement, col(LearningElement.id) == col(Session.element_id))
-        .outerjoin(counted, counted.c.session_id == col(Session.id))
+        # Sessions nobody registered for have no results to show.
+        .join(counted, counted.c.session_id == col(Session.id))
         .where(
             col(Session.workspace_id) == actor.workspace_id,
             or_(

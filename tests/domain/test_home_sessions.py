@@ -201,7 +201,8 @@ async def test_recent_results_are_the_active_teams_ended_sessions_newest_first(
             BEA: EnrollmentStatus.CANCELLED,  # left before it started: not counted
         },
     )
-    newer = await school.session(school.alpha, days=-1)
+    newer = await school.session(school.alpha, days=-1, enrolled={LEO: EnrollmentStatus.REGISTERED})
+    await school.session(school.alpha, days=-3)  # nobody registered: nothing to show
     await school.session(school.alpha, days=-31)  # longer ago than Home looks back
     await school.session(school.alpha, days=-2, status=SessionStatus.CANCELLED)
     await school.session(school.alpha, days=1)  # not over yet
@@ -216,7 +217,7 @@ async def test_recent_results_are_the_active_teams_ended_sessions_newest_first(
     assert found is not None
     assert [r.session_id for r in found] == [newer, older]
     assert found[0].final and found[0].sync_error == "GoTo answered 503"
-    assert found[0].total == 0 and found[0].percent_complete == 0
+    assert found[0].total == 1 and found[0].percent_complete == 0
     assert not found[1].final and found[1].total == 3 and found[1].percent_complete == 33
     assert found[1].counts[EnrollmentStatus.IN_PROGRESS] == 1
     assert found[1].counts[EnrollmentStatus.NOT_ATTENDED] == 1
@@ -226,7 +227,7 @@ async def test_recent_results_are_the_active_teams_ended_sessions_newest_first(
 async def test_recent_results_are_for_admins_of_the_active_team_and_instructors(
     school: School,
 ) -> None:
-    taught = await school.session(school.alpha, days=-1)
+    taught = await school.session(school.alpha, days=-1, enrolled={LEO: EnrollmentStatus.COMPLETE})
     # The instructor sees the sessions they taught; a learner sees none.
     assert [r.session_id for r in await results_of(school, IVY) or []] == [taught]
     assert await results_of(school, LEO) is None

@@ -127,7 +127,9 @@ def test_after_the_final_run_in_progress_reads_did_not_complete() -> None:
     (message,) = render(report([learner(1, EnrollmentStatus.IN_PROGRESS, name="Ann")], final=True))
     shown = "\n".join(all_text(message))
     assert "*Did not complete (1)*\n• Ann — answered 1 of 3 polls" in shown
-    assert "Still in progress" not in shown
+    assert "• Ann — did not complete · 46 min" in shown
+    assert "*Did not complete*\n1" in shown
+    assert "in progress" not in shown.lower()
 
 
 def test_three_learners_snapshot() -> None:
