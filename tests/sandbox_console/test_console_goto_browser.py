@@ -151,7 +151,7 @@ async def test_a_played_session_is_synced_to_the_home_tab_and_the_report_in_the_
         await report.scroll_into_view_if_needed()
         await report.screenshot(path=str(tmp_path / "report-in-training.png"))
         home = page.locator("#feed article").filter(has_text="Recent results")
-        await expect(home).to_contain_text("1 of 2 complete (50%) · 1 in progress · final")
+        await expect(home).to_contain_text("1 of 2 complete (50%) · 1 did not complete · final")
         await page.screenshot(path=str(tmp_path / "console-after-final-sync.png"), full_page=True)
 
         await act_as(page, "Lea Learner (learner)")

@@ -338,7 +338,7 @@ async def test_sync_now_moves_statuses_and_the_final_run_posts_the_report(
     assert "report posted" in final
     (report,) = [t for t in channel_texts(sandbox, TRAINING) if "Completion report" in t]
     assert f"Completion report for Negotiation (session #{world.session_id})" in report
-    assert "1 of 2 complete (50%), 1 in progress" in report
+    assert "1 of 2 complete (50%), 1 did not complete. Final." in report
     assert "Final" in report
 
     again = shown_on((await http.post("/sandbox/goto/sync", data=sync)).text)
