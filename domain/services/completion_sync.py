@@ -41,6 +41,7 @@ from domain.completion_report import STATUS_LABELS, ReportRenderer
 from domain.completion_rules import (
     RUN_AFTER_END,
     AttendanceFacts,
+    AttendeeMatch,
     Learner,
     attendance_minutes,
     is_final,
@@ -66,6 +67,7 @@ from domain.models import (
 from domain.ports import GoToAttendance, GoToReports, UnitOfWork
 from domain.services.notices import enqueue_new_notices
 from domain.services.reports import load_report
+from domain.services.session_rows import SEATED
 
 log = logging.getLogger(__name__)
 
@@ -84,15 +86,6 @@ SESSIONS_PER_KEY_AT_ONCE = 3
 SESSIONS_AT_ONCE = 40
 # Sessions one scheduled run looks at.
 DUE_BATCH = 500
-
-# Statuses whose learners take part in matching (a cancelled learner attending is a walk-in).
-_MATCHED = (
-    EnrollmentStatus.PENDING,
-    EnrollmentStatus.REGISTERED,
-    EnrollmentStatus.IN_PROGRESS,
-    EnrollmentStatus.COMPLETE,
-    EnrollmentStatus.NOT_ATTENDED,
-)
 
 
 @dataclass(frozen=True)
@@ -156,6 +149,8 @@ class _Read:
     """What GoTo said, ready to apply."""
 
     attendance: GoToAttendance
+    # Whose each attendance record is: read once, used to ask for answers and to apply.
+    match: AttendeeMatch
     answered: dict[int, int] = field(default_factory=dict)
     requests: int = 0
 
@@ -326,7 +321,8 @@ async def _claim(
                     select(Enrollment)
                     .where(
                         col(Enrollment.session_id) == session_id,
-                        col(Enrollment.status).in_([s.value for s in _MATCHED]),
+                        # Seated learners are matched; one who left and came anyway is a walk-in.
+                        col(Enrollment.status).in_([s.value for s in SEATED]),
                     )
                     .order_by(col(Enrollment.id))
                 )
@@ -379,10 +375,10 @@ async def _ask_goto(goto: GoToReports, claimed: _Claimed) -> _Read:
     tracking = session.tracking
     polled = tracking is TrackingRule.ALL_POLLS_ANSWERED
     attendance = await goto.attendance(location, session, with_polls=polled)
-    read = _Read(attendance, requests=attendance.requests)
+    match = match_attendee([Learner.of(e) for e in claimed.enrollments], attendance.attendees)
+    read = _Read(attendance, match, requests=attendance.requests)
     if not polled or not attendance.reported or attendance.polls_total == 0:
         return read
-    match = match_attendee([Learner.of(e) for e in claimed.enrollments], attendance.attendees)
     wanted = []
     for enrollment in claimed.enrollments:
         records = match.records(_id(enrollment))
@@ -441,18 +437,17 @@ async def _apply(
     attendance = read.attendance
     final_run = is_final_run(session.ends_at, now)
     polls_total = attendance.polls_total if attendance.reported else session.polls_total
-    match = match_attendee([Learner.of(e) for e in claimed.enrollments], attendance.attendees)
+    match = read.match
     async with units() as uow:
         # Statuses as they are now: a learner may have been unregistered since the claim.
         current = dict(
             (
                 await uow.session.execute(
-                    _locked(
-                        uow,
-                        select(col(Enrollment.id), col(Enrollment.status)).where(
-                            col(Enrollment.session_id) == session_id
-                        ),
-                    )
+                    # PostgreSQL keeps the learners' rows as read until the run commits
+                    # (SQLite writes one transaction at a time and leaves FOR UPDATE out).
+                    select(col(Enrollment.id), col(Enrollment.status))
+                    .where(col(Enrollment.session_id) == session_id)
+                    .with_for_update()
                 )
             ).all()
         )
@@ -507,6 +502,7 @@ async def _apply(
                     StatusChange(eid, enrollment.user_id, enrollment.name, status, after)
                 )
         done = final_run or still_open == 0
+        next_run_at = None if done else sync_schedule(session.ends_at, now, 1)
         moved = await uow.session.execute(
             update(Session)
             .where(col(Session.id) == session_id, col(Session.sync_lease_until) == claimed.lease)
@@ -516,7 +512,7 @@ async def _apply(
                 last_synced_at=now,
                 sync_error=None,
                 polls_total=polls_total,
-                next_sync_at=None if done else sync_schedule(session.ends_at, now, 1),
+                next_sync_at=next_run_at,
                 sync_done_at=now if done else session.sync_done_at,
                 report_queued_at=now if done else session.report_queued_at,
             )
@@ -562,20 +558,13 @@ async def _apply(
         walk_ins=len(walk_ins),
         requests=read.requests,
         report_queued=report_queued and session.report_queued_at is None,
-        next_run_at=None if done else sync_schedule(session.ends_at, now, 1),
+        next_run_at=next_run_at,
     )
 
 
 def _session_id(session: Session) -> int:
     assert session.id is not None
     return session.id
-
-
-def _locked(uow: UnitOfWork, query: Any) -> Any:
-    # On PostgreSQL the learners' rows stay as read until the run commits.
-    if uow.session.get_bind().dialect.name == "postgresql":
-        return query.with_for_update()
-    return query
 
 
 async def _replace_walk_ins(uow: UnitOfWork, session: Session, walk_ins: Sequence[Any]) -> None:
