@@ -33,8 +33,7 @@ async def sync_command(inv: Invocation) -> None:
     if not targets:
         team = inv.actor.require_admin_of_active()
         await inv.reply(
-            f"Team {mrkdwn.bold(mrkdwn.escape(team.name))} has no ended GoTo session "
-            "waiting for its final sync."
+            f"Team {mrkdwn.bold(team.name)} has no ended GoTo session waiting for its final sync."
         )
         return
     noun = "session" if len(targets) == 1 else "sessions"

@@ -590,7 +590,7 @@ def _completed_notices(
     session: Session, title: str, changes: Sequence[StatusChange]
 ) -> list[Notice]:
     when = mrkdwn.date(session.starts_at, "{date_long_pretty}")
-    text = f"You completed {mrkdwn.bold(mrkdwn.escape(title))} ({when}). Well done!"
+    text = f"You completed {mrkdwn.bold(title)} ({when}). Well done!"
     return [
         Notice(
             workspace_id=session.workspace_id,

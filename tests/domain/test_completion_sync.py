@@ -271,3 +271,19 @@ async def test_enrollments_of_other_sessions_are_untouched(sync: Sync) -> None:
     await sync.by_hand(FINAL_RUN)
     rows: list[Enrollment] = await sync.desk.enrollments()
     assert {e.user_id: e.status for e in rows}[LUC] is EnrollmentStatus.REGISTERED
+
+
+async def test_the_completion_dm_escapes_the_title_once(sync: Sync) -> None:
+    from domain.models import LearningElement
+
+    async with sync.desk.world.uow() as uow:
+        element = await uow.session.get(LearningElement, sync.desk.element.id)
+        assert element is not None
+        element.title = "Q&A <Basics>"
+        uow.session.add(element)
+        await uow.commit()
+    await sync.register(LEO)
+    sync.goto.play(WEBINAR_KEY, [await sync.attendee(LEO)])
+    await sync.run(FIRST_RUN)
+    (told,) = await sync.notices("enrollment_completed")
+    assert told.text.startswith("You completed *Q&amp;A &lt;Basics&gt;* (")
