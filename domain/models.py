@@ -197,6 +197,14 @@ class Location(SQLModel, table=True):
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
     connection_error: str | None = Field(default=None, max_length=500)
+    # When the connection failed (a refused refresh): one warning per failure.
+    connection_failed_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    # A process refreshing the tokens holds this lease, so two never rotate them at once.
+    refresh_lease_until: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
     created_by: str = Field(max_length=SLACK_ID_MAX)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
@@ -231,6 +239,8 @@ class LinkRequest(SQLModel, table=True):
     response_url: str | None = Field(default=None, max_length=500)
     view_id: str | None = Field(default=None, max_length=32)
     view_hash: str | None = Field(default=None, max_length=64)
+    # The admin confirmed replacing the linked GoTo account although sessions depend on it.
+    replace_account: bool = Field(default=False)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
