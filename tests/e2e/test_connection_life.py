@@ -21,7 +21,7 @@ from tests.e2e.conftest import ANN, BEN, BOSS, CLAIRE, TRAINING, WS, Stack
 from tests.e2e.locations_flow import admin_with_teams, consent, link_url_in
 from tests.e2e.test_completion import Course, course
 from tests.e2e.test_home import home_view_of, sections
-from tests.e2e.test_registration import PRODUCT_UPDATE, linked, schedule
+from tests.e2e.test_registration import PRODUCT_UPDATE, SMALL_WORKSHOP, linked, schedule
 
 RELINK = "relink_location"
 ALICE = "alice@example.com"
@@ -245,6 +245,7 @@ async def test_a_revoked_connection_fails_warns_once_pauses_sync_and_resumes_aft
     stack: Stack, alice: Location, second_runtime: Runtime
 ) -> None:
     c: Course = await course(stack, alice, TrackingRule.ATTENDED)
+    workshop = await schedule(stack, alice, SMALL_WORKSHOP, "Small Workshop")
     await c.play(
         AttendeeSpec(email="ben@acme.test", minutes=85),
         AttendeeSpec(email="ann@acme.test", minutes=80),
@@ -276,7 +277,13 @@ async def test_a_revoked_connection_fails_warns_once_pauses_sync_and_resumes_aft
     # Sync waits: no GoTo call, no run counted, the report says why.
     before = len(stack.goto_state.requests)
     assert await c.sync() == []
+    assert len(stack.goto_state.requests) == before
+    # A registration at the location waits, saying who can cure it and how.
+    said = await stack.command(f"register {workshop}", user=BOSS)
+    assert "queued" in said and "the GoTo connection of *Webinar Room*" in said
+    assert "`/vilt location link Webinar Room`" in said
     await c.at(timedelta(hours=50))  # past the final run's time
+    before = len(stack.goto_state.requests)
     assert await c.sync() == []
     assert len(stack.goto_state.requests) == before
     assert (await c.row()).sync_runs == 0
@@ -285,7 +292,6 @@ async def test_a_revoked_connection_fails_warns_once_pauses_sync_and_resumes_aft
     assert "sync paused: the GoTo connection of *Webinar Room* failed" in json.dumps(
         blocks_of(report)
     )
-    # A registration at the location says who can cure it.
     assert await warnings_run(stack, stack.runtime) == 0
 
     # Re-linked: the final run happens by itself, nothing lost.
@@ -293,7 +299,7 @@ async def test_a_revoked_connection_fails_warns_once_pauses_sync_and_resumes_aft
     async with httpx.AsyncClient(timeout=10) as http:
         landing = await consent(http, link_url_in(blocks_of(answer)), account=ALICE)
     assert "Location has been linked correctly" in landing.text
-    (final,) = await c.sync()
+    (final,) = [r for r in await c.sync() if r.session_id == c.session_id]
     assert final.ran and final.final and final.report_queued
     assert await c.statuses() == {
         BEN: EnrollmentStatus.COMPLETE,
