@@ -35,7 +35,7 @@ from db.uow import SqlUnitOfWork
 from domain.ports import Clock
 from domain.services import completion_sync
 from domain.services.completion_sync import SyncResult
-from domain.services.connections import RefreshRun
+from domain.services.connections import RefreshRun, refresh_location
 from domain.services.identity import ensure_workspace
 from handlers.ports import Deps
 
@@ -92,6 +92,16 @@ class Runtime:
         return await refresh_tokens_job(
             self.jobs_uow, self.goto.refresher, self.box, lambda: self.clock()
         )()
+
+    async def refresh_location_now(self, location_id: int) -> str:
+        """Refresh one location's GoTo tokens now (a refusal marks it failed and warns)."""
+        return await refresh_location(
+            self.jobs_uow,
+            location_id,
+            refresher=self.goto.refresher,
+            sealer=self.box,
+            now=self.clock(),
+        )
 
     async def connection_warnings_now(self) -> int:
         """Run the connection warnings job once now; how many warnings were new."""

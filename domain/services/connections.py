@@ -175,6 +175,24 @@ async def refresh_due(
     return run
 
 
+async def refresh_location(
+    units: Units,
+    location_id: int,
+    *,
+    refresher: TokenRefresher,
+    sealer: SecretSealer,
+    now: datetime,
+) -> str:
+    """Refresh one linked location's tokens now, due or not (claimed like the job's): what
+    happened, "refreshed", "failed", "postponed" or "skipped" (not linked, failed already, or
+    another process holds it)."""
+    async with units() as uow:
+        location = await uow.session.get(Location, location_id)
+    if location is None or location.refresh_token_enc is None or location.connection_error:
+        return "skipped"
+    return await _refresh_one(units, location, refresher, sealer, now=now)
+
+
 async def _refresh_one(
     units: Units,
     location: Location,
