@@ -308,3 +308,33 @@ async def test_a_revoked_connection_fails_warns_once_pauses_sync_and_resumes_aft
     row: Session = await c.row()
     assert row.sync_runs == 1 and row.sync_error is None
     assert c.posted(TRAINING, "report for Product Update")
+
+
+async def test_the_relink_button_on_home_gives_the_owner_teams_admin_a_link_and_others_a_reason(
+    stack: Stack, alice: Location
+) -> None:
+    expires = alice.connection_expires_at
+    assert expires is not None
+    stack.goto_clock.set(expires - timedelta(days=2))
+    home = await home_view_of(stack, BOSS)
+    assert any("(1 day left)" in s for s in sections(home))
+    button = next(
+        e for b in home["blocks"] for e in b.get("elements", []) if e.get("action_id") == RELINK
+    )
+    before = len(stack.standin.calls_to("chat.postMessage"))
+    response = await stack.slack.block_action(
+        RELINK, user_id=BOSS, team_id=WS, value=button["value"], view=home
+    )
+    assert response.status_code == 200
+    # Home has no response_url: the link comes as a DM, for this admin only.
+    calls = await stack.standin.wait_for("chat.postMessage", count=before + 1)
+    dm = calls[before].args
+    assert dm["channel"] == BOSS and "Re-link *Webinar Room*" in str(dm["text"])
+    assert "/goto/oauth/start?state=" in link_url_in(blocks_of(dm))
+
+    # A button whose location is gone, or whose value was tampered with, explains itself.
+    answer = await click_relink(
+        stack, BOSS, {"blocks": [{"type": "actions", "elements": [{**button, "value": "999"}]}]}
+    )
+    assert "http" not in json.dumps(blocks_of(answer))
+    assert answer["text"] == ":warning: That location no longer exists."
