@@ -217,11 +217,9 @@ async def _refresh_one(
     if _rowcount(taken) != 1:
         return "skipped"
     outcome = await refresher.refresh(location)
-    ours = [
-        col(Location.id) == location.id,
-        col(Location.refresh_lease_until) == lease,
-        col(Location.refresh_token_enc) == token,
-    ]
+    # Stored only while the refresh token sent is still the one held: tokens another process
+    # stored meanwhile (an on-demand refresh) win, and their connection has not failed.
+    ours = [col(Location.id) == location.id, col(Location.refresh_token_enc) == token]
     async with units() as uow:
         if isinstance(outcome, RefreshedTokens):
             values: dict[str, Any] = {
@@ -238,9 +236,7 @@ async def _refresh_one(
             stored = await uow.session.execute(update(Location).where(*ours).values(**values))
             result = "refreshed" if _rowcount(stored) == 1 else "skipped"
             if result == "skipped":
-                # Our lease ran out and another process stored tokens: rotated ones are lost,
-                # so the connection is shown failed rather than silently broken.
-                log.warning("refreshed tokens of location %s arrived after its lease", location.id)
+                log.warning("location %s: another process stored tokens first", location.id)
         elif isinstance(outcome, RefreshRefused):
             marked = await uow.session.execute(
                 update(Location)
