@@ -16,7 +16,9 @@ from bot.goto_events import GoToEventChecker
 from bot.goto_linker import OAuthLinker
 from bot.goto_registrar import GoToRegistrationDesk
 from bot.goto_reports import GoToReportReader
+from bot.jobs.connection_warnings import WARNING_POLL_SECONDS, connection_warnings_job
 from bot.jobs.deliver_notices import deliver_notices_job
+from bot.jobs.refresh_tokens import REFRESH_POLL_SECONDS, refresh_tokens_job
 from bot.jobs.retry_registrations import retry_registrations_job
 from bot.jobs.session_reminders import REMINDER_POLL_SECONDS, session_reminders_job
 from bot.jobs.sync_attendance import SYNC_POLL_SECONDS, sync_attendance_job
@@ -33,6 +35,7 @@ from db.uow import SqlUnitOfWork
 from domain.ports import Clock
 from domain.services import completion_sync
 from domain.services.completion_sync import SyncResult
+from domain.services.connections import RefreshRun, refresh_location
 from domain.services.identity import ensure_workspace
 from handlers.ports import Deps
 
@@ -84,6 +87,26 @@ class Runtime:
         )
         return [result]
 
+    async def refresh_tokens_now(self) -> RefreshRun:
+        """Run the token refresh job once now."""
+        return await refresh_tokens_job(
+            self.jobs_uow, self.goto.refresher, self.box, lambda: self.clock()
+        )()
+
+    async def refresh_location_now(self, location_id: int) -> str:
+        """Refresh one location's GoTo tokens now (a refusal marks it failed and warns)."""
+        return await refresh_location(
+            self.jobs_uow,
+            location_id,
+            refresher=self.goto.refresher,
+            sealer=self.box,
+            now=self.clock(),
+        )
+
+    async def connection_warnings_now(self) -> int:
+        """Run the connection warnings job once now; how many warnings were new."""
+        return await connection_warnings_job(self.jobs_uow, lambda: self.clock())()
+
     def start_scheduler(self) -> AsyncIOScheduler:
         """Start the jobs in the running event loop."""
         scheduler = create_scheduler()
@@ -115,6 +138,18 @@ class Runtime:
             "session_reminders",
             session_reminders_job(self.outbox.factory, lambda: self.clock()),
             REMINDER_POLL_SECONDS,
+        )
+        add_interval_job(
+            scheduler,
+            "refresh_tokens",
+            refresh_tokens_job(self.jobs_uow, self.goto.refresher, self.box, lambda: self.clock()),
+            REFRESH_POLL_SECONDS,
+        )
+        add_interval_job(
+            scheduler,
+            "connection_warnings",
+            connection_warnings_job(self.jobs_uow, lambda: self.clock()),
+            WARNING_POLL_SECONDS,
         )
         scheduler.start()
         self.scheduler = scheduler
@@ -156,8 +191,12 @@ def build_runtime(settings: Settings) -> Runtime:
         store = EncryptedInstallationStore(settings.slack_client_id, engine, box, on_installed)
     bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     clients = SlackClients(settings.slack_api_url, bot_token=bot_token, installation_store=store)
-    oauth = GoToOAuth(auth_url=settings.goto_auth_url, api_url=settings.goto_api_url)
+    # Tokens are dated by the runtime's clock (the sandbox moves it), as the jobs read them.
+    oauth = GoToOAuth(
+        auth_url=settings.goto_auth_url, api_url=settings.goto_api_url, now=lambda: deps.clock()
+    )
     goto = GoToConnections(oauth, jobs_factory, box, rate_limit=settings.goto_rate_limit)
+    goto.use_clock(lambda: deps.clock())
     deps = Deps(
         uow=lambda: SqlUnitOfWork(factory),
         directory=WebApiDirectory(clients),

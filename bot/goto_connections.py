@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.goto.client import GoToClient
+from bot.goto.errors import GoToError, InvalidClient, NeedsRelink, TokenOutcomeUnknown
 from bot.goto.oauth import GoToOAuth
 from bot.goto.ratelimit import RateLimit
 from bot.goto.tokens import TokenSet
@@ -13,16 +18,25 @@ from db.uow import SqlUnitOfWork
 from domain import mrkdwn
 from domain.errors import InvalidInput
 from domain.models import Location
-from domain.ports import SecretSealer
+from domain.ports import RefreshedTokens, RefreshPostponed, RefreshRefused, SecretSealer
 from domain.services.connections import mark_connection_failed, store_refreshed_tokens
+from domain.types import utcnow
+
+log = logging.getLogger(__name__)
 
 
 class LocationTokenStore:
     """TokenStore port: new tokens go to the location's row, encrypted; failures to its status."""
 
-    def __init__(self, factory: async_sessionmaker[AsyncSession], sealer: SecretSealer) -> None:
+    def __init__(
+        self,
+        factory: async_sessionmaker[AsyncSession],
+        sealer: SecretSealer,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self._factory = factory
         self._sealer = sealer
+        self.clock = clock
 
     async def save(self, location_id: int, tokens: TokenSet) -> None:
         """Persist a location's fresh tokens."""
@@ -41,8 +55,71 @@ class LocationTokenStore:
     async def connection_failed(self, location_id: int, problem: str) -> None:
         """Show the location's connection as failed (e.g. a refresh GoTo did not answer)."""
         async with SqlUnitOfWork(self._factory) as uow:
-            await mark_connection_failed(uow, location_id, problem=problem)
+            await mark_connection_failed(uow, location_id, problem=problem, now=self.clock())
             await uow.commit()
+
+    async def load(self, location_id: int) -> TokenSet | None:
+        """The location's stored tokens, decrypted (another process may have rotated them)."""
+        async with SqlUnitOfWork(self._factory) as uow:
+            location = await uow.session.get(Location, location_id)
+        if location is None:
+            return None
+        return stored_tokens(location, self._sealer)
+
+
+def stored_tokens(location: Location, sealer: SecretSealer) -> TokenSet | None:
+    """The tokens a linked location holds, decrypted; None when it is not linked."""
+    if (
+        not location.access_token_enc
+        or not location.refresh_token_enc
+        or location.access_expires_at is None
+        or not location.goto_organizer_key
+    ):
+        return None
+    return TokenSet(
+        access_token=sealer.decrypt(location.access_token_enc),  # type: ignore[arg-type]
+        refresh_token=sealer.decrypt(location.refresh_token_enc),  # type: ignore[arg-type]
+        access_expires_at=location.access_expires_at,
+        connection_expires_at=location.connection_expires_at,
+        organizer_key=location.goto_organizer_key,
+        account_key=location.goto_account_key,
+        email=location.goto_email,
+    )
+
+
+class GoToTokenRefresher:
+    """TokenRefresher port: one refresh grant with a location's stored tokens, its outcome told
+    apart (new tokens, refused for good, or to try again later)."""
+
+    def __init__(self, oauth: GoToOAuth, sealer: SecretSealer) -> None:
+        self._oauth = oauth
+        self._sealer = sealer
+
+    async def refresh(
+        self, location: Location
+    ) -> RefreshedTokens | RefreshRefused | RefreshPostponed:
+        """Send the stored refresh token once; a missing new refresh token keeps the old one."""
+        tokens = stored_tokens(location, self._sealer)
+        if tokens is None or not location.consumer_key or not location.consumer_secret_enc:
+            return RefreshRefused("the location is not linked to a GoTo account")
+        try:
+            fresh = await self._oauth.refresh(
+                location.consumer_key,
+                self._sealer.decrypt(location.consumer_secret_enc),
+                tokens.refresh_token.get_secret_value(),
+                previous=tokens,
+            )
+        except (NeedsRelink, InvalidClient, TokenOutcomeUnknown) as exc:
+            # An unanswered refresh may have spent the token: only a re-link is safe then.
+            return RefreshRefused(exc.message)
+        except GoToError as exc:
+            return RefreshPostponed(exc.message)
+        return RefreshedTokens(
+            access_token=fresh.access_token.get_secret_value(),
+            refresh_token=fresh.refresh_token.get_secret_value(),
+            access_expires_at=fresh.access_expires_at,
+            connection_expires_at=fresh.connection_expires_at,
+        )
 
 
 # Connections to GoTo per consumer key: its rate limit lets few requests be in flight at once,
@@ -85,10 +162,15 @@ class GoToConnections:
         self._oauth = oauth
         self._sealer = sealer
         self._store = LocationTokenStore(factory, sealer)
+        self.refresher = GoToTokenRefresher(oauth, sealer)
         self._rate = RateLimit(rate_limit)
         # Reading attendance builds a client per learner; building each its own pool would
         # cost a TLS context (tens of ms of CPU) and a new connection every time.
         self._transports: dict[str, SharedTransport] = {}
+
+    def use_clock(self, clock: Callable[[], datetime]) -> None:
+        """Read the runtime's clock when a failed connection is recorded."""
+        self._store.clock = clock
 
     async def aclose(self) -> None:
         """Close the connections kept open to GoTo."""
@@ -117,15 +199,8 @@ class GoToConnections:
                 f"{mrkdwn.bold(location.name)} is not linked to a GoTo account: "
                 f"{mrkdwn.code('/vilt location link ' + location.name)}."
             )
-        tokens = TokenSet(
-            access_token=self._sealer.decrypt(location.access_token_enc),  # type: ignore[arg-type]
-            refresh_token=self._sealer.decrypt(location.refresh_token_enc),  # type: ignore[arg-type]
-            access_expires_at=location.access_expires_at,
-            connection_expires_at=location.connection_expires_at,
-            organizer_key=location.goto_organizer_key,
-            account_key=location.goto_account_key,
-            email=location.goto_email,
-        )
+        tokens = stored_tokens(location, self._sealer)
+        assert tokens is not None
         return GoToClient.for_location(
             oauth=self._oauth,
             client_id=location.consumer_key,

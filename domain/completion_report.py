@@ -97,6 +97,8 @@ class CompletionReport:
     final: bool = False
     # Why the latest run could not read GoTo, if it could not.
     sync_error: str | None = None
+    # Why sync waits (mrkdwn): the location's GoTo connection lapsed or failed.
+    sync_paused: str | None = None
 
     @property
     def counts(self) -> dict[EnrollmentStatus, int]:

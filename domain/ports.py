@@ -246,3 +246,38 @@ class GoToReports(Protocol):
         Raises AttendanceUnavailable.
         """
         ...
+
+
+@dataclass(frozen=True)
+class RefreshedTokens:
+    """What GoTo handed out on a refresh; the refresh token is the one sent when none came."""
+
+    access_token: str
+    refresh_token: str
+    access_expires_at: datetime
+    connection_expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RefreshRefused:
+    """GoTo refused the refresh (revoked, consent withdrawn, app secret changed): only a re-link
+    cures it. `reason` is GoTo's, safe to show."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class RefreshPostponed:
+    """GoTo did not answer or limited the rate: the refresh is tried again on a later run."""
+
+    reason: str
+
+
+class TokenRefresher(Protocol):
+    """Refreshes a linked location's tokens with GoTo (its stored, encrypted ones)."""
+
+    async def refresh(
+        self, location: Location
+    ) -> RefreshedTokens | RefreshRefused | RefreshPostponed:
+        """Send the location's refresh token once; never raises for a GoTo answer."""
+        ...

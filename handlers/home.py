@@ -20,12 +20,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from domain import mrkdwn
 from domain.actor import Actor
+from domain.connection_rules import offers_relink
 from domain.services import home, locations
 from domain.services.home import HomeSessions, Result
 from domain.services.locations import LocationPage
 from handlers.context import Request
 from handlers.home_sessions import HOME_SESSIONS, session_blocks
-from handlers.location_views import sees_connection, status_icon
+from handlers.location_views import relink_actions, sees_connection, status_icon
 from handlers.report_views import result_blocks
 
 HOME_LOCATIONS = 15
@@ -84,9 +85,12 @@ def home_view(
             line = f"{mrkdwn.bold(view.name)} · {view.kind.label}"
             if not view.active:
                 line += " · _inactive_"
-            if view.kind.is_goto and sees_connection(actor, view):
+            admin = view.kind.is_goto and sees_connection(actor, view)
+            if admin:
                 line += f"\n{status_icon(view.status.state)} {mrkdwn.escape(view.status.text)}"
             blocks.append(SectionBlock(text=MarkdownTextObject(text=line)))
+            if admin and offers_relink(view.status):
+                blocks.append(relink_actions(view.id))
         if page.total > len(page.views):
             blocks.append(
                 ContextBlock(
@@ -119,7 +123,11 @@ def register(app: AsyncApp) -> None:
         now = request.deps.clock()
         async with request.deps.uow() as uow:
             page = await locations.list_locations(
-                uow, request.actor, limit=HOME_LOCATIONS, team_id=request.actor.active_team_id
+                uow,
+                request.actor,
+                limit=HOME_LOCATIONS,
+                team_id=request.actor.active_team_id,
+                now=now,
             )
             sessions = await home.home_sessions(uow, request.actor, now=now, limit=HOME_SESSIONS)
             results = await home.recent_results(uow, request.actor, now=now, limit=HOME_RESULTS)

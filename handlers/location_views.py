@@ -27,6 +27,7 @@ from slack_sdk.models.views import View
 
 from domain import mrkdwn
 from domain.actor import Actor
+from domain.connection_rules import offers_relink
 from domain.limits import (
     CONSUMER_KEY_MAX,
     CONSUMER_SECRET_MAX,
@@ -39,6 +40,7 @@ from domain.limits import (
 )
 from domain.models import LocationKind, Team
 from domain.rules import ConnectionState, LocationForm
+from domain.services.connections import RELINK_ACTION
 from domain.services.linking import ttl_text
 from domain.services.locations import LocationView
 from handlers import modals
@@ -403,14 +405,22 @@ def form_from_view(view: LocationView) -> LocationForm:
 
 
 def link_message(
-    location: LocationView, link_url: str, *, saved_note: str | None = None
+    location: LocationView,
+    link_url: str,
+    *,
+    saved_note: str | None = None,
+    replace_account: bool = False,
 ) -> tuple[str, list[dict[str, Any]]]:
     """The private message with the button that opens GoTo's consent page."""
     product = location.kind.label
     relink = location.status.state is ConnectionState.CONNECTED
     verb = "Re-link" if relink else "Link"
     text = (
-        f"Re-link {mrkdwn.bold(location.name)} with a {product} account: the same account "
+        f"Link {mrkdwn.bold(location.name)} with another {product} account: it replaces "
+        f"{mrkdwn.escape(location.linked_email or 'the current one')}, even while sessions "
+        "depend on it."
+        if replace_account
+        else f"Re-link {mrkdwn.bold(location.name)} with a {product} account: the same account "
         "renews the connection, another one replaces it."
         if relink
         else f"Link {mrkdwn.bold(location.name)} with your {product} account "
@@ -481,7 +491,21 @@ def location_summary(view: LocationView, *, with_connection: bool) -> list[dict[
     if view.description:
         lines.append(mrkdwn.escape(view.description[:500]))
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)[:3000]))]
+    if view.kind.is_goto and with_connection and offers_relink(view.status):
+        blocks.append(relink_actions(view.id))
     return [b.to_dict() for b in blocks] + [DividerBlock().to_dict()]
+
+
+def relink_actions(location_id: int) -> ActionsBlock:
+    """The Re-link button: a fresh link for whoever clicks, if they may re-link."""
+    return ActionsBlock(
+        block_id=f"relink_{location_id}",
+        elements=[
+            ButtonElement(
+                action_id=RELINK_ACTION, text="Re-link", value=str(location_id), style="primary"
+            )
+        ],
+    )
 
 
 FIELD_LABELS = {

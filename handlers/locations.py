@@ -16,8 +16,8 @@ from domain.actor import Actor
 from domain.errors import DomainError, FieldErrors, InvalidInput, NotAllowed, StoreUnavailable
 from domain.rules import ConnectionState, LocationForm
 from domain.services import linking, locations
+from domain.services.connections import RELINK_ACTION
 from domain.services.locations import LocationView
-from domain.types import utcnow
 from handlers import modals
 from handlers.commands import CommandRouter, Invocation, Subcommand, run_safely
 from handlers.context import Request
@@ -44,7 +44,9 @@ log = logging.getLogger(__name__)
 
 EDIT_USAGE = "/vilt location edit <name>"
 SHOW_USAGE = "/vilt location show <name>"
-LINK_USAGE = "/vilt location link <name>"
+LINK_USAGE = "/vilt location link <name> [replace]"
+# After the name: the admin confirms that another GoTo account may replace the current one.
+REPLACE_WORD = "replace"
 LIST_USAGE = "/vilt location list [#tag|text]"
 NEW_TITLE = "New location"
 EDIT_TITLE = "Edit location"
@@ -118,7 +120,9 @@ async def location_list(inv: Invocation) -> None:
     """Locations the caller's teams own or may use, optionally filtered."""
     query = search_text(inv.raw_args)
     async with inv.request.deps.uow() as uow:
-        page = await locations.list_locations(uow, inv.actor, query, limit=LIST_PAGE)
+        page = await locations.list_locations(
+            uow, inv.actor, query, limit=LIST_PAGE, now=inv.request.deps.clock()
+        )
     if not page.views:
         suffix = f" matching {mrkdwn.code(query)}" if query else ""
         await inv.reply(f"No locations{suffix}.")
@@ -141,7 +145,9 @@ async def location_show(inv: Invocation) -> None:
     if not inv.raw_args:
         raise InvalidInput(f"Usage: `{SHOW_USAGE}`")
     async with inv.request.deps.uow() as uow:
-        view = await locations.visible_location(uow, inv.actor, name_argument(inv.raw_args))
+        view = await locations.visible_location(
+            uow, inv.actor, name_argument(inv.raw_args), now=inv.request.deps.clock()
+        )
     admin = sees_connection(inv.actor, view)
     about = view.status.text if admin or not view.kind.is_goto else view.kind.label
     await inv.reply(
@@ -155,15 +161,57 @@ async def location_link(inv: Invocation) -> None:
     if not inv.raw_args:
         raise InvalidInput(f"Usage: `{LINK_USAGE}`")
     deps = inv.request.deps
+    name, replace = _link_arguments(inv.raw_args)
     async with deps.uow() as uow:
-        location = await locations.find_location(uow, inv.actor, name_argument(inv.raw_args))
+        location = await locations.find_location(uow, inv.actor, name)
         assert location.id is not None
-        state = await linking.start_link(uow, inv.actor, location.id, now=utcnow())
+        state = await linking.start_link(
+            uow, inv.actor, location.id, now=deps.clock(), replace_account=replace
+        )
         await linking.remember_message(uow, state, response_url=inv.body.get("response_url"))
-        view = await locations.describe(uow, location)
+        view = await locations.describe(uow, location, deps.clock())
         await uow.commit()
-    text, blocks = link_message(view, deps.link_url(state))
+    text, blocks = link_message(view, deps.link_url(state), replace_account=replace)
     await inv.reply(text, blocks=blocks)
+
+
+def _link_arguments(raw: str) -> tuple[str, bool]:
+    """The location's name, and whether the admin confirmed replacing the GoTo account."""
+    words = raw.strip().rsplit(None, 1)
+    if len(words) == 2 and words[1].lower() == REPLACE_WORD:
+        return name_argument(words[0]), True
+    return name_argument(raw), False
+
+
+async def relink_clicked(
+    deps: Deps, client: AsyncWebClient, actor: Actor, body: dict[str, Any]
+) -> None:
+    """The Re-link button (warnings, Home, `location show`): a fresh single-use link for an
+    admin of the owner team, privately; anyone else is told who can re-link."""
+    action = (body.get("actions") or [{}])[0]
+    response_url = trusted_response_url(body.get("response_url"), deps.slack_api_url)
+    raw = str(action.get("value") or "")
+    try:
+        if not raw.isdigit():
+            raise InvalidInput("That button is out of date: use `/vilt location link <name>`.")
+        now = deps.clock()
+        async with deps.uow() as uow:
+            location = await locations.editable_location(uow, actor, int(raw))
+            assert location.id is not None
+            state = await linking.start_link(uow, actor, location.id, now=now)
+            view = await locations.describe(uow, location, now)
+            await uow.commit()
+    except DomainError as exc:
+        await tell_privately(client, actor.user_id, response_url, f":warning: {exc.message}")
+        return
+    text, blocks = link_message(view, deps.link_url(state))
+    where = await tell_privately(client, actor.user_id, response_url, text, blocks)
+    try:
+        async with deps.uow() as uow:
+            await linking.remember_message(uow, state, **where)
+            await uow.commit()
+    except StoreUnavailable:
+        log.warning("link message of location %s not remembered", view.id)
 
 
 def _admin_teams(actor: Actor) -> list[Any]:
@@ -195,7 +243,7 @@ async def _send_link(
     opened the modal (replaced once linked); without one it goes to the admin's DM.
     """
     async with deps.uow() as uow:
-        state = await linking.start_link(uow, actor, view.id, now=utcnow())
+        state = await linking.start_link(uow, actor, view.id, now=deps.clock())
         await uow.commit()
     url = deps.link_url(state)
     text, blocks = link_message(view, url, saved_note=note)
@@ -306,6 +354,14 @@ def register(app: AsyncApp, router: CommandRouter) -> None:
                     uow, state, view_id=str(updated["id"]), view_hash=str(updated["hash"])
                 )
                 await uow.commit()
+
+    @app.action(RELINK_ACTION)
+    async def relink(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        request = Request.of(context)
+        await relink_clicked(request.deps, client, request.actor, body)
 
     @app.action(OPEN_CONSENT_ACTION)
     async def consent_opened(ack: AsyncAck) -> None:

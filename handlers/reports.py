@@ -46,7 +46,7 @@ def parse(raw_args: str) -> tuple[int, bool]:
 async def load(request: Request, session_id: int) -> CompletionReport:
     """The report, if the actor may read it."""
     async with request.deps.uow() as uow:
-        return await report_for(uow, request.actor, session_id)
+        return await report_for(uow, request.actor, session_id, now=request.deps.clock())
 
 
 async def send_csv(client: AsyncWebClient, user_id: str, report: CompletionReport) -> str:

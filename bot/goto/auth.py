@@ -151,25 +151,54 @@ class GoToAuth(httpx.Auth):
             if unanswered is not None:
                 raise TokenOutcomeUnknown("refresh_token", unanswered)
             try:
-                fresh = await self._oauth.refresh(
-                    self._client_id,
-                    self._client_secret.get_secret_value(),
-                    stale.refresh_token.get_secret_value(),
-                    previous=stale,
-                )
-            except TokenOutcomeUnknown as exc:
-                self._coordinator.record_unanswered(
-                    self.location_id, stale.refresh_token, exc.reason
-                )
-                await self._report(exc)
-                raise
+                fresh = await self._send_refresh(stale)
             except NeedsRelink as exc:
-                await self._report(exc)
-                raise
+                # Another process may have rotated this refresh token and stored the new one:
+                # GoTo then refuses ours, and the stored tokens are the connection's.
+                stored = await self._reload(stale)
+                if stored is None:
+                    await self._report(exc)
+                    raise
+                log.info(
+                    "location %s: using the tokens another process refreshed", self.location_id
+                )
+                self._tokens = stored
+                if not stored.access_expired(self._now(), self._margin):
+                    return stored
+                try:
+                    fresh = await self._send_refresh(stored)
+                except NeedsRelink as again:
+                    await self._report(again)
+                    raise
+                stale = stored
             self._tokens = fresh
             self._coordinator.record(self.location_id, stale.refresh_token, fresh)
             await self._save(fresh)
             return fresh
+
+    async def _send_refresh(self, stale: TokenSet) -> TokenSet:
+        try:
+            return await self._oauth.refresh(
+                self._client_id,
+                self._client_secret.get_secret_value(),
+                stale.refresh_token.get_secret_value(),
+                previous=stale,
+            )
+        except TokenOutcomeUnknown as exc:
+            self._coordinator.record_unanswered(self.location_id, stale.refresh_token, exc.reason)
+            await self._report(exc)
+            raise
+
+    async def _reload(self, stale: TokenSet) -> TokenSet | None:
+        """The stored tokens when they differ from `stale` (rotated elsewhere), else None."""
+        try:
+            stored = await self._store.load(self.location_id)
+        except Exception:
+            log.exception("Could not reload the GoTo tokens of location %s", self.location_id)
+            return None
+        if stored is None or stored.refresh_token == stale.refresh_token:
+            return None
+        return stored
 
     async def _report(self, error: GoToError) -> None:
         # The caller still gets the error; a failed report must not replace it.

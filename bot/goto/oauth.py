@@ -24,7 +24,7 @@ from bot.goto.errors import (
 )
 from bot.goto.models import parse
 from bot.goto.ratelimit import Monotonic, Sleep
-from bot.goto.responses import error_code, json_body, raise_for_status
+from bot.goto.responses import error_code, json_body, json_or_none, raise_for_status
 from bot.goto.tokens import REFRESH_TOKEN_LIFETIME, TokenSet, utcnow
 from bot.goto.transport import (
     DEFAULT_API_URL,
@@ -294,6 +294,16 @@ class GoToOAuth:
         )
 
 
+def _refusal(response: httpx.Response) -> str:
+    """GoTo's reason for refusing a refresh token, in one short plain line (no token in it)."""
+    body = json_or_none(response)
+    said = body.get("error_description") if isinstance(body, dict) else None
+    if isinstance(said, str) and said.strip():
+        reason = " ".join(said.split())[:200].rstrip(".")
+        return f"GoTo refused the refresh token ({reason}). Please reconnect the GoTo account."
+    return "The GoTo connection has expired or was revoked. Please reconnect the GoTo account."
+
+
 def _raise_token_error(response: httpx.Response, grant: GrantType) -> None:
     code = error_code(response)
     log.warning("GoTo token endpoint refused a %s grant: %s", grant, code or response.status_code)
@@ -301,7 +311,7 @@ def _raise_token_error(response: httpx.Response, grant: GrantType) -> None:
         raise InvalidClient()
     if code == "invalid_grant":
         if grant == "refresh_token":
-            raise NeedsRelink()
+            raise NeedsRelink(_refusal(response))
         raise CodeRejected()
     detail = code or f"HTTP {response.status_code}"
     raise GoToError(

@@ -55,6 +55,10 @@ class TokenStore(Protocol):
         """Record that the location's connection needs attention (`problem` is user-safe)."""
         ...
 
+    async def load(self, location_id: int) -> TokenSet | None:
+        """The tokens stored now (another process may have rotated them), if any."""
+        ...
+
 
 def utcnow() -> datetime:
     """Current time, timezone-aware UTC (the default clock)."""

@@ -141,7 +141,9 @@ class BlockKitReportRenderer:
             _section(summary),
             SectionBlock(fields=fields[:MAX_FIELDS]),
         ]
-        if report.sync_error:
+        if report.sync_paused:
+            blocks.append(_section(f":double_vertical_bar: {report.sync_paused[:2900]}."))
+        elif report.sync_error:
             blocks.append(_section(_render("sync_error.j2", report=report)))
         state = _render("state.j2", report=report, synced_at=Markup(_synced_at(report)))
         blocks += [

@@ -30,6 +30,7 @@ FAILURE_PAGES: dict[str, tuple[int, str]] = {
     "code_used": (400, "GoTo rejected this sign-in"),
     "unreachable": (502, "GoTo could not be reached"),
     "account_taken": (409, "This GoTo account is already linked"),
+    "account_switch": (409, "Sessions depend on the current GoTo account"),
     "goto_error": (502, "GoTo did not confirm the link"),
     "not_stored": (500, "The link could not be stored"),
     "outcome_unknown": (504, "GoTo did not answer"),

@@ -16,6 +16,10 @@ run that fails half way changes nothing:
 Exactly once rests on the lease and on the notices' dedupe keys: ``report:<session>:<channel>:<n>``
 (``n`` numbers the messages of a long report) and ``completed:<enrollment>``.
 
+While the location's GoTo connection has lapsed or failed, its sessions' sync pauses: they are
+not claimed, GoTo is not asked and no run is counted; once the location is re-linked the due
+runs (the final one too, however late) happen by themselves. The report says why it waits.
+
 A run whose GoTo read fails stores only why (`Session.sync_error`) and when to try again
 (`RETRY_AFTER_FAILURE`); it does not count as a run, so the final run still happens.
 """
@@ -52,6 +56,7 @@ from domain.completion_rules import (
     sync_may_change,
     sync_schedule,
 )
+from domain.connection_rules import sync_paused
 from domain.errors import AttendanceUnavailable, DomainError, InvalidInput, NotFound
 from domain.models import (
     Enrollment,
@@ -166,6 +171,16 @@ def _due_condition(now: datetime) -> Any:
     )
 
 
+def _connected(now: datetime) -> Any:
+    """SQL: the location's GoTo connection has neither lapsed nor failed."""
+    return and_(
+        col(Location.connection_error).is_(None),
+        or_(
+            col(Location.connection_expires_at).is_(None), col(Location.connection_expires_at) > now
+        ),
+    )
+
+
 def _free(now: datetime) -> Any:
     return or_(col(Session.sync_lease_until).is_(None), col(Session.sync_lease_until) < now)
 
@@ -179,7 +194,7 @@ async def due_sessions(
         rows = await uow.session.execute(
             select(col(Session.id), col(Location.consumer_key))
             .join(Location, col(Location.id) == col(Session.location_id))
-            .where(_due_condition(now), _free(now))
+            .where(_due_condition(now), _free(now), _connected(now))
             .order_by(col(Session.ends_at), col(Session.id))
             .limit(limit)
         )
@@ -304,7 +319,7 @@ async def _claim(
             raise NotFound(f"There is no session #{session_id}.")
         session, location, element = found
         title = element.title
-        refusal = _not_syncable(session, now=now, by_hand=by_hand)
+        refusal = _not_syncable(session, now=now, by_hand=by_hand) or sync_paused(location, now)
         if refusal is not None:
             return SyncResult(session_id, title, problem=refusal)
         condition = [col(Session.id) == session_id, _free(now)]

@@ -9,12 +9,13 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import and_, func, or_
 from sqlmodel import col, select, update
 
 from domain import mrkdwn
 from domain.actor import Actor
 from domain.errors import InvalidInput, LinkFailed
-from domain.models import LinkRequest, Location, LocationKind, Team
+from domain.models import LinkRequest, Location, LocationKind, Session, SessionStatus, Team
 from domain.ports import GoToLinker, LinkedAccount, SecretSealer, UnitOfWork
 from domain.rules import ConnectionState, connection_status
 from domain.services.locations import editable_location
@@ -28,8 +29,18 @@ def state_hash(state: str) -> str:
     return hashlib.sha256(state.encode()).hexdigest()
 
 
-async def start_link(uow: UnitOfWork, actor: Actor, location_id: int, *, now: datetime) -> str:
-    """Create a single-use state for linking; only admins of the owner team may link."""
+async def start_link(
+    uow: UnitOfWork,
+    actor: Actor,
+    location_id: int,
+    *,
+    now: datetime,
+    replace_account: bool = False,
+) -> str:
+    """Create a single-use state for linking; only admins of the owner team may link.
+
+    With `replace_account` the admin has confirmed that another GoTo account may replace the
+    current one even while sessions depend on it."""
     location = await editable_location(uow, actor, location_id)
     if not location.kind.is_goto:
         raise InvalidInput(
@@ -48,6 +59,7 @@ async def start_link(uow: UnitOfWork, actor: Actor, location_id: int, *, now: da
             location_id=location_id,
             user_id=actor.user_id,
             expires_at=now + LINK_STATE_TTL,
+            replace_account=replace_account,
         )
     )
     await uow.session.flush()
@@ -296,6 +308,23 @@ async def store_link(
             f"linked to location {mrkdwn.bold(other.name)}. Each GoTo account links to one location; sign in with "
             f"another GoTo account. Nothing was changed. {start_again(location.name)}",
         )
+    if (
+        location.goto_organizer_key is not None
+        and location.goto_organizer_key != account.organizer_key
+        and not request.replace_account
+    ):
+        depending = await dependent_sessions(uow, location, now=now)
+        if depending:
+            current = mrkdwn.escape(location.goto_email or location.goto_organizer_key)
+            plural = "s depend" if depending != 1 else " depends"
+            command = mrkdwn.code(f"/vilt location link {location.name} replace")
+            raise LinkFailed(
+                "account_switch",
+                f"{mrkdwn.bold(location.name)} is linked to the GoTo account {current}, and "
+                f"{depending} session{plural} on it (ahead, or ended and still syncing). Sign in "
+                f"with {current} to renew the connection, or replace the account anyway with "
+                f"{command}: those sessions' GoTo events stay with {current}. Nothing was changed.",
+            )
     before = connection_status(
         kind=LocationKind(location.kind),
         linked_email=location.goto_email,
@@ -315,6 +344,8 @@ async def store_link(
     location.access_expires_at = account.access_expires_at
     location.connection_expires_at = account.connection_expires_at
     location.connection_error = None
+    location.connection_failed_at = None
+    location.refresh_lease_until = None
     location.linked_at = now
     location.linked_by = request.user_id
     location.updated_at = now
@@ -337,6 +368,24 @@ async def store_link(
             dedupe_key=f"location_linked:{location.id}:{request.id}",
         )
     return LinkResult(location=location, request=request, announced=announce and team is not None)
+
+
+async def dependent_sessions(uow: UnitOfWork, location: Location, *, now: datetime) -> int:
+    """How many sessions depend on the location's current GoTo account: scheduled ones ahead,
+    and ended ones whose attendance sync is not done (one statement)."""
+    found = await uow.session.execute(
+        select(func.count())
+        .select_from(Session)
+        .where(
+            col(Session.location_id) == location.id,
+            col(Session.status) == SessionStatus.SCHEDULED.value,
+            or_(
+                col(Session.ends_at) > now,
+                and_(col(Session.goto_event_key).is_not(None), col(Session.sync_done_at).is_(None)),
+            ),
+        )
+    )
+    return int(found.scalar_one())
 
 
 async def _location_of(uow: UnitOfWork, request: LinkRequest) -> Location:

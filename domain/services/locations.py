@@ -213,6 +213,7 @@ async def list_locations(
     *,
     limit: int = 20,
     team_id: int | None = None,
+    now: datetime | None = None,
 ) -> LocationPage:
     """Locations owned by or available to the actor's teams, filtered by `#tag` or text, and
     to those one team owns or may use when `team_id` is given.
@@ -246,10 +247,12 @@ async def list_locations(
     )
     by_id = {location.id: location for location in loaded}
     page = [by_id[i] for i in page_ids if i in by_id]
-    return LocationPage(await describe_many(uow, page), len(matching))
+    return LocationPage(await describe_many(uow, page, now), len(matching))
 
 
-async def visible_location(uow: UnitOfWork, actor: Actor, name: str) -> LocationView:
+async def visible_location(
+    uow: UnitOfWork, actor: Actor, name: str, *, now: datetime | None = None
+) -> LocationView:
     """A location the actor may see, described."""
     location = await find_location(uow, actor, name)
     visible = _visible(actor)
@@ -266,7 +269,7 @@ async def visible_location(uow: UnitOfWork, actor: Actor, name: str) -> Location
         raise NotFound(
             f"There is no location called {mrkdwn.bold(clean_name(name))} available to your teams."
         )
-    return await describe(uow, location)
+    return await describe(uow, location, now)
 
 
 async def describe(

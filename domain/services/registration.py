@@ -280,7 +280,7 @@ async def unregister(
         except RegistrationRejected as exc:
             again = " Try again in a few minutes." if exc.retryable else ""
             raise InvalidInput(
-                f"GoTo did not cancel your registration ({_problem_text(exc)}), so you are "
+                f"GoTo did not cancel your registration ({_problem_text(exc, facts.location)}), so you are "
                 f"still registered for {title}.{again}"
             ) from None
     async with units() as uow:
@@ -727,7 +727,7 @@ async def _refused(
             .where(col(Enrollment.id) == claim.enrollment_id)
             .values(last_synced_at=now)
         )
-        why = _problem_text(exc)
+        why = _problem_text(exc, claim.location)
         return Registration(
             Outcome.QUEUED,
             user_id,
@@ -751,7 +751,10 @@ async def _refused(
             "you are not registered."
         )
     else:
-        outcome, reason = Outcome.FAILED, f"GoTo refused the registration ({_problem_text(exc)})"
+        outcome, reason = (
+            Outcome.FAILED,
+            f"GoTo refused the registration ({_problem_text(exc, claim.location)})",
+        )
         message = f"I could not register you for {claim.title}: {reason}. You are not registered."
     if queued_before:
         await enqueue_notice(
@@ -815,7 +818,14 @@ def _join_link(url: str | None) -> str:
     return mrkdwn.link(url, "join link") if url else "(GoTo has not published the link yet)"
 
 
-def _problem_text(exc: RegistrationRejected) -> str:
+def _problem_text(exc: RegistrationRejected, location: Location | None = None) -> str:
+    if exc.problem is RegistrationProblem.NEEDS_RELINK and location is not None:
+        # Who can cure it, and how: the learner passes it on.
+        return (
+            f"the GoTo connection of {mrkdwn.bold(location.name)} lapsed or failed; an admin of "
+            "the team that owns the location can re-link it with "
+            f"{mrkdwn.code('/vilt location link ' + location.name)}"
+        )
     return {
         RegistrationProblem.UNAVAILABLE: "GoTo is not answering right now",
         RegistrationProblem.NEEDS_RELINK: "the location's GoTo connection needs to be renewed "

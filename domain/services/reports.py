@@ -3,18 +3,24 @@ with the reader's permission checked)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import col, select
 
 from domain import mrkdwn
 from domain.actor import Actor
 from domain.completion_report import REPORTED, CompletionReport, RosterLine, WalkInLine
+from domain.connection_rules import sync_paused
 from domain.errors import NotAllowed, NotFound
 from domain.models import Enrollment, LearningElement, Location, Session, Team, WalkIn
 from domain.ports import UnitOfWork
 
 
-async def load_report(uow: UnitOfWork, session_id: int) -> CompletionReport:
-    """The report of one session as its enrollments stand now (no visibility check here)."""
+async def load_report(
+    uow: UnitOfWork, session_id: int, *, now: datetime | None = None
+) -> CompletionReport:
+    """The report of one session as its enrollments stand now (no visibility check here); with
+    `now`, a report whose sync waits on a lapsed or failed GoTo connection says so."""
     found = (
         await uow.session.execute(
             select(Session, LearningElement, Location, Team)
@@ -74,10 +80,17 @@ async def load_report(uow: UnitOfWork, session_id: int) -> CompletionReport:
         last_synced_at=session.last_synced_at,
         final=session.sync_done_at is not None,
         sync_error=session.sync_error,
+        sync_paused=(
+            sync_paused(location, now)
+            if now is not None and session.sync_done_at is None and session.goto_event_key
+            else None
+        ),
     )
 
 
-async def report_for(uow: UnitOfWork, actor: Actor, session_id: int) -> CompletionReport:
+async def report_for(
+    uow: UnitOfWork, actor: Actor, session_id: int, *, now: datetime | None = None
+) -> CompletionReport:
     """The report of a session the actor may read: its owner team's admins and its instructor."""
     found = (
         await uow.session.execute(
@@ -90,7 +103,7 @@ async def report_for(uow: UnitOfWork, actor: Actor, session_id: int) -> Completi
     if found is not None:
         instructor_id, team_id, team_name = found
         if actor.is_admin_of(team_id) or actor.user_id == instructor_id:
-            return await load_report(uow, session_id)
+            return await load_report(uow, session_id, now=now)
         if team_id in actor.teams:
             raise NotAllowed(
                 f"Only admins of team {mrkdwn.bold(team_name)} and the session's instructor "

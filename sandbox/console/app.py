@@ -49,6 +49,9 @@ class SandboxConsole(ConsoleGoTo):
             Route("/sandbox/goto/play", self._form_post(self.play_goto_session), methods=["POST"]),
             Route("/sandbox/goto/clock", self._form_post(self.move_time), methods=["POST"]),
             Route("/sandbox/goto/sync", self._form_post(self.run_sync), methods=["POST"]),
+            Route(
+                "/sandbox/goto/revoke", self._form_post(self.revoke_connection), methods=["POST"]
+            ),
             Route("/sandbox/files/{file_id}", self.file, methods=["GET"]),
         ]
 

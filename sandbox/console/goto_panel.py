@@ -1,5 +1,6 @@
 """The console's GoTo sandbox panel: play a session of one of the bot's GoTo events, move time
-forward for the bot and the GoTo sandbox together, and run the attendance sync now."""
+forward for the bot and the GoTo sandbox together (a week at a time, to watch a connection's
+warnings arrive), revoke a location's GoTo connection, and run the attendance sync now."""
 
 from __future__ import annotations
 
@@ -18,11 +19,13 @@ from domain.models import (
     Enrollment,
     EnrollmentStatus,
     LearningElement,
+    Location,
     LocationKind,
     Session,
     SessionStatus,
     TrackingRule,
 )
+from domain.rules import connection_status
 from domain.services.completion_sync import SyncResult
 from sandbox.console.actions import ConsoleActions
 from sandbox.console.fields import form_text
@@ -33,7 +36,13 @@ from sandbox.goto.scenario import AttendeeSpec, PollSpec
 from sandbox.goto.state import SandboxState
 
 # "Move time forward" steps: seconds and how the button reads.
-TIME_STEPS = ((1800, "+30 min"), (7200, "+2 h"), (86400, "+1 day"), (172800, "+2 days"))
+TIME_STEPS = (
+    (1800, "+30 min"),
+    (7200, "+2 h"),
+    (86400, "+1 day"),
+    (172800, "+2 days"),
+    (604800, "+1 week"),
+)
 # Webinars created in the sandbox get these, so a played session has polls to answer.
 NEW_WEBINAR_POLLS = (
     PollSpec(question="Was the pace right for you?", answers=["Yes", "Too fast", "Too slow"]),
@@ -79,6 +88,21 @@ class PanelRegistrant:
     played: str = ""  # what the played GoTo session recorded for them
 
 
+@dataclass(frozen=True)
+class PanelConnection:
+    """A linked GoTo location, as the panel's revoke form lists it."""
+
+    id: int
+    name: str
+    email: str
+    status: str
+
+    @property
+    def label(self) -> str:
+        """How the revoke picker names it."""
+        return f"{self.name} · {self.email} · {self.status}"
+
+
 @dataclass
 class GoToPanel:
     """What the panel shows: the clock, the sessions, and the chosen one's registrants and polls."""
@@ -92,6 +116,7 @@ class GoToPanel:
     played: str | None = None
     problem: str | None = None
     notes: list[str] = field(default_factory=list)
+    connections: list[PanelConnection] = field(default_factory=list)
 
 
 def _when(moment: datetime, zone: ZoneInfo) -> str:
@@ -150,6 +175,7 @@ class ConsoleGoTo(ConsoleActions):
         zone = self._zone(person.id)
         sessions = await self._goto_sessions()
         panel = GoToPanel(now=_when(self.goto.clock.now(), zone), sessions=sessions)
+        panel.connections = await self._connections()
         chosen = next((s for s in sessions if s.id == self._goto_session), None)
         chosen = chosen or (sessions[0] if sessions else None)
         if chosen is None:
@@ -214,6 +240,36 @@ class ConsoleGoTo(ConsoleActions):
             if session.id is not None
             and session.goto_product is not None
             and session.goto_event_key is not None
+        ]
+
+    async def _connections(self) -> list[PanelConnection]:
+        """The bot's linked GoTo locations with their connection status (one statement)."""
+        query = (
+            select(Location)
+            .where(
+                col(Location.goto_email).is_not(None), col(Location.refresh_token_enc).is_not(None)
+            )
+            .order_by(col(Location.name_key))
+            .limit(SESSIONS_SHOWN)
+        )
+        async with self.runtime.factory() as db:
+            rows = (await db.execute(query)).scalars().all()
+        now = self.runtime.clock()
+        return [
+            PanelConnection(
+                id=row.id,
+                name=row.name,
+                email=row.goto_email or "",
+                status=connection_status(
+                    kind=row.kind,
+                    linked_email=row.goto_email,
+                    expires_at=row.connection_expires_at,
+                    error=row.connection_error,
+                    now=now,
+                ).text,
+            )
+            for row in rows
+            if row.id is not None
         ]
 
     async def _statuses(self, session_id: int) -> dict[str, EnrollmentStatus]:
@@ -336,6 +392,45 @@ class ConsoleGoTo(ConsoleActions):
             return self._panel_back(person, channel, note)
         now = self.goto.clock.advance(float(raw))
         note = f"Moved time {step}: it is now {_when(now, self._zone(person.id))}."
+        warned = await self._connection_jobs()
+        if warned:
+            note += f" {warned} connection warning{'s' if warned != 1 else ''} posted."
+        self._revision += 1
+        return self._panel_back(person, channel, note)
+
+    async def _connection_jobs(self) -> int:
+        """Run the token refresh and connection warnings jobs now, as the bot does every few
+        minutes, and deliver what they queued; how many warnings were new."""
+        try:
+            await self.runtime.refresh_tokens_now()
+            warned = await self.runtime.connection_warnings_now()
+            await self.runtime.outbox.deliver_due()
+        except Exception:
+            log.exception("connection jobs from the console failed")
+            return 0
+        return warned
+
+    async def revoke_connection(self, form: FormData, person: Person, channel: str) -> Response:
+        """Revoke a location's GoTo connection on the GoTo sandbox (as its owner withdrawing
+        consent would), then let the bot try it: it shows as failed and the team is warned."""
+        raw = form_text(form, "location")
+        chosen = next(
+            (c for c in await self._connections() if raw.isdigit() and c.id == int(raw)), None
+        )
+        if chosen is None:
+            return self._panel_back(person, channel, "That location is not in the list.")
+        grants = self.goto.matching_grants(email=chosen.email)
+        for grant in grants:
+            grant.revoked = True
+        outcome = await self.runtime.refresh_location_now(chosen.id)
+        await self._connection_jobs()
+        said = {
+            "failed": "the bot's next refresh was refused, so the connection shows as failed and "
+            "the owner team's channel was warned: click Re-link there.",
+            "skipped": "the bot already shows the connection as failed.",
+        }.get(outcome, f"the bot's refresh answered: {outcome}.")
+        note = f"Revoked the GoTo connection of {chosen.name} ({chosen.email}) on GoTo; {said}"
+        self._revision += 1
         return self._panel_back(person, channel, note)
 
     async def run_sync(self, form: FormData, person: Person, channel: str) -> Response:

@@ -55,6 +55,11 @@ class RecordingStore:
     async def connection_failed(self, location_id: int, problem: str) -> None:
         self.failures.append((location_id, problem))
 
+    async def load(self, location_id: int) -> TokenSet | None:
+        """The latest tokens saved for the location (what another process would read)."""
+        mine = [tokens for saved_id, tokens in self.saved if saved_id == location_id]
+        return mine[-1] if mine else None
+
 
 @dataclass
 class Button:

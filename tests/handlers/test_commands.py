@@ -222,7 +222,7 @@ async def test_an_unexpected_error_is_logged_and_answered_with_the_request_id(
             "• `/vilt location edit <name>` — change a location your team owns\n"
             "• `/vilt location list [#tag|text]` — locations your teams can use\n"
             "• `/vilt location show <name>` — one location, with its GoTo connection if your team owns it\n"
-            "• `/vilt location link <name>` — link a location to a GoTo account",
+            "• `/vilt location link <name> [replace]` — link a location to a GoTo account",
         ),
     ],
 )

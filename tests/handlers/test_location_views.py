@@ -366,8 +366,38 @@ def test_the_link_message_of_a_connected_location_offers_to_re_link() -> None:
 
 def summary_text(blocks: list[dict[str, Any]]) -> str:
     assert check_blocks(blocks) == []
-    assert blocks[-1] == {"type": "divider"} and len(blocks) == 2
+    assert blocks[-1] == {"type": "divider"} and len(blocks) in (2, 3)
+    if len(blocks) == 3:
+        assert relink_button(blocks) is not None
     return str(blocks[0]["text"]["text"])
+
+
+def relink_button(blocks: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The Re-link button of a summary, if it has one."""
+    for block in blocks:
+        for element in block.get("elements", []):
+            if element.get("action_id") == "relink_location":
+                return dict(element)
+    return None
+
+
+@pytest.mark.parametrize(
+    ("name", "offered"),
+    [
+        ("webinar-connected", False),
+        ("webinar-expired", True),
+        ("webinar-failed", True),
+        ("webinar-last-day", True),
+    ],
+)
+def test_the_relink_button_shows_from_a_week_before_a_lapse(name: str, offered: bool) -> None:
+    view = SUMMARIES[name]
+    button = relink_button(location_summary(view, with_connection=True))
+    assert (button is not None) is offered
+    if button is not None:
+        assert button["value"] == str(view.id)
+    # Only those who see the connection (admins of the owner team) get the button.
+    assert relink_button(location_summary(view, with_connection=False)) is None
 
 
 SUMMARIES = {

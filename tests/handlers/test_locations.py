@@ -286,7 +286,9 @@ async def test_link_sends_the_button_privately_and_remembers_where(stack: Stack)
     teams = await admin_with_teams(stack)
     await create_goto_location(stack, teams)
     await create_classroom(stack, teams)
-    assert await stack.command("location link") == ":warning: Usage: `/vilt location link <name>`"
+    assert await stack.command("location link") == (
+        ":warning: Usage: `/vilt location link <name> [replace]`"
+    )
     assert await stack.command("location link oslo room") == (
         ":warning: *Oslo Room* is a classroom; only GoTo locations are linked."
     )

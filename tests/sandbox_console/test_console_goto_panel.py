@@ -14,7 +14,14 @@ import pytest
 from sqlmodel import select
 
 from db.uow import SqlUnitOfWork
-from domain.models import Enrollment, EnrollmentStatus, LearningElement, LocationKind, Session
+from domain.models import (
+    Enrollment,
+    EnrollmentStatus,
+    LearningElement,
+    Location,
+    LocationKind,
+    Session,
+)
 from domain.rules import LocationForm
 from domain.services import linking, locations, registration, sessions
 from domain.services.identity import resolve_actor
@@ -416,3 +423,37 @@ async def test_a_training_is_played_without_polls(
     assert lea.registrant_key == int(world.keys["lea@example.com"])
     assert lea.seconds(played.end or played.start) == 80 * 60
     assert played.polls == [] and lea.poll_answers == {}
+
+
+async def test_revoking_a_connection_in_the_panel_fails_it_and_warns_the_team_once(
+    sandbox: Sandbox, http: httpx.AsyncClient, world: World
+) -> None:
+    page = shown_on((await http.get("/sandbox")).text)
+    assert "Online room · alice@example.com · connected as alice@example.com" in page
+    async with sandbox.runtime.factory() as db:
+        (location,) = (await db.execute(select(Location))).scalars().all()
+    answer = await http.post(
+        "/sandbox/goto/revoke", data={"user": SANDBOX_ADMIN, "location": str(location.id)}
+    )
+    shown = shown_on(answer.text)
+    assert "Revoked the GoTo connection of Online room (alice@example.com) on GoTo" in shown
+    assert "the connection shows as failed" in shown
+    warnings = [t for t in channel_texts(sandbox, TRAINING) if "Online room" in t and "failed" in t]
+    assert len(warnings) == 1 and "revoked" in warnings[0]
+    # Moving time on runs the bot's connection jobs again: nothing is posted twice.
+    moved = shown_on(
+        (
+            await http.post(
+                "/sandbox/goto/clock", data={"user": SANDBOX_ADMIN, "advance": "604800"}
+            )
+        ).text
+    )
+    assert "Moved time +1 week" in moved
+    again = [t for t in channel_texts(sandbox, TRAINING) if "Online room" in t and "failed" in t]
+    assert again == warnings
+    refused = shown_on(
+        (
+            await http.post("/sandbox/goto/revoke", data={"user": SANDBOX_ADMIN, "location": "x"})
+        ).text
+    )
+    assert "That location is not in the list." in refused
