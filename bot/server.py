@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Route
 from bot.bootstrap import Runtime
 from bot.web.body_limit import BodySizeLimit
 from bot.web.goto_oauth import BackToSlack, goto_oauth_routes
+from bot.web.metrics import metrics_route
 from bot.web.slack_requests import Refusal, SlackRequestCheck, log_refusal
 from bot.web.slack_updates import LinkAnnouncer
 
@@ -83,7 +84,16 @@ def create_web_app(
         )
         return JSONResponse({"ok": healthy, **checks}, status_code=200 if healthy else 503)
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    token = runtime.settings.metrics_token
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        metrics_route(
+            runtime.metrics,
+            runtime.engine,
+            lambda: runtime.clock(),
+            token=token.get_secret_value().strip() if token else None,
+        ),
+    ]
     if not runtime.settings.socket_mode:
         # Over Socket Mode Slack's traffic arrives on the WebSocket; no signed endpoint is open.
         routes.append(Route("/slack/events", slack_events, methods=["POST"]))
