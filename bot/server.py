@@ -49,6 +49,22 @@ async def database_check(engine: AsyncEngine) -> str:
     return "ok"
 
 
+def runtime_metrics(runtime: Runtime) -> Route:
+    """GET /metrics of this runtime, behind VILTBOT_METRICS_TOKEN when it is set."""
+    token = runtime.settings.metrics_token
+    return metrics_route(
+        runtime.metrics,
+        runtime.engine,
+        lambda: runtime.clock(),
+        token=token.get_secret_value().strip() if token else None,
+    )
+
+
+def create_metrics_app(runtime: Runtime) -> Starlette:
+    """GET /metrics alone: what `viltbot worker --metrics-port` serves (its jobs' counters)."""
+    return Starlette(routes=[runtime_metrics(runtime)])
+
+
 def create_web_app(
     runtime: Runtime, *, run_scheduler: bool = True, extra_routes: list[BaseRoute] | None = None
 ) -> Starlette:
@@ -84,15 +100,9 @@ def create_web_app(
         )
         return JSONResponse({"ok": healthy, **checks}, status_code=200 if healthy else 503)
 
-    token = runtime.settings.metrics_token
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
-        metrics_route(
-            runtime.metrics,
-            runtime.engine,
-            lambda: runtime.clock(),
-            token=token.get_secret_value().strip() if token else None,
-        ),
+        runtime_metrics(runtime),
     ]
     if not runtime.settings.socket_mode:
         # Over Socket Mode Slack's traffic arrives on the WebSocket; no signed endpoint is open.
