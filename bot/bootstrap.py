@@ -22,6 +22,7 @@ from bot.jobs.refresh_tokens import REFRESH_POLL_SECONDS, refresh_tokens_job
 from bot.jobs.retry_registrations import retry_registrations_job
 from bot.jobs.session_reminders import REMINDER_POLL_SECONDS, session_reminders_job
 from bot.jobs.sync_attendance import SYNC_POLL_SECONDS, sync_attendance_job
+from bot.metrics.registry import Metrics
 from bot.scheduler import add_interval_job, create_scheduler
 from bot.settings import Settings
 from bot.slack.clients import SlackClients
@@ -54,6 +55,8 @@ class Runtime:
     outbox: Outbox
     box: SecretBox
     scheduler: AsyncIOScheduler | None = None
+    # Counters of this runtime only (GET /metrics): jobs, GoTo traffic.
+    metrics: Metrics = field(default_factory=Metrics)
     extras: dict[str, object] = field(default_factory=dict)
     # Run first on close, e.g. to stop Socket Mode before the database goes away.
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -115,12 +118,14 @@ class Runtime:
             "deliver_notices",
             deliver_notices_job(self.outbox),
             self.settings.notice_poll_seconds,
+            recorder=self.metrics,
         )
         add_interval_job(
             scheduler,
             "retry_registrations",
             retry_registrations_job(self.jobs_uow, self.deps.goto_registrar, lambda: self.clock()),
             self.settings.registration_retry_seconds,
+            recorder=self.metrics,
         )
         add_interval_job(
             scheduler,
@@ -132,24 +137,28 @@ class Runtime:
                 lambda: self.clock(),
             ),
             SYNC_POLL_SECONDS,
+            recorder=self.metrics,
         )
         add_interval_job(
             scheduler,
             "session_reminders",
             session_reminders_job(self.outbox.factory, lambda: self.clock()),
             REMINDER_POLL_SECONDS,
+            recorder=self.metrics,
         )
         add_interval_job(
             scheduler,
             "refresh_tokens",
             refresh_tokens_job(self.jobs_uow, self.goto.refresher, self.box, lambda: self.clock()),
             REFRESH_POLL_SECONDS,
+            recorder=self.metrics,
         )
         add_interval_job(
             scheduler,
             "connection_warnings",
             connection_warnings_job(self.jobs_uow, lambda: self.clock()),
             WARNING_POLL_SECONDS,
+            recorder=self.metrics,
         )
         scheduler.start()
         self.scheduler = scheduler
@@ -191,9 +200,13 @@ def build_runtime(settings: Settings) -> Runtime:
         store = EncryptedInstallationStore(settings.slack_client_id, engine, box, on_installed)
     bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     clients = SlackClients(settings.slack_api_url, bot_token=bot_token, installation_store=store)
+    metrics = Metrics()
     # Tokens are dated by the runtime's clock (the sandbox moves it), as the jobs read them.
     oauth = GoToOAuth(
-        auth_url=settings.goto_auth_url, api_url=settings.goto_api_url, now=lambda: deps.clock()
+        auth_url=settings.goto_auth_url,
+        api_url=settings.goto_api_url,
+        now=lambda: deps.clock(),
+        observer=metrics,
     )
     goto = GoToConnections(oauth, jobs_factory, box, rate_limit=settings.goto_rate_limit)
     goto.use_clock(lambda: deps.clock())
@@ -228,5 +241,6 @@ def build_runtime(settings: Settings) -> Runtime:
         slack_app=slack_app,
         outbox=outbox,
         box=box,
+        metrics=metrics,
         closers=[jobs_engine.dispose, goto.aclose],
     )

@@ -39,7 +39,17 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument(
         "--no-jobs", action="store_true", help="serve HTTP only; run jobs in `viltbot worker`"
     )
-    sub.add_parser("worker", help="run the scheduled jobs only (no web server)")
+    worker = sub.add_parser("worker", help="run the scheduled jobs only (no web server)")
+    worker.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        metavar="P",
+        help="serve GET /metrics (this worker's jobs and GoTo requests) on port P",
+    )
+    worker.add_argument(
+        "--host", default="0.0.0.0", help="interface for --metrics-port (default 0.0.0.0)"
+    )
     sub.add_parser("migrate", help="bring the database schema up to date")
     sync = sub.add_parser(
         "sync",
@@ -82,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         return _guarded(settings, lambda: asyncio.run(_sync(settings, args.session)))
     if args.command == "worker":
         settings = Settings()
-        return _guarded(settings, lambda: asyncio.run(_worker(settings)))
+        metrics = (args.host, args.metrics_port) if args.metrics_port else None
+        return _guarded(settings, lambda: asyncio.run(_worker(settings, metrics)))
     return _serve(args)
 
 
@@ -198,8 +209,11 @@ def _run_web(settings: Settings, host: str, port: int, *, jobs: bool) -> None:
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, log_config=None)
 
 
-async def _worker(settings: Settings) -> None:
+async def _worker(settings: Settings, metrics: tuple[str, int] | None = None) -> None:
+    import uvicorn
+
     from bot.bootstrap import build_runtime
+    from bot.server import create_metrics_app
 
     runtime = build_runtime(settings)
     runtime.start_scheduler()
@@ -207,8 +221,23 @@ async def _worker(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    server: uvicorn.Server | None = None
+    serving: asyncio.Task[None] | None = None
+    if metrics is not None:
+        host, port = metrics
+        config = uvicorn.Config(
+            create_metrics_app(runtime), host=host, port=port, log_level="warning", log_config=None
+        )
+        server = uvicorn.Server(config)
+        # uvicorn takes SIGINT/SIGTERM while it serves and raises them again once stopped,
+        # which then sets `stop`.
+        serving = asyncio.create_task(server.serve())
+        log.info("viltbot worker serving /metrics on %s:%d", host, port)
     log.info("viltbot worker running; Ctrl-C stops it")
     await stop.wait()
+    if server is not None and serving is not None:
+        server.should_exit = True
+        await serving
     await runtime.close()
 
 

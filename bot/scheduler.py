@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-JobFn = Callable[[], Awaitable[object]]
+from bot.jobs.runs import JobFn, JobRecorder, observed
 
 
 def create_scheduler() -> AsyncIOScheduler:
@@ -17,8 +15,17 @@ def create_scheduler() -> AsyncIOScheduler:
     )
 
 
-def add_interval_job(scheduler: AsyncIOScheduler, job_id: str, fn: JobFn, seconds: float) -> None:
-    """Run `fn` every `seconds`, replacing any job with the same id."""
+def add_interval_job(
+    scheduler: AsyncIOScheduler,
+    job_id: str,
+    fn: JobFn,
+    seconds: float,
+    *,
+    recorder: JobRecorder | None = None,
+) -> None:
+    """Run `fn` every `seconds`, replacing any job with the same id; `recorder` hears of each
+    run (how long it took, whether it failed)."""
+    job: JobFn = fn if recorder is None else observed(job_id, fn, recorder)
     scheduler.add_job(
-        fn, "interval", seconds=seconds, id=job_id, name=job_id, replace_existing=True
+        job, "interval", seconds=seconds, id=job_id, name=job_id, replace_existing=True
     )

@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Route
 from bot.bootstrap import Runtime
 from bot.web.body_limit import BodySizeLimit
 from bot.web.goto_oauth import BackToSlack, goto_oauth_routes
+from bot.web.metrics import metrics_route
 from bot.web.slack_requests import Refusal, SlackRequestCheck, log_refusal
 from bot.web.slack_updates import LinkAnnouncer
 
@@ -46,6 +47,22 @@ async def database_check(engine: AsyncEngine) -> str:
     except Exception as exc:
         return f"unreachable ({type(exc).__name__})"
     return "ok"
+
+
+def runtime_metrics(runtime: Runtime) -> Route:
+    """GET /metrics of this runtime, behind VILTBOT_METRICS_TOKEN when it is set."""
+    token = runtime.settings.metrics_token
+    return metrics_route(
+        runtime.metrics,
+        runtime.engine,
+        lambda: runtime.clock(),
+        token=token.get_secret_value().strip() if token else None,
+    )
+
+
+def create_metrics_app(runtime: Runtime) -> Starlette:
+    """GET /metrics alone: what `viltbot worker --metrics-port` serves (its jobs' counters)."""
+    return Starlette(routes=[runtime_metrics(runtime)])
 
 
 def create_web_app(
@@ -83,7 +100,10 @@ def create_web_app(
         )
         return JSONResponse({"ok": healthy, **checks}, status_code=200 if healthy else 503)
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        runtime_metrics(runtime),
+    ]
     if not runtime.settings.socket_mode:
         # Over Socket Mode Slack's traffic arrives on the WebSocket; no signed endpoint is open.
         routes.append(Route("/slack/events", slack_events, methods=["POST"]))

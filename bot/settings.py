@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     registration_retry_seconds: float = Field(
         default=30.0, gt=0, alias="VILTBOT_REGISTRATION_RETRY_SECONDS"
     )
+    # When set, GET /metrics answers only requests with `Authorization: Bearer <token>`.
+    metrics_token: SecretStr | None = Field(default=None, alias="VILTBOT_METRICS_TOKEN")
     # Slack's payloads stay well under 1 MiB; larger request bodies are refused with 413.
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024, alias="VILTBOT_MAX_REQUEST_BYTES")
 

@@ -86,6 +86,7 @@ class GoToClient:
             jitter=jitter,
             limiters=limiters,
             transport=transport,
+            observer=oauth.observer,
         )
         return cls(http)
 

@@ -23,6 +23,7 @@ from bot.goto.errors import (
     UnexpectedResponse,
 )
 from bot.goto.models import parse
+from bot.goto.observe import GoToObserver
 from bot.goto.ratelimit import Monotonic, Sleep
 from bot.goto.responses import error_code, json_body, json_or_none, raise_for_status
 from bot.goto.tokens import REFRESH_TOKEN_LIFETIME, TokenSet, utcnow
@@ -33,6 +34,7 @@ from bot.goto.transport import (
     Jitter,
     Retrier,
     RetryPolicy,
+    answer_hooks,
     full_jitter,
 )
 
@@ -131,13 +133,18 @@ class GoToOAuth:
         monotonic: Monotonic = time.monotonic,
         jitter: Jitter = full_jitter,
         transport: httpx.AsyncBaseTransport | None = None,
+        observer: GoToObserver | None = None,
     ) -> None:
         self.auth_url = auth_url.rstrip("/")
         self.api_url = api_url.rstrip("/")
         self._now = now
         self._timeout = timeout
         self._transport = transport
-        self._retrier = Retrier(retry, sleep=sleep, monotonic=monotonic, now=now, jitter=jitter)
+        # Told of every request this client and the location clients built on it send.
+        self.observer = observer
+        self._retrier = Retrier(
+            retry, sleep=sleep, monotonic=monotonic, now=now, jitter=jitter, observer=observer
+        )
 
     def authorize_url(self, client_id: str, redirect_uri: str, state: str) -> str:
         """URL to send the user to so they grant the bot access."""
@@ -208,7 +215,11 @@ class GoToOAuth:
         return parse_identity(json_body(response, "user profile"))
 
     def _client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=self._transport, timeout=self._timeout)
+        return httpx.AsyncClient(
+            transport=self._transport,
+            timeout=self._timeout,
+            event_hooks={"response": answer_hooks(self.observer)},
+        )
 
     async def _token_request(
         self, client_id: str, client_secret: str, form: dict[str, str]

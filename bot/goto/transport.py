@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from bot.goto.errors import NoAnswer, Unavailable
+from bot.goto.observe import GoToObserver, api_of
 from bot.goto.ratelimit import DEFAULT_LIMITERS, LimiterRegistry, Monotonic, RateLimit, Sleep
 from bot.goto.tokens import utcnow
 
@@ -70,6 +71,17 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
+def _transport_failure(exc: httpx.TransportError) -> tuple[str, bool]:
+    """Why a request got no answer, and whether it surely never left this process."""
+    if isinstance(exc, NOT_SENT):
+        return (
+            "timed out" if isinstance(exc, httpx.TimeoutException) else "connection failed"
+        ), True
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out", False
+    return "connection failed", False
+
+
 def _is_retryable_status(status_code: int, *, idempotent: bool) -> bool:
     # 429 is GoTo's rate limiter turning the request away before it is handled. Any 5xx may
     # come after the request was handled (a gateway timeout, a crash after a token was issued).
@@ -87,12 +99,14 @@ class Retrier:
         monotonic: Monotonic = time.monotonic,
         now: Clock = utcnow,
         jitter: Jitter = full_jitter,
+        observer: GoToObserver | None = None,
     ) -> None:
         self.policy = policy
         self._sleep = sleep
         self._monotonic = monotonic
         self._now = now
         self._jitter = jitter
+        self._observer = observer
 
     async def send(
         self,
@@ -122,17 +136,11 @@ class Retrier:
                     response = await client.send(request)
                 else:
                     response = await client.send(request, auth=auth)
-            except NOT_SENT as exc:
-                reason = (
-                    "timed out" if isinstance(exc, httpx.TimeoutException) else "connection failed"
-                )
-            except httpx.TimeoutException as exc:
-                reason = "timed out"
-                if not idempotent:
-                    raise NoAnswer(reason) from exc
             except httpx.TransportError as exc:
-                reason = "connection failed"
-                if not idempotent:
+                if self._observer is not None:
+                    self._observer.no_answer(api_of(request.url.path))
+                reason, unsent = _transport_failure(exc)
+                if not idempotent and not unsent:
                     raise NoAnswer(reason) from exc
             else:
                 if not _is_retryable_status(response.status_code, idempotent=idempotent):
@@ -161,8 +169,21 @@ class Retrier:
             if elapsed + delay > self.policy.total_seconds:
                 reason = f"{reason}; gave up after {elapsed:.0f}s"
                 break
+            if self._observer is not None:
+                self._observer.retrying(api_of(request.url.path))
             await self._sleep(delay)
         raise Unavailable(reason)
+
+
+def answer_hooks(observer: GoToObserver | None) -> list[Callable[[httpx.Response], Any]]:
+    """httpx response hooks telling `observer` of every answer GoTo sends (resends included)."""
+    if observer is None:
+        return []
+
+    async def answered(response: httpx.Response) -> None:
+        observer.answered(api_of(response.request.url.path), response.status_code)
+
+    return [answered]
 
 
 class GoToHttp:
@@ -183,13 +204,16 @@ class GoToHttp:
         jitter: Jitter = full_jitter,
         limiters: LimiterRegistry = DEFAULT_LIMITERS,
         transport: httpx.AsyncBaseTransport | None = None,
+        observer: GoToObserver | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self._auth = auth
         self._timeout = timeout
         self._sleep = sleep
         self._bucket = limiters.get(consumer_key, rate_limit, monotonic)
-        self._retrier = Retrier(retry, sleep=sleep, monotonic=monotonic, now=now, jitter=jitter)
+        self._retrier = Retrier(
+            retry, sleep=sleep, monotonic=monotonic, now=now, jitter=jitter, observer=observer
+        )
         # API requests put on the wire so far: retries and resends after a refresh included.
         self.requests_sent = 0
         # The limiter runs as a request hook so that every request on the wire is counted,
@@ -198,7 +222,7 @@ class GoToHttp:
             transport=transport,
             timeout=timeout,
             headers={"Accept": "application/json"},
-            event_hooks={"request": [self._throttle]},
+            event_hooks={"request": [self._throttle], "response": answer_hooks(observer)},
         )
 
     async def _throttle(self, request: httpx.Request) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.jobs.runs import run_failed
 from domain.ports import Clock
 from domain.services.connections import Units, queue_connection_warnings
 
@@ -24,7 +25,7 @@ def connection_warnings_job(units: Units, clock: Clock) -> Callable[[], Awaitabl
                 stored = await queue_connection_warnings(uow, now=clock())
                 await uow.commit()
         except Exception:
-            log.exception("connection warning run failed; it will run again")
+            run_failed(log, "connection warning run failed; it will run again")
             return 0
         if stored:
             log.info("connection warnings: %d stored", stored)

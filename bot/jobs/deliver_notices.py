@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.jobs.runs import run_failed
 from bot.slack.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -17,7 +18,7 @@ def deliver_notices_job(outbox: Outbox) -> Callable[[], Awaitable[None]]:
         try:
             report = await outbox.deliver_due()
         except Exception:
-            log.exception("notice delivery run failed; it will run again")
+            run_failed(log, "notice delivery run failed; it will run again")
             return
         if report.sent or report.failed or report.retrying:
             log.info(

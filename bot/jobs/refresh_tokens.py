@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.jobs.runs import run_failed
 from domain.ports import Clock, SecretSealer, TokenRefresher
 from domain.services.connections import RefreshRun, Units, refresh_due
 
@@ -24,7 +25,7 @@ def refresh_tokens_job(
         try:
             done = await refresh_due(units, refresher=refresher, sealer=sealer, now=clock())
         except Exception:
-            log.exception("token refresh run failed; it will run again")
+            run_failed(log, "token refresh run failed; it will run again")
             return RefreshRun()
         if done.refreshed or done.failed or done.postponed:
             log.info(

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 
+from bot.jobs.runs import run_failed
 from domain.ports import Clock, GoToRegistrar, UnitOfWork
 from domain.services.registration import Outcome, retry_pending
 from domain.types import utcnow
@@ -24,7 +25,7 @@ def retry_registrations_job(
         try:
             results = await retry_pending(units, goto=registrar, now=clock())
         except Exception:
-            log.exception("registration retry run failed; it will run again")
+            run_failed(log, "registration retry run failed; it will run again")
             return
         if results:
             done = sum(1 for r in results if r.outcome in (Outcome.REGISTERED, Outcome.ALREADY))

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.jobs.runs import run_failed
 from db.uow import SqlUnitOfWork
 from domain.ports import Clock
 from domain.services.session_alerts import queue_reminders
@@ -30,7 +31,7 @@ def session_reminders_job(
                 stored = await queue_reminders(uow, clock())
                 await uow.commit()
         except Exception:
-            log.exception("session reminder run failed; it will run again")
+            run_failed(log, "session reminder run failed; it will run again")
             return 0
         if stored:
             log.info("session reminders: %d stored", stored)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.jobs.runs import run_failed
 from domain.completion_report import ReportRenderer
 from domain.ports import Clock, GoToReports
 from domain.services.completion_sync import SyncResult, Units, sync_due
@@ -24,7 +25,7 @@ def sync_attendance_job(
         try:
             results = await sync_due(units, goto=goto, renderer=renderer, now=clock())
         except Exception:
-            log.exception("attendance sync run failed; it will run again")
+            run_failed(log, "attendance sync run failed; it will run again")
             return []
         for result in results:
             log.info("attendance sync: %s", result.summary())
