@@ -99,5 +99,7 @@ def test_a_worker_serves_its_jobs_metrics_on_the_port_it_was_given(
         "deliver_notices",
         "retry_registrations",
         "sync_attendance",
+        "refresh_tokens",
+        "connection_warnings",
         "session_reminders",
     }

@@ -107,10 +107,8 @@ async def test_a_scrape_after_real_work_shows_jobs_goto_traffic_notices_and_conn
     alice = await link(stack, teams, "Lapsed Room", "alice@example.com")
     carol = await link(stack, teams, "Failing Room", "carol@example.com")
     await create_goto_location(stack, teams, name="Unlinked Room")
-    # The link confirmations are posted by the outbox job.
     linking_notices = await stack.count(Notice)
     assert linking_notices > 0
-    await run_job(stack, "deliver_notices")
 
     async with stack.runtime.goto.client_for(bob) as goto:
         await goto.webinar.get_webinar(bob.goto_organizer_key or "", BOBS_WEBINAR)
@@ -122,6 +120,10 @@ async def test_a_scrape_after_real_work_shows_jobs_goto_traffic_notices_and_conn
     async with stack.runtime.goto.client_for(carol) as goto:
         with pytest.raises(TokenOutcomeUnknown):
             await goto.webinar.get_webinar(carol.goto_organizer_key or "", BOBS_WEBINAR)
+    # The outbox job posts the link confirmations and the warning of Carol's failed connection
+    # (to her team's channel and to the admin who linked it).
+    assert await stack.count(Notice) == linking_notices + 2
+    await run_job(stack, "deliver_notices")
 
     async with table_gone(stack, "session"):
         await run_job(stack, "session_reminders")
@@ -182,7 +184,7 @@ async def test_a_scrape_after_real_work_shows_jobs_goto_traffic_notices_and_conn
 
     assert value(scraped, "viltbot_notices", status="pending") == 3
     assert value(scraped, "viltbot_notices", status="sending") == 0
-    assert value(scraped, "viltbot_notices", status="sent") == linking_notices
+    assert value(scraped, "viltbot_notices", status="sent") == linking_notices + 2
     assert value(scraped, "viltbot_notices", status="failed") == 0
     assert value(scraped, "viltbot_oldest_pending_notice_age_seconds") == 90
 

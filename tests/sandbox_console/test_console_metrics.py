@@ -19,6 +19,8 @@ async def test_the_sandbox_serves_metrics_for_its_jobs_notices_and_connections(
         "deliver_notices",
         "retry_registrations",
         "sync_attendance",
+        "refresh_tokens",
+        "connection_warnings",
         "session_reminders",
     }
     notices = {s.labels["status"]: s.value for s in families["viltbot_notices"].samples}
