@@ -227,8 +227,9 @@ def scenario(planned: list[Planned], locations: int) -> dict[str, Any]:
 # --- the sandbox in its own process ------------------------------------------------------------
 
 
-def serve_sandbox(port: int, scenario_file: str) -> None:
-    """Run the sandbox (rate limit on) keeping every request in its log (the child process)."""
+def serve_sandbox(port: int, scenario_file: str, latency: float = 0.0) -> None:
+    """Run the sandbox (rate limit on, each API request answered `latency` seconds late) keeping
+    every request in its log (the child process)."""
     from collections import deque
 
     import uvicorn
@@ -237,7 +238,7 @@ def serve_sandbox(port: int, scenario_file: str) -> None:
     from sandbox.goto.scenario import Scenario
 
     loaded = Scenario.model_validate(json.loads(Path(scenario_file).read_text("utf-8")))
-    app = create_goto_sandbox(loaded, rate_limit_per_second=GOTO_RATE)
+    app = create_goto_sandbox(loaded, rate_limit_per_second=GOTO_RATE, latency_seconds=latency)
     app.state.sandbox.requests = deque()
     uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
 
@@ -250,7 +251,9 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def sandbox_process(scenario_file: Path) -> AsyncIterator[tuple[str, int]]:
+async def sandbox_process(
+    scenario_file: Path, latency: float = 0.0
+) -> AsyncIterator[tuple[str, int]]:
     """The sandbox's base URL and process id, once it answers."""
     port = free_port()
     child = await asyncio.create_subprocess_exec(
@@ -260,6 +263,7 @@ async def sandbox_process(scenario_file: Path) -> AsyncIterator[tuple[str, int]]
         "--serve-sandbox",
         str(port),
         str(scenario_file),
+        str(latency),
         cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -695,8 +699,8 @@ def show(figures: Figures, database: str) -> None:
 
 def main() -> None:
     """Parse options and run (or serve the sandbox, in the child process)."""
-    if len(sys.argv) == 4 and sys.argv[1] == "--serve-sandbox":
-        serve_sandbox(int(sys.argv[2]), sys.argv[3])
+    if len(sys.argv) == 5 and sys.argv[1] == "--serve-sandbox":
+        serve_sandbox(int(sys.argv[2]), sys.argv[3], float(sys.argv[4]))
         return
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter

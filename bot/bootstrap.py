@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.async_app import AsyncApp
@@ -11,15 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.crypto import SecretBox
 from bot.goto.oauth import GoToOAuth
+from bot.goto.ratelimit import DEFAULT_LIMITERS, Limiters
 from bot.goto_connections import GoToConnections
 from bot.goto_events import GoToEventChecker
 from bot.goto_linker import OAuthLinker
+from bot.goto_rate_limits import SharedRateLimits
 from bot.goto_registrar import GoToRegistrationDesk
 from bot.goto_reports import GoToReportReader
 from bot.jobs.deliver_notices import deliver_notices_job
 from bot.jobs.retry_registrations import retry_registrations_job
 from bot.jobs.session_reminders import REMINDER_POLL_SECONDS, session_reminders_job
-from bot.jobs.sync_attendance import SYNC_POLL_SECONDS, sync_attendance_job
+from bot.jobs.sync_attendance import sync_attendance_job
 from bot.scheduler import add_interval_job, create_scheduler
 from bot.settings import Settings
 from bot.slack.clients import SlackClients
@@ -64,6 +67,11 @@ class Runtime:
     def clock(self, clock: Clock) -> None:
         self.deps.clock = clock
 
+    @property
+    def sync_lease(self) -> timedelta:
+        """How long a sync run holds a session before another process may take it over."""
+        return timedelta(seconds=self.settings.sync_lease_seconds)
+
     def jobs_uow(self) -> SqlUnitOfWork:
         """A unit of work with the jobs' longer database timeouts."""
         return SqlUnitOfWork(self.outbox.factory)
@@ -72,7 +80,11 @@ class Runtime:
         """Run attendance sync now: the due sessions, or one session by hand."""
         if session_id is None:
             return await sync_attendance_job(
-                self.jobs_uow, self.deps.goto_reports, self.deps.report_renderer, self.clock
+                self.jobs_uow,
+                self.deps.goto_reports,
+                self.deps.report_renderer,
+                self.clock,
+                lease=self.sync_lease,
             )()
         result = await completion_sync.sync_session(
             self.jobs_uow,
@@ -81,6 +93,7 @@ class Runtime:
             renderer=self.deps.report_renderer,
             now=self.clock(),
             by_hand=True,
+            lease=self.sync_lease,
         )
         return [result]
 
@@ -107,8 +120,9 @@ class Runtime:
                 self.deps.goto_reports,
                 self.deps.report_renderer,
                 lambda: self.clock(),
+                lease=self.sync_lease,
             ),
-            SYNC_POLL_SECONDS,
+            self.settings.sync_poll_seconds,
         )
         add_interval_job(
             scheduler,
@@ -157,7 +171,17 @@ def build_runtime(settings: Settings) -> Runtime:
     bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     clients = SlackClients(settings.slack_api_url, bot_token=bot_token, installation_store=store)
     oauth = GoToOAuth(auth_url=settings.goto_auth_url, api_url=settings.goto_api_url)
-    goto = GoToConnections(oauth, jobs_factory, box, rate_limit=settings.goto_rate_limit)
+    closers: list[Callable[[], Awaitable[None]]] = [jobs_engine.dispose]
+    limiters: Limiters = DEFAULT_LIMITERS
+    if jobs_engine.dialect.name == "postgresql":
+        # Several processes may share this database: they share each consumer key's rate too.
+        rate_engine = create_engine(settings.database_url, timeouts=JOB_TIMEOUTS)
+        limiters = SharedRateLimits(rate_engine)
+        closers.append(rate_engine.dispose)
+    goto = GoToConnections(
+        oauth, jobs_factory, box, rate_limit=settings.goto_rate_limit, limiters=limiters
+    )
+    closers.append(goto.aclose)
     deps = Deps(
         uow=lambda: SqlUnitOfWork(factory),
         directory=WebApiDirectory(clients),
@@ -178,6 +202,7 @@ def build_runtime(settings: Settings) -> Runtime:
         factory=jobs_factory,
         poster=WebApiPoster(clients),
         max_attempts=settings.notice_max_attempts,
+        lease=timedelta(seconds=settings.notice_lease_seconds),
     )
     return Runtime(
         settings=settings,
@@ -189,5 +214,5 @@ def build_runtime(settings: Settings) -> Runtime:
         slack_app=slack_app,
         outbox=outbox,
         box=box,
-        closers=[jobs_engine.dispose, goto.aclose],
+        closers=closers,
     )

@@ -1,0 +1,73 @@
+"""GoTo's rate limit per consumer key shared by every process on one PostgreSQL.
+
+Every GoTo API request of this process — sync, registration retries and request paths such as a
+registration in a web replica alike — reserves its moment in `goto_rate_slot` (db/rate_slots.py)
+before it leaves, so all processes together send at most the key's rate. On SQLite (one process)
+the in-process token bucket does the same job (bot/goto/ratelimit.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.goto.ratelimit import LimiterRegistry, Monotonic, RateLimit, Sleep, TokenBucket
+from db.rate_slots import reserve_slot
+
+log = logging.getLogger(__name__)
+
+# The share of the key's rate the processes reserve together. Requests reserved 1/rate apart
+# reach GoTo a little more or less than that apart (each process wakes up and sends on its own
+# schedule, over its own connection): a tenth of headroom keeps any one second within the rate.
+HEADROOM = 0.9
+
+
+class SharedKeyLimiter:
+    """One consumer key's pace, reserved in the database; this process's bucket if it cannot be."""
+
+    def __init__(
+        self, engine: AsyncEngine, consumer_key: str, limit: RateLimit, fallback: TokenBucket
+    ) -> None:
+        self._engine = engine
+        self._key = consumer_key
+        self._step = 1.0 / (limit.per_second * HEADROOM)
+        self._fallback = fallback
+
+    async def acquire(self, sleep: Sleep = asyncio.sleep) -> float:
+        """Reserve the key's next slot and wait for it; return the time waited."""
+        try:
+            wait = await reserve_slot(self._engine, self._key, self._step)
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            # Sending at this process's own pace beats not sending: GoTo answers 429 (retried)
+            # if the processes together go over.
+            log.warning(
+                "GoTo rate slot not reserved (%s); pacing in this process", type(exc).__name__
+            )
+            return await self._fallback.acquire(sleep)
+        if wait > 0:
+            await sleep(wait)
+        return wait
+
+
+class SharedRateLimits:
+    """Limiters port: one shared limiter per consumer key, reserved through `engine`."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._local = LimiterRegistry()
+        self._limiters: dict[str, SharedKeyLimiter] = {}
+
+    def get(
+        self, consumer_key: str, limit: RateLimit, monotonic: Monotonic = time.monotonic
+    ) -> SharedKeyLimiter:
+        """The shared limiter of `consumer_key`."""
+        limiter = self._limiters.get(consumer_key)
+        if limiter is None:
+            fallback = self._local.get(consumer_key, limit, monotonic)
+            limiter = SharedKeyLimiter(self._engine, consumer_key, limit, fallback)
+            self._limiters[consumer_key] = limiter
+        return limiter
