@@ -128,8 +128,11 @@ class Planned:
         return 1 + pages + polls, pages
 
 
-def plan(locations: int, sessions: int, learners: int, *, now: datetime) -> list[Planned]:
-    """The sessions, learners and outcomes (deterministic)."""
+def plan(
+    locations: int, sessions: int, learners: int, *, now: datetime, polls: bool = True
+) -> list[Planned]:
+    """The sessions, learners and outcomes (deterministic); without `polls`, every session
+    tracks attendance only."""
     rng = random.Random(10)
     sizes = [learners // 2, learners * 3 // 2, learners, learners]
     planned = []
@@ -137,7 +140,7 @@ def plan(locations: int, sessions: int, learners: int, *, now: datetime) -> list
     for loc in range(locations):
         for n in range(sessions):
             size = sizes[number % len(sizes)]
-            polled = number % 2 == 0
+            polled = polls and number % 2 == 0
             start = (now - FINAL_RUN_AFTER_END - timedelta(hours=3 + n)).replace(microsecond=0)
             people = []
             for p in range(size):
@@ -709,14 +712,43 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=10, help="per location (default 10)")
     parser.add_argument("--learners", type=int, default=100, help="per session on average")
     parser.add_argument("--profile", help="write a cProfile of the sync pass to this file")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="sync with N `viltbot worker` processes (PostgreSQL), then with one, and compare",
+    )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=1.2,
+        help="with --workers: seconds GoTo takes to answer each request (default 1.2)",
+    )
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL")
+    if args.workers is not None:
+        sys.exit(run_with_workers(args, database_url))
     figures = asyncio.run(
         run(args.locations, args.sessions, args.learners, database_url, profile=args.profile)
     )
     show(figures, "PostgreSQL" if database_url else "SQLite")
     if not all(figures.goals().values()):
         sys.exit(1)
+
+
+def run_with_workers(args: argparse.Namespace, database_url: str | None) -> int:
+    """`--workers N`: one worker, then N, on fresh data each; the exit code."""
+    from bench.sync_workers import run_workers
+    from bench.sync_workers import show as show_workers
+
+    if not database_url or not database_url.startswith("postgresql"):
+        print("--workers needs PostgreSQL: DATABASE_URL=postgresql://…", file=sys.stderr)
+        return 2
+    sizes = (args.locations, args.sessions, args.learners, args.latency, database_url)
+    one = asyncio.run(run_workers(1, *sizes))
+    many = asyncio.run(run_workers(args.workers, *sizes))
+    return 0 if all(show_workers(one, many, args.latency).values()) else 1
 
 
 if __name__ == "__main__":

@@ -83,6 +83,17 @@ class Workers:
         """SIGKILL a worker: no clean-up of any kind."""
         process.send_signal(signal.SIGKILL)
 
+    async def running(self, within: float = 60.0) -> None:
+        """Wait until every worker started has its jobs running."""
+        started = time.perf_counter()
+        while not all(
+            "worker running" in (self.folder / f"worker-{n}.log").read_text(errors="replace")
+            for n in range(len(self.processes))
+        ):
+            if time.perf_counter() - started > within:
+                raise TimeoutError(f"the workers did not start\n{self.logs()}")
+            await asyncio.sleep(0.1)
+
     def logs(self) -> str:
         """Every worker's output, for a failing test's message."""
         return "\n".join(
@@ -114,10 +125,16 @@ async def workers(folder: Path, env: dict[str, str]) -> AsyncIterator[Workers]:
 
 
 async def wait_until_done(
-    engine: AsyncEngine, session_ids: Sequence[int], *, within: float, running: Workers
+    engine: AsyncEngine,
+    session_ids: Sequence[int],
+    *,
+    within: float,
+    running: Workers,
+    notices: bool = True,
 ) -> float:
-    """Wait until every session's final run is done and no notice waits to be posted; the
-    seconds it took. Raises TimeoutError (with the workers' output) past `within` seconds."""
+    """Wait until every session's final run is done and (with `notices`) no notice waits to be
+    posted; the seconds it took. Raises TimeoutError (with the workers' output) past `within`
+    seconds."""
     started = time.perf_counter()
     while True:
         async with engine.connect() as conn:
@@ -135,7 +152,7 @@ async def wait_until_done(
                     .where(col(Notice.status).in_([NoticeStatus.PENDING, NoticeStatus.SENDING]))
                 )
             ).scalar_one()
-        if open_sessions == 0 and waiting == 0:
+        if open_sessions == 0 and (waiting == 0 or not notices):
             return time.perf_counter() - started
         if time.perf_counter() - started > within:
             raise TimeoutError(

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import time
+import uuid
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,37 +23,63 @@ from db.rate_slots import reserve_slot
 
 log = logging.getLogger(__name__)
 
-# The share of the key's rate the processes reserve together. Requests reserved 1/rate apart
-# reach GoTo a little more or less than that apart (each process wakes up and sends on its own
-# schedule, over its own connection): a tenth of headroom keeps any one second within the rate.
-HEADROOM = 0.9
+# The share of the key's rate several processes reserve together (one alone takes all of it).
+# Requests of different processes reserved 1/rate apart reach GoTo a little more or less than
+# that apart (each process wakes up, is given the CPU and sends on its own): with a quarter of
+# headroom any one second stays within the rate even when the requests are a third of a
+# second off their moments.
+SHARED_HEADROOM = 0.75
+# A process that wakes up for its slot more than half a step late (it was kept off the CPU)
+# would send right behind the next slot's owner: it takes a new slot instead, this many times.
+RESERVATIONS = 4
 
 
 class SharedKeyLimiter:
     """One consumer key's pace, reserved in the database; this process's bucket if it cannot be."""
 
     def __init__(
-        self, engine: AsyncEngine, consumer_key: str, limit: RateLimit, fallback: TokenBucket
+        self,
+        engine: AsyncEngine,
+        consumer_key: str,
+        limit: RateLimit,
+        fallback: TokenBucket,
+        holder: str,
+        monotonic: Monotonic = time.monotonic,
     ) -> None:
         self._engine = engine
+        self._monotonic = monotonic
         self._key = consumer_key
-        self._step = 1.0 / (limit.per_second * HEADROOM)
+        self._holder = holder
+        self._step = 1.0 / limit.per_second
+        self._shared_step = self._step / SHARED_HEADROOM
         self._fallback = fallback
 
     async def acquire(self, sleep: Sleep = asyncio.sleep) -> float:
         """Reserve the key's next slot and wait for it; return the time waited."""
-        try:
-            wait = await reserve_slot(self._engine, self._key, self._step)
-        except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            # Sending at this process's own pace beats not sending: GoTo answers 429 (retried)
-            # if the processes together go over.
-            log.warning(
-                "GoTo rate slot not reserved (%s); pacing in this process", type(exc).__name__
-            )
-            return await self._fallback.acquire(sleep)
-        if wait > 0:
-            await sleep(wait)
-        return wait
+        started = self._monotonic()
+        for _ in range(RESERVATIONS):
+            try:
+                wait = await reserve_slot(
+                    self._engine,
+                    self._key,
+                    self._holder,
+                    alone=self._step,
+                    shared=self._shared_step,
+                )
+            except (SQLAlchemyError, OSError, TimeoutError) as exc:
+                # Sending at this process's own pace beats not sending: GoTo answers 429
+                # (retried) if the processes together go over.
+                log.warning(
+                    "GoTo rate slot not reserved (%s); pacing in this process",
+                    type(exc).__name__,
+                )
+                return await self._fallback.acquire(sleep)
+            due = self._monotonic() + wait
+            if wait > 0:
+                await sleep(wait)
+            if self._monotonic() - due <= self._step / 2:
+                break
+        return self._monotonic() - started
 
 
 class SharedRateLimits:
@@ -58,6 +87,8 @@ class SharedRateLimits:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # Which process reserved a slot (several may run on one machine).
+        self.holder = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._local = LimiterRegistry()
         self._limiters: dict[str, SharedKeyLimiter] = {}
 
@@ -68,6 +99,8 @@ class SharedRateLimits:
         limiter = self._limiters.get(consumer_key)
         if limiter is None:
             fallback = self._local.get(consumer_key, limit, monotonic)
-            limiter = SharedKeyLimiter(self._engine, consumer_key, limit, fallback)
+            limiter = SharedKeyLimiter(
+                self._engine, consumer_key, limit, fallback, self.holder, monotonic
+            )
             self._limiters[consumer_key] = limiter
         return limiter

@@ -1,8 +1,14 @@
 """GoTo's rate limit per consumer key, shared by every viltbot process on one PostgreSQL.
 
-One row per consumer key holds the next free moment to send a request. A process reserves a
-moment with one atomic INSERT … ON CONFLICT DO UPDATE … RETURNING that reads the database's own
-clock, so processes on different machines (with different clocks) share one schedule.
+One row per consumer key holds the last moment reserved to send a request, which process
+reserved it, and until when several processes are known to share the key. A process reserves the
+next moment with one atomic INSERT … ON CONFLICT DO UPDATE … RETURNING that reads the database's
+own clock, so processes on different machines (with different clocks) share one schedule.
+
+One process alone on a key gets moments `alone` seconds apart. Once another process reserved
+on the key, they are `shared` seconds apart for `SHARED_FOR`: requests that separate processes
+send at their reserved moments reach GoTo a little more or less far apart than reserved (each
+wakes up, and is given the CPU, on its own), so several processes keep more headroom.
 """
 
 from __future__ import annotations
@@ -10,33 +16,51 @@ from __future__ import annotations
 from sqlalchemy import Column, DateTime, MetaData, String, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+# How long a key counts as shared after a second process reserved on it.
+SHARED_FOR_SECONDS = 60
+
 rate_metadata = MetaData()
 goto_rate_slots = Table(
     "goto_rate_slot",
     rate_metadata,
     Column("consumer_key", String(255), primary_key=True),
-    Column("next_slot", DateTime(timezone=True), nullable=False),
+    Column("last_slot", DateTime(timezone=True), nullable=False),
+    Column("last_holder", String(64), nullable=False),
+    Column("shared_until", DateTime(timezone=True), nullable=True),
 )
 
-# The slot after the reserved one moves `step` seconds on; the answer is how long to wait for the
-# reserved one (negative when it is already past).
 _RESERVE = text(
-    """
-    INSERT INTO goto_rate_slot AS s (consumer_key, next_slot)
-    VALUES (:key, clock_timestamp() + make_interval(secs => CAST(:step AS double precision)))
+    f"""
+    INSERT INTO goto_rate_slot AS s (consumer_key, last_slot, last_holder)
+    VALUES (:key, clock_timestamp(), :holder)
     ON CONFLICT (consumer_key) DO UPDATE
-    SET next_slot = greatest(s.next_slot, clock_timestamp())
-        + make_interval(secs => CAST(:step AS double precision))
-    RETURNING CAST(extract(epoch FROM s.next_slot - clock_timestamp()) AS double precision)
-        - CAST(:step AS double precision)
+    SET last_slot = greatest(
+            s.last_slot + make_interval(secs => CASE
+                WHEN s.last_holder <> EXCLUDED.last_holder
+                    OR s.shared_until > clock_timestamp()
+                THEN CAST(:shared AS double precision)
+                ELSE CAST(:alone AS double precision)
+            END),
+            clock_timestamp()
+        ),
+        shared_until = CASE
+            WHEN s.last_holder <> EXCLUDED.last_holder
+            THEN clock_timestamp() + interval '{SHARED_FOR_SECONDS} seconds'
+            ELSE s.shared_until
+        END,
+        last_holder = EXCLUDED.last_holder
+    RETURNING CAST(extract(epoch FROM s.last_slot - clock_timestamp()) AS double precision)
     """
 )
 
 
-async def reserve_slot(engine: AsyncEngine, consumer_key: str, step: float) -> float:
-    """Reserve the consumer key's next moment to send (one statement, autocommitted); return
-    the seconds to wait for it (0 when it is now)."""
+async def reserve_slot(
+    engine: AsyncEngine, consumer_key: str, holder: str, *, alone: float, shared: float
+) -> float:
+    """Reserve the consumer key's next moment to send for `holder` (one statement,
+    autocommitted); return the seconds to wait for it (0 when it is now)."""
+    values = {"key": consumer_key, "holder": holder, "alone": alone, "shared": shared}
     async with engine.connect() as conn:
-        wait = (await conn.execute(_RESERVE, {"key": consumer_key, "step": step})).scalar_one()
+        wait = (await conn.execute(_RESERVE, values)).scalar_one()
         await conn.commit()
     return max(0.0, float(wait))

@@ -22,7 +22,9 @@ def upgrade() -> None:
     op.create_table(
         "goto_rate_slot",
         sa.Column("consumer_key", sa.String(length=255), nullable=False),
-        sa.Column("next_slot", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_slot", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_holder", sa.String(length=64), nullable=False),
+        sa.Column("shared_until", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("consumer_key"),
     )
 
