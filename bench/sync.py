@@ -7,6 +7,9 @@ requests a second per consumer key on:
     .venv/bin/python -m bench.sync                             # 20 locations, 200 sessions
     .venv/bin/python -m bench.sync --locations 4 --sessions 2 --learners 40
     DATABASE_URL=postgresql://root@127.0.0.1/bench .venv/bin/python -m bench.sync
+    DATABASE_URL=postgresql://… .venv/bin/python -m bench.sync --workers 3 --locations 6
+        --sessions 18 --learners 10 --latency 8   (one line: 3 worker processes against one,
+        bench/sync_workers.py)
 
 Each location has its own consumer key and GoTo account and runs `--sessions` finished webinars;
 learners per session cycle through 1/2, 3/2, 1 and 1 times `--learners` (so sizes differ and the
@@ -722,8 +725,8 @@ def main() -> None:
     parser.add_argument(
         "--latency",
         type=float,
-        default=1.2,
-        help="with --workers: seconds GoTo takes to answer each request (default 1.2)",
+        default=8.0,
+        help="with --workers: seconds GoTo takes to answer each request (default 8)",
     )
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL")

@@ -1,13 +1,15 @@
 """`bench.sync --workers N`: the attendance sync of many finished sessions by N `viltbot worker`
-processes on one PostgreSQL, against the GoTo sandbox answering each request `--latency`
-seconds late, measured against one worker on the same data.
+processes on one PostgreSQL, against the GoTo sandbox answering each request `--latency` seconds
+late, measured against one worker on the same data.
 
-One worker is bounded by GoTo's answers, not by the rate limit: it syncs a few sessions of each
-consumer key at a time (completion_sync.SESSIONS_PER_KEY_AT_ONCE), each run asks GoTo two
-things one after the other, so with a latency of L seconds one worker sends about 3 / L requests
-a second per key. With 1.2 s that is 2.5 requests/s, a quarter of GoTo's 10: three workers can
-triple it before the shared limit (9 requests/s per key with its headroom) binds. With one
-consumer key the workers together stay within its rate however many there are.
+What bounds one worker is GoTo's answer time, not the rate limit: a worker syncs a few sessions of
+each consumer key at a time (completion_sync.SESSIONS_PER_KEY_AT_ONCE, 3), and a run of a session
+asks GoTo two things one after the other, so with a latency of L seconds one worker sends about
+3 / L requests a second per key and syncs 3 / 2L sessions. With 8 s that is 0.4 requests/s, far
+below the key's rate: three workers can triple it. Each wave of sessions still waits for its
+moments at the shared pace (9 requests of three workers take a second to leave), which is why
+the speed-up stays under 3. With one consumer key and a short latency the workers are bounded by
+the key's rate instead: more workers then sync no faster, and stay within the rate.
 
 The sessions track attendance only (no polls: a session's poll answers are asked many at once,
 which would reach the key's rate with one worker already). Notices are left for later (the

@@ -29,8 +29,9 @@ log = logging.getLogger(__name__)
 # headroom any one second stays within the rate even when the requests are a third of a
 # second off their moments.
 SHARED_HEADROOM = 0.75
-# A process that wakes up for its slot more than half a step late (it was kept off the CPU)
-# would send right behind the next slot's owner: it takes a new slot instead, this many times.
+# On a shared key, a process that wakes up for its moment more than half a step late (it was
+# kept off the CPU) would send right behind the next moment's owner: it takes a new moment
+# instead, up to this many times. A process alone only delays its own next request.
 RESERVATIONS = 4
 
 
@@ -59,7 +60,7 @@ class SharedKeyLimiter:
         started = self._monotonic()
         for _ in range(RESERVATIONS):
             try:
-                wait = await reserve_slot(
+                reserved = await reserve_slot(
                     self._engine,
                     self._key,
                     self._holder,
@@ -74,10 +75,10 @@ class SharedKeyLimiter:
                     type(exc).__name__,
                 )
                 return await self._fallback.acquire(sleep)
-            due = self._monotonic() + wait
-            if wait > 0:
-                await sleep(wait)
-            if self._monotonic() - due <= self._step / 2:
+            due = self._monotonic() + reserved.wait
+            if reserved.wait > 0:
+                await sleep(reserved.wait)
+            if not reserved.shared or self._monotonic() - due <= self._step / 2:
                 break
         return self._monotonic() - started
 

@@ -13,6 +13,8 @@ wakes up, and is given the CPU, on its own), so several processes keep more head
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import Column, DateTime, MetaData, String, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -49,18 +51,27 @@ _RESERVE = text(
             ELSE s.shared_until
         END,
         last_holder = EXCLUDED.last_holder
-    RETURNING CAST(extract(epoch FROM s.last_slot - clock_timestamp()) AS double precision)
+    RETURNING CAST(extract(epoch FROM s.last_slot - clock_timestamp()) AS double precision),
+        coalesce(s.shared_until > clock_timestamp(), false)
     """
 )
 
 
+@dataclass(frozen=True)
+class Reservation:
+    """A reserved moment: seconds to wait for it, and whether other processes share the key."""
+
+    wait: float
+    shared: bool
+
+
 async def reserve_slot(
     engine: AsyncEngine, consumer_key: str, holder: str, *, alone: float, shared: float
-) -> float:
+) -> Reservation:
     """Reserve the consumer key's next moment to send for `holder` (one statement,
-    autocommitted); return the seconds to wait for it (0 when it is now)."""
+    autocommitted); the wait is 0 when the moment is now."""
     values = {"key": consumer_key, "holder": holder, "alone": alone, "shared": shared}
     async with engine.connect() as conn:
-        wait = (await conn.execute(_RESERVE, values)).scalar_one()
+        wait, is_shared = (await conn.execute(_RESERVE, values)).one()
         await conn.commit()
-    return max(0.0, float(wait))
+    return Reservation(max(0.0, float(wait)), bool(is_shared))
