@@ -175,7 +175,16 @@ def build_runtime(settings: Settings) -> Runtime:
     limiters: Limiters = DEFAULT_LIMITERS
     if jobs_engine.dialect.name == "postgresql":
         # Several processes may share this database: they share each consumer key's rate too.
-        rate_engine = create_engine(settings.database_url, timeouts=JOB_TIMEOUTS)
+        # One autocommitted statement per GoTo request: no BEGIN, COMMIT or ping around it, and
+        # connections enough for the requests a sync sends side by side.
+        rate_engine = create_engine(
+            settings.database_url,
+            timeouts=JOB_TIMEOUTS,
+            isolation_level="AUTOCOMMIT",
+            pool_pre_ping=False,
+            pool_size=10,
+            max_overflow=20,
+        )
         limiters = SharedRateLimits(rate_engine)
         closers.append(rate_engine.dispose)
     goto = GoToConnections(

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.goto.ratelimit import LimiterRegistry, Monotonic, RateLimit, Sleep, TokenBucket
-from db.rate_slots import reserve_slot
+from db.rate_slots import Reservation, reserve_slot
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,12 @@ RESERVATIONS = 4
 
 
 class SharedKeyLimiter:
-    """One consumer key's pace, reserved in the database; this process's bucket if it cannot be."""
+    """One consumer key's pace, reserved in the database; this process's bucket if it cannot be.
+
+    Alone on the key, the process reserves a block of moments at a time (a second of the key's
+    rate) and hands them out itself, so most requests wait for no statement; once the key is
+    shared it reserves one moment per request, and a block it holds still ends when it ends.
+    """
 
     def __init__(
         self,
@@ -53,20 +58,60 @@ class SharedKeyLimiter:
         self._holder = holder
         self._step = 1.0 / limit.per_second
         self._shared_step = self._step / SHARED_HEADROOM
+        self._block = max(1, round(limit.per_second))
         self._fallback = fallback
+        # Until the database says the process is alone on the key, one moment per request.
+        self._shared = True
+        # The moments of the block held (this process's clock): the next free one, and its end.
+        self._next = 0.0
+        self._block_end = 0.0
+        self._lock: asyncio.Lock | None = None
 
     async def acquire(self, sleep: Sleep = asyncio.sleep) -> float:
-        """Reserve the key's next slot and wait for it; return the time waited."""
+        """Wait for the key's next moment to send; return the time waited."""
         started = self._monotonic()
+        if self._shared:
+            await self._one_moment(sleep)
+        else:
+            if self._lock is None:
+                self._lock = asyncio.Lock()
+            async with self._lock:
+                wait = self._from_block()
+                if wait is None:
+                    wait = await self._reserve_block()
+            if wait is None:
+                await self._one_moment(sleep)
+            elif wait > 0:
+                await sleep(wait)
+        return self._monotonic() - started
+
+    def _from_block(self) -> float | None:
+        """The wait for the next moment of the block held, taking it; None when it is used up."""
+        now = self._monotonic()
+        moment = max(self._next, now)
+        if moment + self._step > self._block_end + 1e-6:
+            return None
+        self._next = moment + self._step
+        return moment - now
+
+    async def _reserve_block(self) -> float | None:
+        """Reserve a block and take its first moment (its wait); None when the key turned out
+        shared or the database could not be reached (the caller reserves one moment)."""
+        try:
+            reserved = await self._reserve(self._block)
+        except (SQLAlchemyError, OSError, TimeoutError):
+            return None
+        first = self._monotonic() + reserved.wait
+        self._shared = reserved.shared
+        self._next = first + reserved.step
+        self._block_end = first + self._block * reserved.step
+        return reserved.wait
+
+    async def _one_moment(self, sleep: Sleep) -> None:
+        """Reserve one moment and wait for it; on a shared key, a late wake takes a new one."""
         for _ in range(RESERVATIONS):
             try:
-                reserved = await reserve_slot(
-                    self._engine,
-                    self._key,
-                    self._holder,
-                    alone=self._step,
-                    shared=self._shared_step,
-                )
+                reserved = await self._reserve(1)
             except (SQLAlchemyError, OSError, TimeoutError) as exc:
                 # Sending at this process's own pace beats not sending: GoTo answers 429
                 # (retried) if the processes together go over.
@@ -74,13 +119,24 @@ class SharedKeyLimiter:
                     "GoTo rate slot not reserved (%s); pacing in this process",
                     type(exc).__name__,
                 )
-                return await self._fallback.acquire(sleep)
+                await self._fallback.acquire(sleep)
+                return
+            self._shared = reserved.shared
             due = self._monotonic() + reserved.wait
             if reserved.wait > 0:
                 await sleep(reserved.wait)
             if not reserved.shared or self._monotonic() - due <= self._step / 2:
-                break
-        return self._monotonic() - started
+                return
+
+    async def _reserve(self, count: int) -> Reservation:
+        return await reserve_slot(
+            self._engine,
+            self._key,
+            self._holder,
+            alone=self._step,
+            shared=self._shared_step,
+            count=count,
+        )
 
 
 class SharedRateLimits:

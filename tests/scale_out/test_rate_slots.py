@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from itertools import pairwise
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import create_engine
@@ -56,3 +57,26 @@ async def test_a_second_process_makes_the_key_shared(pg: AsyncEngine) -> None:
 async def test_keys_keep_their_own_schedules(pg: AsyncEngine) -> None:
     await waits(pg, "key-a", ["one"] * 5)
     assert await waits(pg, "key-b", ["one"]) == [0.0]
+
+
+async def test_a_block_of_moments_holds_the_key_for_its_length(pg: AsyncEngine) -> None:
+    block = await reserve_slot(pg, "key-a", "one", alone=ALONE, shared=SHARED, count=10)
+    assert (block.wait, block.step, block.shared) == (0.0, ALONE, False)
+    # The next moment comes after the block's ten, for the process itself and for another.
+    assert await waits(pg, "key-a", ["one"]) == [pytest.approx(10 * ALONE, abs=0.02)]
+    assert await waits(pg, "key-a", ["two"]) == [pytest.approx(10 * ALONE + SHARED, abs=0.02)]
+
+
+async def test_a_process_that_stopped_does_not_share_the_key(pg: AsyncEngine) -> None:
+    async with pg.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO goto_rate_slot (consumer_key, last_slot, last_holder, shared_until) "
+                "VALUES ('key-a', now() - interval '1 minute', 'gone', now() + interval '1 minute')"
+            )
+        )
+    found = await reservations(pg, "key-a", ["new", "new"])
+    assert [(r.wait, r.shared) for r in found] == [
+        (0.0, False),
+        (pytest.approx(ALONE, abs=0.02), False),
+    ]
