@@ -23,11 +23,12 @@ from db.rate_slots import Reservation, reserve_slot
 
 log = logging.getLogger(__name__)
 
-# The share of the key's rate several processes reserve together (one alone takes all of it).
-# Requests of different processes reserved 1/rate apart reach GoTo a little more or less than
-# that apart (each process wakes up, is given the CPU and sends on its own): with a quarter of
-# headroom any one second stays within the rate even when the requests are a third of a
-# second off their moments.
+# The share of the key's rate a process alone on it, and several together, reserve. Requests
+# reserved 1/rate apart reach GoTo a little more or less than that apart (a process wakes up late
+# when it is kept off the CPU, a connection is slower): a tenth of headroom keeps any one second
+# within the rate when one process sends, a quarter when several processes do, each waking up
+# and sending on its own (they may then be a third of a second off their moments).
+ALONE_HEADROOM = 0.9
 SHARED_HEADROOM = 0.75
 # On a shared key, a process that wakes up for its moment more than half a step late (it was
 # kept off the CPU) would send right behind the next moment's owner: it takes a new moment
@@ -56,9 +57,9 @@ class SharedKeyLimiter:
         self._monotonic = monotonic
         self._key = consumer_key
         self._holder = holder
-        self._step = 1.0 / limit.per_second
-        self._shared_step = self._step / SHARED_HEADROOM
-        self._block = max(1, round(limit.per_second))
+        self._step = 1.0 / (limit.per_second * ALONE_HEADROOM)
+        self._shared_step = 1.0 / (limit.per_second * SHARED_HEADROOM)
+        self._block = max(1, round(limit.per_second * ALONE_HEADROOM))
         self._fallback = fallback
         # Until the database says the process is alone on the key, one moment per request.
         self._shared = True
