@@ -96,8 +96,9 @@ class SharedKeyLimiter:
         return moment - now
 
     async def _reserve_block(self) -> float | None:
-        """Reserve a block and take its first moment (its wait); None when the key turned out
-        shared or the database could not be reached (the caller reserves one moment)."""
+        """Reserve a block and take its first moment (its wait); None when the database could not
+        be reached (the caller then reserves one moment, or paces by itself). A block that finds
+        the key shared switches the process to one moment per request."""
         try:
             reserved = await self._reserve(self._block)
         except (SQLAlchemyError, OSError, TimeoutError):
