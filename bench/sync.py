@@ -7,6 +7,9 @@ requests a second per consumer key on:
     .venv/bin/python -m bench.sync                             # 20 locations, 200 sessions
     .venv/bin/python -m bench.sync --locations 4 --sessions 2 --learners 40
     DATABASE_URL=postgresql://root@127.0.0.1/bench .venv/bin/python -m bench.sync
+    DATABASE_URL=postgresql://… .venv/bin/python -m bench.sync --workers 3 --locations 6
+        --sessions 18 --learners 10 --latency 8   (one line: 3 worker processes against one,
+        bench/sync_workers.py)
 
 Each location has its own consumer key and GoTo account and runs `--sessions` finished webinars;
 learners per session cycle through 1/2, 3/2, 1 and 1 times `--learners` (so sizes differ and the
@@ -128,8 +131,11 @@ class Planned:
         return 1 + pages + polls, pages
 
 
-def plan(locations: int, sessions: int, learners: int, *, now: datetime) -> list[Planned]:
-    """The sessions, learners and outcomes (deterministic)."""
+def plan(
+    locations: int, sessions: int, learners: int, *, now: datetime, polls: bool = True
+) -> list[Planned]:
+    """The sessions, learners and outcomes (deterministic); without `polls`, every session
+    tracks attendance only."""
     rng = random.Random(10)
     sizes = [learners // 2, learners * 3 // 2, learners, learners]
     planned = []
@@ -137,7 +143,7 @@ def plan(locations: int, sessions: int, learners: int, *, now: datetime) -> list
     for loc in range(locations):
         for n in range(sessions):
             size = sizes[number % len(sizes)]
-            polled = number % 2 == 0
+            polled = polls and number % 2 == 0
             start = (now - FINAL_RUN_AFTER_END - timedelta(hours=3 + n)).replace(microsecond=0)
             people = []
             for p in range(size):
@@ -227,8 +233,9 @@ def scenario(planned: list[Planned], locations: int) -> dict[str, Any]:
 # --- the sandbox in its own process ------------------------------------------------------------
 
 
-def serve_sandbox(port: int, scenario_file: str) -> None:
-    """Run the sandbox (rate limit on) keeping every request in its log (the child process)."""
+def serve_sandbox(port: int, scenario_file: str, latency: float = 0.0) -> None:
+    """Run the sandbox (rate limit on, each API request answered `latency` seconds late) keeping
+    every request in its log (the child process)."""
     from collections import deque
 
     import uvicorn
@@ -237,7 +244,7 @@ def serve_sandbox(port: int, scenario_file: str) -> None:
     from sandbox.goto.scenario import Scenario
 
     loaded = Scenario.model_validate(json.loads(Path(scenario_file).read_text("utf-8")))
-    app = create_goto_sandbox(loaded, rate_limit_per_second=GOTO_RATE)
+    app = create_goto_sandbox(loaded, rate_limit_per_second=GOTO_RATE, latency_seconds=latency)
     app.state.sandbox.requests = deque()
     uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
 
@@ -250,7 +257,9 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def sandbox_process(scenario_file: Path) -> AsyncIterator[tuple[str, int]]:
+async def sandbox_process(
+    scenario_file: Path, latency: float = 0.0
+) -> AsyncIterator[tuple[str, int]]:
     """The sandbox's base URL and process id, once it answers."""
     port = free_port()
     child = await asyncio.create_subprocess_exec(
@@ -260,6 +269,7 @@ async def sandbox_process(scenario_file: Path) -> AsyncIterator[tuple[str, int]]
         "--serve-sandbox",
         str(port),
         str(scenario_file),
+        str(latency),
         cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -695,8 +705,8 @@ def show(figures: Figures, database: str) -> None:
 
 def main() -> None:
     """Parse options and run (or serve the sandbox, in the child process)."""
-    if len(sys.argv) == 4 and sys.argv[1] == "--serve-sandbox":
-        serve_sandbox(int(sys.argv[2]), sys.argv[3])
+    if len(sys.argv) == 5 and sys.argv[1] == "--serve-sandbox":
+        serve_sandbox(int(sys.argv[2]), sys.argv[3], float(sys.argv[4]))
         return
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -705,14 +715,43 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=10, help="per location (default 10)")
     parser.add_argument("--learners", type=int, default=100, help="per session on average")
     parser.add_argument("--profile", help="write a cProfile of the sync pass to this file")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="sync with N `viltbot worker` processes (PostgreSQL), then with one, and compare",
+    )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=8.0,
+        help="with --workers: seconds GoTo takes to answer each request (default 8)",
+    )
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL")
+    if args.workers is not None:
+        sys.exit(run_with_workers(args, database_url))
     figures = asyncio.run(
         run(args.locations, args.sessions, args.learners, database_url, profile=args.profile)
     )
     show(figures, "PostgreSQL" if database_url else "SQLite")
     if not all(figures.goals().values()):
         sys.exit(1)
+
+
+def run_with_workers(args: argparse.Namespace, database_url: str | None) -> int:
+    """`--workers N`: one worker, then N, on fresh data each; the exit code."""
+    from bench.sync_workers import run_workers
+    from bench.sync_workers import show as show_workers
+
+    if not database_url or not database_url.startswith("postgresql"):
+        print("--workers needs PostgreSQL: DATABASE_URL=postgresql://…", file=sys.stderr)
+        return 2
+    sizes = (args.locations, args.sessions, args.learners, args.latency, database_url)
+    one = asyncio.run(run_workers(1, *sizes))
+    many = asyncio.run(run_workers(args.workers, *sizes))
+    return 0 if all(show_workers(one, many, args.latency).values()) else 1
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.async_app import AsyncApp
@@ -11,9 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.crypto import SecretBox
 from bot.goto.oauth import GoToOAuth
+from bot.goto.ratelimit import DEFAULT_LIMITERS, Limiters
 from bot.goto_connections import GoToConnections
 from bot.goto_events import GoToEventChecker
 from bot.goto_linker import OAuthLinker
+from bot.goto_rate_limits import SharedRateLimits
 from bot.goto_registrar import GoToRegistrationDesk
 from bot.goto_reports import GoToReportReader
 from bot.jobs.connection_warnings import WARNING_POLL_SECONDS, connection_warnings_job
@@ -21,7 +24,7 @@ from bot.jobs.deliver_notices import deliver_notices_job
 from bot.jobs.refresh_tokens import REFRESH_POLL_SECONDS, refresh_tokens_job
 from bot.jobs.retry_registrations import retry_registrations_job
 from bot.jobs.session_reminders import REMINDER_POLL_SECONDS, session_reminders_job
-from bot.jobs.sync_attendance import SYNC_POLL_SECONDS, sync_attendance_job
+from bot.jobs.sync_attendance import sync_attendance_job
 from bot.metrics.registry import Metrics
 from bot.scheduler import add_interval_job, create_scheduler
 from bot.settings import Settings
@@ -70,6 +73,11 @@ class Runtime:
     def clock(self, clock: Clock) -> None:
         self.deps.clock = clock
 
+    @property
+    def sync_lease(self) -> timedelta:
+        """How long a sync run holds a session before another process may take it over."""
+        return timedelta(seconds=self.settings.sync_lease_seconds)
+
     def jobs_uow(self) -> SqlUnitOfWork:
         """A unit of work with the jobs' longer database timeouts."""
         return SqlUnitOfWork(self.outbox.factory)
@@ -78,7 +86,11 @@ class Runtime:
         """Run attendance sync now: the due sessions, or one session by hand."""
         if session_id is None:
             return await sync_attendance_job(
-                self.jobs_uow, self.deps.goto_reports, self.deps.report_renderer, self.clock
+                self.jobs_uow,
+                self.deps.goto_reports,
+                self.deps.report_renderer,
+                self.clock,
+                lease=self.sync_lease,
             )()
         result = await completion_sync.sync_session(
             self.jobs_uow,
@@ -87,6 +99,7 @@ class Runtime:
             renderer=self.deps.report_renderer,
             now=self.clock(),
             by_hand=True,
+            lease=self.sync_lease,
         )
         return [result]
 
@@ -135,8 +148,9 @@ class Runtime:
                 self.deps.goto_reports,
                 self.deps.report_renderer,
                 lambda: self.clock(),
+                lease=self.sync_lease,
             ),
-            SYNC_POLL_SECONDS,
+            self.settings.sync_poll_seconds,
             recorder=self.metrics,
         )
         add_interval_job(
@@ -208,8 +222,27 @@ def build_runtime(settings: Settings) -> Runtime:
         now=lambda: deps.clock(),
         observer=metrics,
     )
-    goto = GoToConnections(oauth, jobs_factory, box, rate_limit=settings.goto_rate_limit)
+    closers: list[Callable[[], Awaitable[None]]] = [jobs_engine.dispose]
+    limiters: Limiters = DEFAULT_LIMITERS
+    if jobs_engine.dialect.name == "postgresql":
+        # Several processes may share this database: they share each consumer key's rate too.
+        # One autocommitted statement per GoTo request: no BEGIN, COMMIT or ping around it, and
+        # connections enough for the requests a sync sends side by side.
+        rate_engine = create_engine(
+            settings.database_url,
+            timeouts=JOB_TIMEOUTS,
+            isolation_level="AUTOCOMMIT",
+            pool_pre_ping=False,
+            pool_size=10,
+            max_overflow=20,
+        )
+        limiters = SharedRateLimits(rate_engine)
+        closers.append(rate_engine.dispose)
+    goto = GoToConnections(
+        oauth, jobs_factory, box, rate_limit=settings.goto_rate_limit, limiters=limiters
+    )
     goto.use_clock(lambda: deps.clock())
+    closers.append(goto.aclose)
     deps = Deps(
         uow=lambda: SqlUnitOfWork(factory),
         directory=WebApiDirectory(clients),
@@ -230,6 +263,7 @@ def build_runtime(settings: Settings) -> Runtime:
         factory=jobs_factory,
         poster=WebApiPoster(clients),
         max_attempts=settings.notice_max_attempts,
+        lease=timedelta(seconds=settings.notice_lease_seconds),
     )
     return Runtime(
         settings=settings,
@@ -242,5 +276,5 @@ def build_runtime(settings: Settings) -> Runtime:
         outbox=outbox,
         box=box,
         metrics=metrics,
-        closers=[jobs_engine.dispose, goto.aclose],
+        closers=closers,
     )

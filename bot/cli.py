@@ -93,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "worker":
         settings = Settings()
         metrics = (args.host, args.metrics_port) if args.metrics_port else None
-        return _guarded(settings, lambda: asyncio.run(_worker(settings, metrics)))
+        return _guarded(
+            settings, lambda: asyncio.run(_worker(settings, metrics)), long_running=True
+        )
     return _serve(args)
 
 
@@ -113,14 +115,25 @@ def _serve(args: argparse.Namespace) -> int:
         )
         return 2
     host = args.host or ("127.0.0.1" if settings.sandbox else "0.0.0.0")
-    return _guarded(settings, lambda: _run_web(settings, host, port, jobs=not args.no_jobs))
+    return _guarded(
+        settings,
+        lambda: _run_web(settings, host, port, jobs=not args.no_jobs),
+        long_running=True,
+    )
 
 
-def _guarded(settings: Settings, run: Callable[[], int | None]) -> int:
-    """Refuse incomplete settings, bring the schema up to date, then run; its exit code."""
+def _guarded(
+    settings: Settings, run: Callable[[], int | None], *, long_running: bool = False
+) -> int:
+    """Refuse incomplete settings (and, `long_running`, a second process on one SQLite file),
+    bring the schema up to date, then run; its exit code."""
+    from bot.single_process import AnotherProcessRuns, claim_database
+
     try:
         settings.require_complete()
-    except SettingsError as exc:
+        if long_running:
+            claim_database(settings.database_url)
+    except (SettingsError, AnotherProcessRuns) as exc:
         print(exc, file=sys.stderr)
         return 2
     _migrate(settings)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.goto.client import GoToClient
 from bot.goto.errors import GoToError, InvalidClient, NeedsRelink, TokenOutcomeUnknown
 from bot.goto.oauth import GoToOAuth
-from bot.goto.ratelimit import RateLimit
+from bot.goto.ratelimit import DEFAULT_LIMITERS, Limiters, RateLimit
 from bot.goto.tokens import TokenSet
 from db.uow import SqlUnitOfWork
 from domain import mrkdwn
@@ -158,8 +158,11 @@ class GoToConnections:
         sealer: SecretSealer,
         *,
         rate_limit: float = 10.0,
+        limiters: Limiters = DEFAULT_LIMITERS,
     ) -> None:
         self._oauth = oauth
+        # This process's buckets (SQLite), or the limit shared through PostgreSQL.
+        self._limiters = limiters
         self._sealer = sealer
         self._store = LocationTokenStore(factory, sealer)
         self.refresher = GoToTokenRefresher(oauth, sealer)
@@ -209,5 +212,6 @@ class GoToConnections:
             tokens=tokens,
             store=self._store,
             rate_limit=self._rate,
+            limiters=self._limiters,
             transport=self._transport(location.consumer_key),
         )

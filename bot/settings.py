@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     )
     # When set, GET /metrics answers only requests with `Authorization: Bearer <token>`.
     metrics_token: SecretStr | None = Field(default=None, alias="VILTBOT_METRICS_TOKEN")
+    # How long a process holds a notice it is posting, and a session it is syncing, before
+    # another process may take it over (the holder died); jobs finish well within both.
+    notice_lease_seconds: float = Field(default=300.0, gt=0, alias="VILTBOT_NOTICE_LEASE_SECONDS")
+    sync_lease_seconds: float = Field(default=600.0, gt=0, alias="VILTBOT_SYNC_LEASE_SECONDS")
+    # How often the attendance sync job looks for sessions whose next run is due.
+    sync_poll_seconds: float = Field(default=60.0, gt=0, alias="VILTBOT_SYNC_POLL_SECONDS")
     # Slack's payloads stay well under 1 MiB; larger request bodies are refused with 413.
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024, alias="VILTBOT_MAX_REQUEST_BYTES")
 

@@ -16,7 +16,7 @@ from bot.goto.detect import detect_product, require_training, require_webinar
 from bot.goto.errors import Product
 from bot.goto.models import GoToEvent, Training, Webinar
 from bot.goto.oauth import GoToOAuth
-from bot.goto.ratelimit import DEFAULT_LIMITERS, LimiterRegistry, Monotonic, RateLimit, Sleep
+from bot.goto.ratelimit import DEFAULT_LIMITERS, Limiters, Monotonic, RateLimit, Sleep
 from bot.goto.tokens import TokenSet, TokenStore, utcnow
 from bot.goto.training import TrainingClient
 from bot.goto.transport import (
@@ -58,7 +58,7 @@ class GoToClient:
         sleep: Sleep = asyncio.sleep,
         monotonic: Monotonic = time.monotonic,
         jitter: Jitter = full_jitter,
-        limiters: LimiterRegistry = DEFAULT_LIMITERS,
+        limiters: Limiters = DEFAULT_LIMITERS,
         coordinator: RefreshCoordinator = DEFAULT_COORDINATOR,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> GoToClient:

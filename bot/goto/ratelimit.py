@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 Sleep = Callable[[float], Awaitable[None]]
 Monotonic = Callable[[], float]
@@ -54,8 +55,27 @@ class TokenBucket:
         return wait
 
 
+class Limiter(Protocol):
+    """Paces the requests of one consumer key."""
+
+    async def acquire(self, sleep: Sleep = asyncio.sleep) -> float:
+        """Wait for the key's next turn to send; return the time waited."""
+        ...
+
+
+class Limiters(Protocol):
+    """Hands out the limiter of each consumer key (one process's buckets, or a shared one)."""
+
+    def get(
+        self, consumer_key: str, limit: RateLimit, monotonic: Monotonic = time.monotonic
+    ) -> Limiter:
+        """The limiter of `consumer_key`, paced at `limit`."""
+        ...
+
+
 class LimiterRegistry:
-    """Shares one bucket per consumer key across every client instance using that key."""
+    """Shares one bucket per consumer key across every client instance using that key (in this
+    process)."""
 
     def __init__(self) -> None:
         self._buckets: dict[str, TokenBucket] = {}

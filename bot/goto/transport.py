@@ -17,7 +17,7 @@ import httpx
 
 from bot.goto.errors import NoAnswer, Unavailable
 from bot.goto.observe import GoToObserver, api_of
-from bot.goto.ratelimit import DEFAULT_LIMITERS, LimiterRegistry, Monotonic, RateLimit, Sleep
+from bot.goto.ratelimit import DEFAULT_LIMITERS, Limiters, Monotonic, RateLimit, Sleep
 from bot.goto.tokens import utcnow
 
 log = logging.getLogger(__name__)
@@ -202,7 +202,7 @@ class GoToHttp:
         monotonic: Monotonic = time.monotonic,
         now: Clock = utcnow,
         jitter: Jitter = full_jitter,
-        limiters: LimiterRegistry = DEFAULT_LIMITERS,
+        limiters: Limiters = DEFAULT_LIMITERS,
         transport: httpx.AsyncBaseTransport | None = None,
         observer: GoToObserver | None = None,
     ) -> None:

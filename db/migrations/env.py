@@ -1,16 +1,20 @@
-"""Alembic environment: synchronous driver, metadata of the domain and the Slack stores."""
+"""Alembic environment: synchronous driver; metadata of the domain, Slack stores, rate slots."""
 
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import create_engine, pool, text
 from sqlmodel import SQLModel
 
+from db.rate_slots import rate_metadata
 from db.slack_tables import slack_metadata
 from domain import models  # noqa: F401  (registers the tables)
 
 config = context.config
-target_metadata = [SQLModel.metadata, slack_metadata]
+target_metadata = [SQLModel.metadata, slack_metadata, rate_metadata]
+# Held while migrating on PostgreSQL: processes that start together migrate one at a time, and the
+# later ones find the schema up to date.
+MIGRATION_LOCK = 74_260_009
 
 
 def run_migrations() -> None:
@@ -26,6 +30,10 @@ def run_migrations() -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             context.run_migrations()
     engine.dispose()
 

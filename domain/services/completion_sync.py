@@ -209,9 +209,11 @@ async def sync_session(
     renderer: ReportRenderer,
     now: datetime,
     by_hand: bool = False,
+    lease: timedelta = LEASE,
 ) -> SyncResult:
-    """Run sync for one session: when due, or `by_hand` at any time after its end."""
-    claimed = await _claim(units, session_id, now=now, by_hand=by_hand)
+    """Run sync for one session: when due, or `by_hand` at any time after its end. The session
+    is held for `lease`; a run that has not finished by then is taken over by another."""
+    claimed = await _claim(units, session_id, now=now, by_hand=by_hand, lease=lease)
     if isinstance(claimed, SyncResult):
         return claimed
     try:
@@ -233,6 +235,7 @@ async def sync_due(
     renderer: ReportRenderer,
     now: datetime,
     limit: int = DUE_BATCH,
+    lease: timedelta = LEASE,
 ) -> list[SyncResult]:
     """Run every due session once: a few sessions of each consumer key at a time (GoTo limits
     each key's rate), keys side by side. One session's failure never stops the others."""
@@ -246,7 +249,7 @@ async def sync_due(
         async with lane, everyone:
             try:
                 results[session_id] = await sync_session(
-                    units, session_id, goto=goto, renderer=renderer, now=now
+                    units, session_id, goto=goto, renderer=renderer, now=now, lease=lease
                 )
             except DomainError as exc:
                 results[session_id] = SyncResult(session_id, problem=exc.message)
@@ -303,9 +306,9 @@ async def by_hand_targets(
 
 
 async def _claim(
-    units: Units, session_id: int, *, now: datetime, by_hand: bool
+    units: Units, session_id: int, *, now: datetime, by_hand: bool, lease: timedelta
 ) -> _Claimed | SyncResult:
-    lease = now + LEASE
+    held_until = now + lease
     async with units() as uow:
         found = (
             await uow.session.execute(
@@ -326,7 +329,7 @@ async def _claim(
         if not by_hand:
             condition.append(_due_condition(now))
         taken = await uow.session.execute(
-            update(Session).where(*condition).values(sync_lease_until=lease)
+            update(Session).where(*condition).values(sync_lease_until=held_until)
         )
         if _rowcount(taken) != 1:
             return SyncResult(session_id, title, problem="another sync run is on it")
@@ -344,7 +347,7 @@ async def _claim(
             ).scalars()
         )
         await uow.commit()
-    return _Claimed(session, location, title, lease, enrollments)
+    return _Claimed(session, location, title, held_until, enrollments)
 
 
 def _not_syncable(session: Session, *, now: datetime, by_hand: bool) -> str | None:

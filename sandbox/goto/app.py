@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,8 @@ class SandboxMiddleware:
             await self.app(scope, receive, send)
             return
         state = self.state
+        # When the request arrived (wall clock, to the microsecond): what GoTo's limit counts.
+        received = time.time()
         if state.settings.latency_seconds > 0:
             await asyncio.sleep(state.settings.latency_seconds)
         status = 0
@@ -69,6 +72,7 @@ class SandboxMiddleware:
         state.requests.append(
             {
                 "at": iso(state.clock.now()),
+                "received": received,
                 "method": scope["method"],
                 "path": path,
                 "status": status,

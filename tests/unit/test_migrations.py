@@ -24,11 +24,12 @@ def test_migrations_match_the_models(database_url: str) -> None:
     from sqlmodel import SQLModel
 
     import domain.models  # noqa: F401
+    from db.rate_slots import rate_metadata
     from db.slack_tables import slack_metadata
 
     engine = create_engine(sync_url(database_url))
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": False})
-        drift = compare_metadata(context, [SQLModel.metadata, slack_metadata])  # type: ignore[arg-type]
+        drift = compare_metadata(context, [SQLModel.metadata, slack_metadata, rate_metadata])  # type: ignore[arg-type]
     engine.dispose()
     assert drift == []
