@@ -19,9 +19,9 @@ from bot.goto_linker import OAuthLinker
 from bot.goto_rate_limits import SharedRateLimits
 from bot.goto_registrar import GoToRegistrationDesk
 from bot.goto_reports import GoToReportReader
-from bot.jobs.connection_warnings import WARNING_POLL_SECONDS, connection_warnings_job
+from bot.jobs.connection_warnings import connection_warnings_job
 from bot.jobs.deliver_notices import deliver_notices_job
-from bot.jobs.refresh_tokens import REFRESH_POLL_SECONDS, refresh_tokens_job
+from bot.jobs.refresh_tokens import refresh_tokens_job
 from bot.jobs.retry_registrations import retry_registrations_job
 from bot.jobs.session_reminders import REMINDER_POLL_SECONDS, session_reminders_job
 from bot.jobs.sync_attendance import sync_attendance_job
@@ -164,14 +164,14 @@ class Runtime:
             scheduler,
             "refresh_tokens",
             refresh_tokens_job(self.jobs_uow, self.goto.refresher, self.box, lambda: self.clock()),
-            REFRESH_POLL_SECONDS,
+            self.settings.refresh_poll_seconds,
             recorder=self.metrics,
         )
         add_interval_job(
             scheduler,
             "connection_warnings",
             connection_warnings_job(self.jobs_uow, lambda: self.clock()),
-            WARNING_POLL_SECONDS,
+            self.settings.warning_poll_seconds,
             recorder=self.metrics,
         )
         scheduler.start()

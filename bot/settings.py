@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     sync_lease_seconds: float = Field(default=600.0, gt=0, alias="VILTBOT_SYNC_LEASE_SECONDS")
     # How often the attendance sync job looks for sessions whose next run is due.
     sync_poll_seconds: float = Field(default=60.0, gt=0, alias="VILTBOT_SYNC_POLL_SECONDS")
+    # How often tokens about to expire are refreshed, and connection warnings looked for.
+    refresh_poll_seconds: float = Field(default=300.0, gt=0, alias="VILTBOT_REFRESH_POLL_SECONDS")
+    warning_poll_seconds: float = Field(default=600.0, gt=0, alias="VILTBOT_WARNING_POLL_SECONDS")
     # Slack's payloads stay well under 1 MiB; larger request bodies are refused with 413.
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024, alias="VILTBOT_MAX_REQUEST_BYTES")
 

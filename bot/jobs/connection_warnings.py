@@ -11,9 +11,6 @@ from domain.services.connections import Units, queue_connection_warnings
 
 log = logging.getLogger(__name__)
 
-# How often the job looks for warnings due; the outbox job then posts them.
-WARNING_POLL_SECONDS = 600.0
-
 
 def connection_warnings_job(units: Units, clock: Clock) -> Callable[[], Awaitable[int]]:
     """A job entry point that stores due warnings (returning how many were new) and never lets

@@ -11,9 +11,6 @@ from domain.services.connections import RefreshRun, Units, refresh_due
 
 log = logging.getLogger(__name__)
 
-# How often the job looks for access tokens expiring within 15 minutes.
-REFRESH_POLL_SECONDS = 300.0
-
 
 def refresh_tokens_job(
     units: Units, refresher: TokenRefresher, sealer: SecretSealer, clock: Clock

@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import col
 
 from bench.workers import one_second_peaks, wait_until_done, workers
-from domain.models import Enrollment, EnrollmentStatus, Notice, NoticeStatus, Session
+from domain.models import Enrollment, EnrollmentStatus, Location, Notice, NoticeStatus, Session
 from tests.scale_out.conftest import INSTRUCTOR, TEAM_CHANNEL, World
 
 GOTO_LIMIT = 10
@@ -71,15 +71,44 @@ async def assert_everything_once(world: World) -> None:
     assert len(dms) == await completed_learners(world) > 0
 
 
+async def lapsing_connections(world: World, *days_left: int) -> list[int]:
+    """Give the locations connections that lapse in so many days; their ids."""
+    async with world.runtime.engine.begin() as conn:
+        ids = list(
+            (await conn.execute(select(col(Location.id)).order_by(col(Location.id)))).scalars()
+        )
+        for location_id, days in zip(ids, days_left, strict=True):
+            await conn.execute(
+                update(Location)
+                .where(col(Location.id) == location_id)
+                .values(connection_expires_at=datetime.now(UTC) + timedelta(days=days, hours=1))
+            )
+    return ids
+
+
 async def test_three_workers_sync_each_session_once_within_each_keys_rate(make_world: Any) -> None:
     async with make_world(locations=2, sessions=12, learners=6) as world:
-        async with workers(world.folder, world.env()) as running:
+        # One connection lapses in 2 days, the other in 6: each warning is due in every worker.
+        rooms = await lapsing_connections(world, 2, 6)
+        env = world.env(VILTBOT_WARNING_POLL_SECONDS="1")
+        async with workers(world.folder, env) as running:
             await running.start(3)
             await wait_until_done(
                 world.runtime.engine, world.session_ids, within=120, running=running
             )
             logs = running.logs()
         await assert_everything_once(world)
+        warnings = Counter(
+            (n.dedupe_key.split(":")[1], n.dedupe_key.split(":")[3], n.channel)
+            for n in await notices_of(world)
+            if n.kind == "connection_warning" and n.dedupe_key
+        )
+        # Each due warning once, to the team's channel and to the admin who linked the location.
+        assert warnings == {
+            (str(room), stage, channel): 1
+            for room, stage in zip(rooms, ("3d", "7d"), strict=True)
+            for channel in (TEAM_CHANNEL, INSTRUCTOR)
+        }
         # The work was shared: more than one process synced sessions.
         busy = [part for part in logs.split("--- worker-")[1:] if "attendance sync: #" in part]
         assert len(busy) >= 2, logs
