@@ -74,9 +74,8 @@ async def assert_everything_once(world: World) -> None:
 async def lapsing_connections(world: World, *days_left: int) -> list[int]:
     """Give the locations connections that lapse in so many days; their ids."""
     async with world.runtime.engine.begin() as conn:
-        ids = list(
-            (await conn.execute(select(col(Location.id)).order_by(col(Location.id)))).scalars()
-        )
+        found = await conn.execute(select(col(Location.id)).order_by(col(Location.id)))
+        ids = [int(location_id) for location_id in found.scalars()]
         for location_id, days in zip(ids, days_left, strict=True):
             await conn.execute(
                 update(Location)
