@@ -75,7 +75,7 @@ async def lapsing_connections(world: World, *days_left: int) -> list[int]:
     """Give the locations connections that lapse in so many days; their ids."""
     async with world.runtime.engine.begin() as conn:
         found = await conn.execute(select(col(Location.id)).order_by(col(Location.id)))
-        ids = [int(location_id) for location_id in found.scalars()]
+        ids = [location_id for location_id in found.scalars() if location_id is not None]
         for location_id, days in zip(ids, days_left, strict=True):
             await conn.execute(
                 update(Location)
