@@ -206,12 +206,7 @@ async def relink_clicked(
         return
     text, blocks = link_message(view, deps.link_url(state))
     where = await tell_privately(client, actor.user_id, response_url, text, blocks)
-    try:
-        async with deps.uow() as uow:
-            await linking.remember_message(uow, state, **where)
-            await uow.commit()
-    except StoreUnavailable:
-        log.warning("link message of location %s not remembered", view.id)
+    await _remember(deps, state, where, view.id)
 
 
 def _admin_teams(actor: Actor) -> list[Any]:
@@ -248,14 +243,19 @@ async def _send_link(
     url = deps.link_url(state)
     text, blocks = link_message(view, url, saved_note=note)
     where = await tell_privately(client, actor.user_id, meta.response_url, text, blocks)
+    await _remember(deps, state, where, view.id)
+    return state, url
+
+
+async def _remember(deps: Deps, state: str, where: dict[str, str | None], location_id: int) -> None:
+    """Remember where the link button went, so that it is replaced once linked."""
     try:
         async with deps.uow() as uow:
             await linking.remember_message(uow, state, **where)
             await uow.commit()
     except StoreUnavailable:
         # The admin has a working button; only replacing it once linked is lost.
-        log.warning("link message of location %s not remembered", view.id)
-    return state, url
+        log.warning("link message of location %s not remembered", location_id)
 
 
 def register(app: AsyncApp, router: CommandRouter) -> None:
