@@ -114,7 +114,7 @@ def create_web_app(
         ]
     back = BackToSlack(app=runtime.settings.slack_app_url, web=runtime.settings.slack_web_url)
     announcer = LinkAnnouncer(runtime.slack_clients, runtime.deps)
-    routes += goto_oauth_routes(runtime.deps, announcer, back=back)
+    routes += goto_oauth_routes(runtime.deps, announcer, back=back, clock=lambda: runtime.clock())
     routes += extra_routes or []
 
     @contextlib.asynccontextmanager

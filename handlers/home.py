@@ -87,7 +87,7 @@ def home_view(
                 line += " · _inactive_"
             admin = view.kind.is_goto and sees_connection(actor, view)
             if admin:
-                line += f"\n{status_icon(view.status.state)} {mrkdwn.escape(view.status.text)}"
+                line += f"\n{status_icon(view.status)} {mrkdwn.escape(view.status.text)}"
             blocks.append(SectionBlock(text=MarkdownTextObject(text=line)))
             if admin and offers_relink(view.status):
                 blocks.append(relink_actions(view.id))

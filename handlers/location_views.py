@@ -39,7 +39,7 @@ from domain.limits import (
     MAX_LEARNERS_TEXT_MAX,
 )
 from domain.models import LocationKind, Team
-from domain.rules import ConnectionState, LocationForm
+from domain.rules import ConnectionState, ConnectionStatus, LocationForm
 from domain.services.connections import RELINK_ACTION
 from domain.services.linking import ttl_text
 from domain.services.locations import LocationView
@@ -474,7 +474,7 @@ def location_summary(view: LocationView, *, with_connection: bool) -> list[dict[
     if view.kind.is_goto:
         if with_connection:
             lines.append(
-                f"Connection: {status_icon(view.status.state)} {mrkdwn.escape(view.status.text)}"
+                f"Connection: {status_icon(view.status)} {mrkdwn.escape(view.status.text)}"
             )
         lines.append(
             "GoTo notifications: "
@@ -533,9 +533,11 @@ _STATE_ICONS = {
 }
 
 
-def status_icon(state: ConnectionState) -> str:
-    """An emoji for a connection state."""
-    return _STATE_ICONS[state]
+def status_icon(status: ConnectionStatus) -> str:
+    """An emoji for a connection's status: yellow while it lapses within a week."""
+    if status.state is ConnectionState.CONNECTED and offers_relink(status):
+        return ":large_yellow_circle:"
+    return _STATE_ICONS[status.state]
 
 
 def _label(field_name: str) -> str:

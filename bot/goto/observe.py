@@ -13,11 +13,12 @@ Api = Literal["webinar", "training", "oauth", "other"]
 
 def api_of(path: str) -> Api:
     """Which GoTo API a request path belongs to: GoToWebinar, GoToTraining or OAuth/identity."""
-    if path.startswith("/G2W/"):
+    # The API's base URL may carry a path of its own (a proxy, the sandbox's /goto-sandbox).
+    if "/G2W/" in path:
         return "webinar"
-    if path.startswith("/G2T/"):
+    if "/G2T/" in path:
         return "training"
-    if path.startswith(("/oauth/", "/identity/")):
+    if "/oauth/" in path or "/identity/" in path:
         return "oauth"
     return "other"
 

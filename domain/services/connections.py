@@ -89,6 +89,9 @@ async def mark_connection_failed(
     location = await uow.session.get(Location, location_id)
     if location is None:
         return  # deleted meanwhile: nothing left to mark
+    expires = location.connection_expires_at
+    if expires is not None and expires <= (now or utcnow()):
+        return  # lapsed already: its status and warning say so, a re-link is due either way
     location.connection_error = problem[:PROBLEM_MAX_LENGTH]
     if location.connection_failed_at is None:
         location.connection_failed_at = now or utcnow()
@@ -319,7 +322,9 @@ async def queue_warnings_for(uow: UnitOfWork, locations: list[Location], *, now:
     for location, (stage, instant) in due:
         team = teams.get(location.owner_team_id)
         channels = [c for c in (team.channel_id if team else None, location.linked_by) if c]
-        text, blocks = warning_message(location, stage, team_name=team.name if team else None)
+        text, blocks = warning_message(
+            location, stage, team_name=team.name if team else None, now=now
+        )
         for channel in dict.fromkeys(channels):
             assert location.id is not None
             notices.append(
@@ -345,26 +350,27 @@ def _stage(location: Location, now: datetime) -> tuple[str, datetime] | None:
 
 
 def warning_message(
-    location: Location, stage: str, *, team_name: str | None
+    location: Location, stage: str, *, team_name: str | None, now: datetime
 ) -> tuple[str, list[dict[str, Any]]]:
-    """A warning's text and blocks, with the Re-link button."""
+    """A warning's text and blocks, with the Re-link button. Times show in the reader's own
+    time zone; the days left are counted as App Home counts them."""
     name = mrkdwn.bold(location.name)
     account = mrkdwn.escape(location.goto_email or "its GoTo account")
     expires = location.connection_expires_at
-    when = f"{expires:%Y-%m-%d %H:%M} UTC" if expires else "soon"
+    when = mrkdwn.date(expires, "{date_short_pretty} at {time}") if expires else "soon"
     if stage == FAILED:
+        reason = (location.connection_error or "GoTo refused it").rstrip(". ")
         text = (
             f":red_circle: The GoTo connection of {name} ({account}) failed: "
-            f"{mrkdwn.escape(location.connection_error or 'GoTo refused it')}. "
+            f"{mrkdwn.escape(reason)}. "
         )
     elif stage == LAPSED:
-        text = f":red_circle: The GoTo connection of {name} ({account}) lapsed on {when}. "
+        text = f":red_circle: The GoTo connection of {name} ({account}) lapsed {when}. "
     else:
-        days = int(stage.rstrip("d"))
-        text = (
-            f":warning: The GoTo connection of {name} ({account}) lapses in {days} "
-            f"day{'s' if days != 1 else ''}, on {when}. "
-        )
+        assert expires is not None
+        days = (expires - now).days
+        left = f"in {days} day{'s' if days != 1 else ''}" if days else "within a day"
+        text = f":warning: The GoTo connection of {name} ({account}) lapses {left}, {when}. "
     if stage in (FAILED, LAPSED):
         text += "Registrations and attendance sync at this location wait until it is re-linked. "
     who = f"an admin of {mrkdwn.bold(team_name)}" if team_name else "an admin of its owner team"

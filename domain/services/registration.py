@@ -24,6 +24,7 @@ from sqlmodel import col, select
 
 from domain import mrkdwn
 from domain.actor import Actor
+from domain.connection_rules import is_paused
 from domain.errors import (
     InvalidInput,
     NotAllowed,
@@ -344,7 +345,7 @@ async def retry_pending(
             if claim is not None:
                 claims.append(claim)
         for enrollment, workspace_id in expired:
-            await _drop_expired(uow, enrollment, workspace_id)
+            await _drop_expired(uow, enrollment, workspace_id, now=now)
         await uow.commit()
     desk = OutageBreaker(goto)
     gate = asyncio.Semaphore(RETRY_CONCURRENCY)
@@ -416,9 +417,21 @@ def _same_attempt(last: datetime | None) -> ColumnElement[bool]:
     return column.is_(None) if last is None else column == last
 
 
-async def _drop_expired(uow: UnitOfWork, enrollment: Enrollment, workspace_id: str) -> None:
+async def _drop_expired(
+    uow: UnitOfWork, enrollment: Enrollment, workspace_id: str, *, now: datetime
+) -> None:
     facts = await _facts(uow, workspace_id, enrollment.session_id)
     title = _title(facts, enrollment.session_id) if facts is not None else "a session"
+    why = "GoTo did not take the registration in time"
+    if facts is not None and is_paused(
+        expires_at=facts.location.connection_expires_at,
+        error=facts.location.connection_error,
+        now=now,
+    ):
+        why = (
+            f"the GoTo connection of {mrkdwn.bold(facts.location.name)} lapsed or failed, and "
+            "was not re-linked in time"
+        )
     await uow.session.execute(delete(Enrollment).where(col(Enrollment.id) == enrollment.id))
     await enqueue_notice(
         uow,
@@ -426,8 +439,8 @@ async def _drop_expired(uow: UnitOfWork, enrollment: Enrollment, workspace_id: s
         kind="registration_dropped",
         channel=enrollment.user_id,
         text=(
-            f":warning: I could not register you for {title} before it started: GoTo did not "
-            "take the registration in time. Ask the session's team if you still need a place."
+            f":warning: I could not register you for {title} before it started: {why}. "
+            "Ask the session's team if you still need a place."
         ),
         dedupe_key=f"registration_dropped:{enrollment.id}",
     )

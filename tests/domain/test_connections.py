@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from domain.errors import NotFound
-from domain.models import Location
-from domain.services.connections import store_refreshed_tokens
+from domain.models import Location, Notice
+from domain.services.connections import mark_connection_failed, store_refreshed_tokens
 from tests.domain.conftest import NOW, World
 
 ADA = "U0ADA00001"
@@ -109,3 +109,29 @@ async def test_refreshing_a_deleted_location_says_so(world: World) -> None:
                 connection_expires_at=None,
             )
     assert caught.value.message == "That location no longer exists."
+
+
+async def warnings(world: World) -> list[Notice]:
+    return [n for n in await world.rows(Notice) if n.kind == "connection_warning"]
+
+
+async def test_a_lapsed_connection_refused_by_goto_stays_lapsed_and_warns_no_more(
+    world: World,
+) -> None:
+    room = await linked_room(world)
+    assert room.id is not None and room.connection_expires_at is not None
+    after = room.connection_expires_at + timedelta(hours=2)
+    async with world.uow() as uow:
+        await mark_connection_failed(uow, room.id, problem="refresh token expired", now=after)
+        await uow.commit()
+    saved = await world.reload(Location, room.id)
+    assert saved.connection_error is None and saved.connection_failed_at is None
+    assert await warnings(world) == []
+    # Before the lapse, the same refusal is a failure, and its one warning goes out.
+    before = room.connection_expires_at - timedelta(days=10)
+    async with world.uow() as uow:
+        await mark_connection_failed(uow, room.id, problem="revoked", now=before)
+        await uow.commit()
+    saved = await world.reload(Location, room.id)
+    assert saved.connection_error == "revoked" and saved.connection_failed_at == before
+    assert len(await warnings(world)) == 2  # the team's channel and the admin who linked it

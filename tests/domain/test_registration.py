@@ -20,6 +20,7 @@ from domain.models import (
 )
 from domain.ports import SlackUser
 from domain.services import elements, registration, sessions
+from domain.services.connections import mark_connection_failed
 from domain.services.registration import Outcome, Registration
 from domain.session_rules import SessionForm
 from tests.domain.conftest import NOW, World
@@ -395,6 +396,25 @@ async def test_a_queued_registration_still_pending_at_the_start_is_dropped_and_t
     assert await desk.enrollments() == []
     (notice,) = await desk.notices()
     assert notice.channel == LEO and "could not register you" in notice.text
+
+
+async def test_a_registration_dropped_while_the_connection_is_down_names_the_connection(
+    desk: Desk, goto: FakeRegistrar, world: World
+) -> None:
+    goto.refuse[WEBINAR_KEY] = RegistrationProblem.NEEDS_RELINK
+    await desk.register()
+    assert desk.webinar.id is not None
+    async with world.uow() as uow:
+        await mark_connection_failed(uow, desk.webinar.id, problem="revoked", now=NOW)
+        await uow.commit()
+    assert await desk.retry(START) == []
+    assert await desk.enrollments() == []
+    (notice,) = [n for n in await desk.notices() if n.kind == "registration_dropped"]
+    assert notice.channel == LEO
+    assert (
+        "before it started: the GoTo connection of *Webinar Room* lapsed or failed, and was not "
+        "re-linked in time." in notice.text
+    )
 
 
 async def test_a_refusal_after_queueing_is_told_to_the_learner(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from domain.models import LocationKind, Role
-from domain.rules import ConnectionState, LocationForm
+from domain.rules import ConnectionState, ConnectionStatus, LocationForm
 from handlers.location_views import (
     ModalMeta,
     form_from_state,
@@ -439,13 +439,21 @@ def test_a_long_description_is_cut_and_so_is_the_whole_summary() -> None:
 
 
 def test_connection_states_have_their_icons() -> None:
-    assert {state: status_icon(state) for state in ConnectionState} == {
+    assert {
+        state: status_icon(ConnectionStatus(state, "", 20 if state.value == "connected" else None))
+        for state in ConnectionState
+    } == {
         ConnectionState.CONNECTED: ":large_green_circle:",
         ConnectionState.EXPIRED: ":red_circle:",
         ConnectionState.FAILED: ":red_circle:",
         ConnectionState.NOT_LINKED: ":white_circle:",
         ConnectionState.NOT_APPLICABLE: "",
     }
+    # A week or less left: yellow, as the Re-link button shows.
+    assert (
+        status_icon(ConnectionStatus(ConnectionState.CONNECTED, "", 6)) == ":large_yellow_circle:"
+    )
+    assert status_icon(ConnectionStatus(ConnectionState.CONNECTED, "", 7)) == ":large_green_circle:"
 
 
 def test_the_secret_never_appears_in_anything_built_for_slack() -> None:
