@@ -245,6 +245,7 @@ def build_runtime(settings: Settings) -> Runtime:
     closers.append(goto.aclose)
     deps = Deps(
         uow=lambda: SqlUnitOfWork(factory),
+        background_uow=lambda: SqlUnitOfWork(jobs_factory),
         directory=WebApiDirectory(clients),
         sealer=box,
         goto_linker=OAuthLinker(oauth),

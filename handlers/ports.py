@@ -51,6 +51,13 @@ class Deps:
     slack_api_url: str = "https://slack.com/api/"
     # The current time; the sandbox moves it forward.
     clock: Clock = utcnow
+    # Units of work for what a listener goes on doing after Slack has its answer (registering a
+    # whole channel): nobody waits on a socket, so they wait longer for the database's locks.
+    background_uow: Callable[[], UnitOfWorkScope] | None = None
+
+    def later_uow(self) -> UnitOfWorkScope:
+        """A unit of work for work done after the answer (see `background_uow`)."""
+        return (self.background_uow or self.uow)()
 
     def link_url(self, state: str) -> str:
         """Where the link button sends the browser (our own start page)."""

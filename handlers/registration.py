@@ -170,7 +170,7 @@ async def _register_one(
     """One person of a batch; a failure is their line, never the end of the batch."""
     try:
         return await registration.register_other(
-            request.deps.uow,
+            request.deps.later_uow,
             request.actor,
             session_id,
             user_id,
