@@ -22,6 +22,8 @@ EMOJI = {
     "floppy_disk": "\U0001f4be",
     "hourglass_flowing_sand": "\u23f3",
     "large_green_circle": "\U0001f7e2",
+    "large_yellow_circle": "\U0001f7e1",
+    "double_vertical_bar": "\u23f8\ufe0f",
     "red_circle": "\U0001f534",
     "white_circle": "\u26aa",
     "link": "\U0001f517",
