@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -42,6 +44,11 @@ from domain.services.completion_sync import SyncResult
 from domain.services.connections import RefreshRun, refresh_location
 from domain.services.identity import ensure_workspace
 from handlers.ports import Deps
+
+log = logging.getLogger(__name__)
+
+# A process stops even when something it closes does not answer (a connection to a peer gone).
+CLOSE_SECONDS = 10.0
 
 
 @dataclass
@@ -186,10 +193,18 @@ class Runtime:
     async def close(self) -> None:
         """Stop taking work (closers, jobs), then release connections."""
         for closer in self.closers:
-            await closer()
+            await _within_limit(closer)
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        await self.engine.dispose()
+        await _within_limit(self.engine.dispose)
+
+
+async def _within_limit(close: Callable[[], Awaitable[None]]) -> None:
+    """Run one step of closing, giving up (and saying so) after CLOSE_SECONDS."""
+    try:
+        await asyncio.wait_for(close(), CLOSE_SECONDS)
+    except TimeoutError:
+        log.warning("closing: %s did not finish within %ss", close, CLOSE_SECONDS)
 
 
 def build_runtime(settings: Settings) -> Runtime:

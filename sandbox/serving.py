@@ -10,6 +10,9 @@ from typing import Any, Literal
 
 import uvicorn
 
+# How long a served app may take to stop before it is cancelled.
+STOP_SECONDS = 20.0
+
 
 class _InLoopServer(uvicorn.Server):
     """uvicorn.Server that leaves signal handling to the host (pytest, the bot)."""
@@ -57,5 +60,11 @@ async def serve_in_loop(
         yield f"http://{host}:{bound}"
     finally:
         server.should_exit = True
+        # uvicorn waits up to its graceful timeout for connections, then runs the app's
+        # shutdown; a shutdown that still does not end is cancelled rather than waited on.
+        done, _ = await asyncio.wait({task}, timeout=STOP_SECONDS)
+        if not done:
+            server.force_exit = True
+            task.cancel()
         with contextlib.suppress(asyncio.CancelledError, SystemExit):
             await task
