@@ -115,16 +115,21 @@ class RefreshRun:
     skipped: list[int] = field(default_factory=list)
 
 
-def in_use(now: datetime) -> Any:
-    """SQL: the location has a session ahead, or one ended whose sync is not done."""
-    return exists().where(
-        col(Session.location_id) == col(Location.id),
+def depends_on_connection(now: datetime) -> Any:
+    """SQL, on Session: a scheduled session ahead, or one ended whose attendance sync is not
+    done — it needs its location's GoTo connection."""
+    return and_(
         col(Session.status) == SessionStatus.SCHEDULED.value,
         or_(
             col(Session.ends_at) > now,
             and_(col(Session.goto_event_key).is_not(None), col(Session.sync_done_at).is_(None)),
         ),
     )
+
+
+def in_use(now: datetime) -> Any:
+    """SQL: the location has a session that depends on its connection."""
+    return exists().where(col(Session.location_id) == col(Location.id), depends_on_connection(now))
 
 
 def _lease_free(now: datetime) -> Any:

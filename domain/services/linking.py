@@ -9,15 +9,16 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import func
 from sqlmodel import col, select, update
 
 from domain import mrkdwn
 from domain.actor import Actor
 from domain.errors import InvalidInput, LinkFailed
-from domain.models import LinkRequest, Location, LocationKind, Session, SessionStatus, Team
+from domain.models import LinkRequest, Location, LocationKind, Session, Team
 from domain.ports import GoToLinker, LinkedAccount, SecretSealer, UnitOfWork
 from domain.rules import ConnectionState, connection_status
+from domain.services.connections import depends_on_connection
 from domain.services.locations import editable_location
 from domain.services.notices import enqueue_notice
 
@@ -376,14 +377,7 @@ async def dependent_sessions(uow: UnitOfWork, location: Location, *, now: dateti
     found = await uow.session.execute(
         select(func.count())
         .select_from(Session)
-        .where(
-            col(Session.location_id) == location.id,
-            col(Session.status) == SessionStatus.SCHEDULED.value,
-            or_(
-                col(Session.ends_at) > now,
-                and_(col(Session.goto_event_key).is_not(None), col(Session.sync_done_at).is_(None)),
-            ),
-        )
+        .where(col(Session.location_id) == location.id, depends_on_connection(now))
     )
     return int(found.scalar_one())
 
