@@ -3,6 +3,7 @@ rate, several share it with headroom, and keys do not wait for each other."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from itertools import pairwise
 
@@ -36,22 +37,38 @@ async def waits(engine: AsyncEngine, key: str, holders: list[str]) -> list[float
     return [r.wait for r in await reservations(engine, key, holders)]
 
 
+async def timed(
+    engine: AsyncEngine, key: str, holders: list[str]
+) -> list[tuple[float, Reservation]]:
+    """Each reservation with its moment on this process's clock: a wait counts from when it was
+    answered, so the time the statements themselves take does not shift the moments."""
+    found = []
+    for holder in holders:
+        reserved = await reserve_slot(engine, key, holder, alone=ALONE, shared=SHARED)
+        found.append((time.monotonic() + reserved.wait, reserved))
+    return found
+
+
+async def moments(engine: AsyncEngine, key: str, holders: list[str]) -> list[float]:
+    return [moment for moment, _ in await timed(engine, key, holders)]
+
+
 def gaps(values: list[float]) -> list[float]:
-    """The time between moments (each reservation is read a moment after the one before)."""
+    """The time between moments."""
     return [b - a for a, b in pairwise(values)]
 
 
 async def test_one_process_alone_gets_the_whole_rate(pg: AsyncEngine) -> None:
-    found = await waits(pg, "key-a", ["one"] * 5)
-    assert found[0] == 0.0
+    assert (await waits(pg, "key-a", ["one"]))[0] == 0.0
+    found = await moments(pg, "key-a", ["one"] * 5)
     assert gaps(found) == pytest.approx([ALONE] * 4, abs=0.02)
 
 
 async def test_a_second_process_makes_the_key_shared(pg: AsyncEngine) -> None:
-    found = await reservations(pg, "key-a", ["one", "one", "two", "one", "two", "one"])
+    found = await timed(pg, "key-a", ["one", "one", "two", "one", "two", "one"])
     # From the second process's first reservation on, moments are 1/7.5 s apart, for everyone.
-    assert gaps([r.wait for r in found]) == pytest.approx([ALONE] + [SHARED] * 4, abs=0.02)
-    assert [r.shared for r in found] == [False, False, True, True, True, True]
+    assert gaps([moment for moment, _ in found]) == pytest.approx([ALONE] + [SHARED] * 4, abs=0.02)
+    assert [r.shared for _, r in found] == [False, False, True, True, True, True]
 
 
 async def test_keys_keep_their_own_schedules(pg: AsyncEngine) -> None:
@@ -61,10 +78,11 @@ async def test_keys_keep_their_own_schedules(pg: AsyncEngine) -> None:
 
 async def test_a_block_of_moments_holds_the_key_for_its_length(pg: AsyncEngine) -> None:
     block = await reserve_slot(pg, "key-a", "one", alone=ALONE, shared=SHARED, count=10)
+    start = time.monotonic()
     assert (block.wait, block.step, block.shared) == (0.0, ALONE, False)
     # The next moment comes after the block's ten, for the process itself and for another.
-    assert await waits(pg, "key-a", ["one"]) == [pytest.approx(10 * ALONE, abs=0.02)]
-    assert await waits(pg, "key-a", ["two"]) == [pytest.approx(10 * ALONE + SHARED, abs=0.02)]
+    after = [moment - start for moment in await moments(pg, "key-a", ["one", "two"])]
+    assert after == pytest.approx([10 * ALONE, 10 * ALONE + SHARED], abs=0.02)
 
 
 async def test_a_process_that_stopped_does_not_share_the_key(pg: AsyncEngine) -> None:
