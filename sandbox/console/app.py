@@ -6,15 +6,16 @@ POSTs them to the app's own `/slack/events` over HTTP; the bot answers through t
 (mounted at /slack-sandbox), and the page shows what the stand-in recorded.
 
 This module holds the routes and the page; what a person does there is in actions.py, the
-console's state and delivery in core.py, and the workspace it acts in, the form fields, the feed
-and the HTML filters in the modules beside them.
+console's state and delivery in core.py, the page's parts and their live updates in live.py,
+and the workspace it acts in, its places, the form fields, the feed and the HTML filters in the
+modules beside them.
 """
 
 from __future__ import annotations
 
 import mimetypes
-import secrets
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from urllib.parse import quote
 
 from starlette.datastructures import FormData
@@ -22,17 +23,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from sandbox.console.feed import newest
-from sandbox.console.fields import Fields, form_text
-from sandbox.console.goto_panel import ConsoleGoTo, GoToPanel
+from sandbox.console.fields import form_text
+from sandbox.console.live import LIVE, LIVE_HEADER, ConsoleLive
+from sandbox.console.places import HOME, place_for
 from sandbox.console.replies import same_origin
-from sandbox.console.workspace import GENERAL, PEOPLE, WORKSPACE_NAME, Person, channels, person_for
+from sandbox.console.workspace import PEOPLE, WORKSPACE_NAME, Person, person_for
 from sandbox.ids import SANDBOX_TEAM
 
 FormHandler = Callable[[FormData, Person, str], Awaitable[Response]]
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC = {
+    "console.js": "text/javascript; charset=utf-8",
+    "console.css": "text/css; charset=utf-8",
+}
 
 
-class SandboxConsole(ConsoleGoTo):
+class SandboxConsole(ConsoleLive):
     """The /sandbox page and the Slack stand-in it drives for one sandbox runtime."""
 
     def routes(self) -> list[BaseRoute]:
@@ -40,6 +46,9 @@ class SandboxConsole(ConsoleGoTo):
         return [
             Route("/sandbox", self.page, methods=["GET"]),
             Route("/sandbox/version", self.version, methods=["GET"]),
+            Route("/sandbox/state", self.state, methods=["GET"]),
+            Route("/sandbox/stream", self.stream, methods=["GET"]),
+            Route("/sandbox/static/{name}", self.static, methods=["GET"]),
             Route("/sandbox/command", self._form_post(self.command), methods=["POST"]),
             Route("/sandbox/action", self._form_post(self.action), methods=["POST"]),
             Route("/sandbox/suggest", self._form_post(self.suggest), methods=["POST"]),
@@ -63,36 +72,53 @@ class SandboxConsole(ConsoleGoTo):
             if not same_origin(request):
                 return Response("cross-site request refused", status_code=403)
             person = person_for(form_text(form, "user"))
-            return await handle(form, person, self._channel(form_text(form, "channel")))
+            place = place_for(self.standin, person, form_text(form, "channel"))
+            if request.headers.get(LIVE_HEADER) != "1":
+                return await handle(form, person, place.id)
+            token = LIVE.set(True)
+            try:
+                answer = await handle(form, person, place.id)
+            finally:
+                LIVE.reset(token)
+            return await self.live_answer(request, answer)
 
         return endpoint
 
     async def page(self, request: Request) -> Response:
-        """The console: who you are, the command box, the feed, the open modal."""
+        """The console: the sidebar, the place chosen, the composer, the tour and GoTo panel."""
         person = person_for(request.query_params.get("user"))
-        channel = self._channel(request.query_params.get("channel"))
-        partial = request.query_params.get("partial") == "1"
-        # Notes are shown once, by a full page load (not by the background refresh).
-        notes = [] if partial else self._notes.pop(person.id, [])
-        if not partial:
+        place = place_for(self.standin, person, request.query_params.get("channel"))
+        if place.id == HOME:
             await self._open_home(person)
-        nonce = secrets.token_urlsafe(16)
-        panel = await self.goto_panel(person)
-        if not partial:
-            panel.notes = self.goto_notes(person.id)
-        html_text = self._render(person, channel, notes, nonce, panel)
+        parts = await self.parts(person, place, notes=True)
+        template = self._env.get_template("console.html")
+        html_text = template.render(
+            workspace=WORKSPACE_NAME, people=PEOPLE, person=person, parts=parts
+        )
         return Response(
             html_text,
             media_type="text/html; charset=utf-8",
             headers={
                 "Cache-Control": "no-store",
                 "Content-Security-Policy": (
-                    f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
-                    "connect-src 'self'; form-action 'self'; img-src 'self' data:; "
+                    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                    "connect-src 'self'; form-action 'self'; img-src 'self' data: https: http:; "
                     "base-uri 'none'; frame-ancestors 'none'"
                 ),
                 "Referrer-Policy": "same-origin",
             },
+        )
+
+    async def static(self, request: Request) -> Response:
+        """The page's script and style sheet."""
+        name = request.path_params["name"]
+        kind = STATIC.get(name)
+        if kind is None:
+            return Response("not found", status_code=404, media_type="text/plain")
+        return Response(
+            (STATIC_DIR / name).read_bytes(),
+            media_type=kind,
+            headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
         )
 
     async def file(self, request: Request) -> Response:
@@ -129,48 +155,3 @@ class SandboxConsole(ConsoleGoTo):
     async def version(self, request: Request) -> Response:
         """Changes when anything on the page may have changed (the page polls it)."""
         return JSONResponse({"version": self._version()}, headers={"Cache-Control": "no-store"})
-
-    def _version(self) -> str:
-        return f"{len(self.standin.calls)}.{self._revision}"
-
-    def _render(
-        self, person: Person, channel: str, notes: list[str], nonce: str, goto: GoToPanel
-    ) -> str:
-        self._close_replaced_modals(person.id)
-        modal = self.open_modal(person.id)
-        modal_id = str(modal["id"]) if modal else ""
-        home = self.standin.home_view(person.id, SANDBOX_TEAM)
-        ephemerals = self.feed.ephemerals(person.id)
-        latest = newest(ephemerals)  # the page scrolls to it when it changes
-        template = self._env.get_template("console.html")
-        return template.render(
-            workspace=WORKSPACE_NAME,
-            people=PEOPLE,
-            person=person,
-            channels=self._channel_choices(),
-            channel=channel,
-            notes=notes,
-            ephemerals=ephemerals,
-            newest=f"msg-{latest.ref}" if latest else "",
-            conversations=self.feed.conversations(person.id),
-            home=home,
-            fields=Fields(self.standin),
-            modal=modal,
-            modal_fields=Fields(
-                self.standin,
-                self._drafts.get(modal_id),
-                self._errors.get(modal_id),
-                self._suggestions.get(modal_id),
-            ),
-            modal_sig=f"{modal['id']}:{modal['hash']}" if modal else "",
-            version=self._version(),
-            nonce=nonce,
-            goto=goto,
-        )
-
-    def _channel_choices(self) -> list[tuple[str, str]]:
-        return [(c.id, "#" + c.name) for c in channels(self.standin)]
-
-    def _channel(self, raw: str | None) -> str:
-        known = {channel_id for channel_id, _ in self._channel_choices()}
-        return raw if raw in known else GENERAL

@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -65,6 +66,7 @@ class ConsoleCore:
         self._env.filters["plain"] = plain_text
         self._env.filters["safe_url"] = safe_url
         self._env.filters["css_color"] = css_color
+        self._env.filters["clock"] = self.clock_time
         # Tests and tools reach the console (and its stand-in) through the runtime.
         runtime.extras["sandbox_console"] = self
 
@@ -82,6 +84,15 @@ class ConsoleCore:
             return format_date(stamp, tokens, zone, now)
 
         return mrkdwn_html(str(text or ""), lambda raw: label(self.standin, raw), date_text)
+
+    @pass_context
+    def clock_time(self, context: Context, stamp: float) -> str:
+        """When a message was posted, as Slack writes it beside the author: "9:41 AM", in the
+        time zone of the person the page is for."""
+        person = context.get("person")
+        zone = self._zone(person.id if isinstance(person, Person) else None)
+        moment = datetime.fromtimestamp(stamp, tz=zone)
+        return f"{moment:%I:%M %p}".lstrip("0")
 
     def _zone(self, user_id: str | None) -> ZoneInfo:
         """The person's time zone from their Slack profile (UTC when unknown)."""

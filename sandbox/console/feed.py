@@ -211,6 +211,7 @@ class Feed:
                     where=where,
                     channel_id=channel.id,
                     in_thread=bool(m.get("thread_ts")) and m.get("thread_ts") != m.get("ts"),
+                    shown_at=float(m["ts"]),
                 )
                 for m in messages
             ]

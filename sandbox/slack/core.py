@@ -153,6 +153,10 @@ class StandInCore:
             raise SlackError("not_in_channel")
         return channel
 
+    def dm_channel(self, team_id: str, user_id: str) -> Channel:
+        """The app's DM with a user of a workspace, opened on first use (Slack's app tab)."""
+        return self._dm_for(self.workspaces[team_id], user_id)
+
     def _dm_for(self, ws: Workspace, user_id: str) -> Channel:
         existing = next(
             (

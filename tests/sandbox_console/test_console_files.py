@@ -7,6 +7,7 @@ import re
 
 import httpx
 
+from sandbox.console.workspace import GENERAL, TRAINING
 from sandbox.ids import SANDBOX_ADMIN
 from sandbox.slack.records import UploadedFile
 from tests.sandbox_console.conftest import Sandbox
@@ -31,7 +32,7 @@ async def test_the_roster_csv_in_a_dm_opens_for_its_reader_only(
     world = await build_world(sandbox, http)
     await send(http, SANDBOX_ADMIN, f"report {world.session_id} csv")
     upload = await shared_file(sandbox)
-    page = (await http.get("/sandbox", params={"user": SANDBOX_ADMIN})).text
+    page = (await http.get("/sandbox", params={"user": SANDBOX_ADMIN, "channel": "dm"})).text
     title = f"Roster of Negotiation (session #{world.session_id})"
     assert f"📎 {title}" in shown_on(page)
     (link,) = re.findall(r'<a href="([^"]+)" download="[^"]*">' + re.escape(title), page)
@@ -52,5 +53,7 @@ async def test_the_roster_csv_in_a_dm_opens_for_its_reader_only(
         refused = await http.get(f"/sandbox/files/{file_id}", params={"user": user})
         assert refused.status_code == 404
         assert upload.content not in refused.content
-    lea_page = (await http.get("/sandbox", params={"user": LEA})).text
-    assert title not in lea_page
+    # Nor does it show anywhere Lea can go.
+    for place in ("dm", GENERAL, TRAINING, "home"):
+        lea_page = (await http.get("/sandbox", params={"user": LEA, "channel": place})).text
+        assert title not in lea_page

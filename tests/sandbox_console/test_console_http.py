@@ -67,14 +67,17 @@ async def test_team_new_confirms_in_the_feed_and_the_notice_reaches_training(
 ) -> None:
     page = visible(await send(http, SANDBOX_ADMIN, f"team new Sales <#{TRAINING}|training>"))
     assert "Team Sales created; reports go to #training" in page
-    assert "Only visible to you · in #general" in page
+    # Answered in place, in the channel where it was typed, for Ada's eyes only.
+    assert "#general" in page and "Only visible to you" in page
 
     # The notice goes through the outbox; the sandbox scheduler delivers it within seconds.
     deadline = time.monotonic() + 8
     while "now receives viltbot reports" not in page:
         assert time.monotonic() < deadline, "the #training notice never arrived"
         await asyncio.sleep(0.3)
-        page = visible((await http.get("/sandbox", params={"user": SANDBOX_ADMIN})).text)
+        page = visible(
+            (await http.get("/sandbox", params={"user": SANDBOX_ADMIN, "channel": TRAINING})).text
+        )
     assert (
         "This channel (#training) now receives viltbot reports and warnings "
         "for team Sales, created by @Ada Admin." in page
@@ -93,10 +96,12 @@ async def test_team_new_confirms_in_the_feed_and_the_notice_reaches_training(
 async def test_the_home_tab_is_published_when_the_page_opens(
     sandbox: Sandbox, http: httpx.AsyncClient
 ) -> None:
-    newcomer = visible((await http.get("/sandbox", params={"user": LEA})).text)
+    newcomer = visible((await http.get("/sandbox", params={"user": LEA, "channel": "home"})).text)
     assert "You are not in any viltbot team yet" in newcomer
     await send(http, SANDBOX_ADMIN, f"team new Sales <#{TRAINING}|training>")
-    admin = visible((await http.get("/sandbox", params={"user": SANDBOX_ADMIN})).text)
+    admin = visible(
+        (await http.get("/sandbox", params={"user": SANDBOX_ADMIN, "channel": "home"})).text
+    )
     assert "Active team: Sales (you are admin)" in admin
 
 

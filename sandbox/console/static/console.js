@@ -1,0 +1,288 @@
+// The try-it console, live: every action goes over fetch and answers with the page's parts; what
+// the bot does later arrives over one server-sent event stream per person and place.
+(function () {
+  "use strict";
+  var body = document.body;
+  var state = { user: body.dataset.user, place: body.dataset.place, applied: {}, stream: null };
+  var HISTORY_KEY = "viltbot-console-history";
+  var box = document.getElementById("messages");
+  var composer = document.getElementById("command");
+  var input = document.getElementById("command-text");
+
+  function $(id) { return document.getElementById(id); }
+
+  // ---------------------------------------------------------------- the parts, in place
+  function setPart(name, id, html) {
+    if (state.applied[name] === html) return false;
+    state.applied[name] = html;
+    $(id).innerHTML = html;
+    return true;
+  }
+
+  function nearBottom() {
+    return box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+  }
+
+  function showNewest(newest) {
+    box.scrollTop = box.scrollHeight;
+    var el = newest && document.getElementById(newest);
+    if (!el) return;
+    // A reply taller than the pane shows its top.
+    var top = el.getBoundingClientRect().top - box.getBoundingClientRect().top;
+    if (top < 0) box.scrollTop += top;
+  }
+
+  var gotoDirty = false;
+
+  function apply(parts, own) {
+    if (parts.user !== state.user) return;
+    if (state.place === "dm" && parts.place.charAt(0) === "D") state.place = parts.place;
+    if (parts.place !== state.place) return;
+    body.dataset.version = parts.version;
+    setPart("sidebar", "sidebar", parts.sidebar);
+    $("pane-title").textContent = parts.title;
+    composer.hidden = !parts.composer;
+    $("composer-hint").hidden = !!parts.composer;
+    input.placeholder = parts.composer;
+    var wasNear = nearBottom();
+    var previous = box.dataset.newest;
+    if (setPart("messages", "messages", parts.messages)) {
+      box.dataset.newest = parts.newest;
+      var arrived = parts.newest && parts.newest !== previous;
+      if (arrived) {
+        var fresh = document.getElementById(parts.newest);
+        if (fresh && state.settled) fresh.classList.add("fresh");
+      }
+      if (own || wasNear || !state.settled) {
+        showNewest(parts.newest);
+        $("jump").hidden = true;
+      } else if (arrived) {
+        $("jump").hidden = false;
+      }
+    }
+    state.settled = true;
+    var modal = $("modal");
+    if (modal.dataset.modal !== parts.modal_sig) {
+      modal.dataset.modal = parts.modal_sig;
+      modal.innerHTML = parts.modal;
+      state.applied.modal = parts.modal;
+    }
+    setPart("tour", "tour-wrap", parts.tour);
+    if (!gotoDirty) {
+      setPart("goto", "goto", parts.goto);
+    }
+    if (parts.notes && parts.notes.length) {
+      $("notes").innerHTML = "";
+      parts.notes.forEach(function (text) {
+        var p = document.createElement("p");
+        p.className = "note";
+        p.textContent = text;
+        $("notes").appendChild(p);
+      });
+    } else if (own) {
+      $("notes").innerHTML = "";
+    }
+    if (parts.focus) {
+      var target = document.getElementById(parts.focus);
+      if (target) {
+        target.scrollIntoView({ block: "nearest" });
+        if (target.closest(".modal") && target.focus) target.focus({ preventScroll: true });
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- the stream
+  function where() {
+    return new URLSearchParams({ user: state.user, channel: state.place });
+  }
+
+  function connect(painted) {
+    if (state.stream) state.stream.close();
+    // The page as first served is what the stream's first event would draw: not drawn again.
+    var skip = painted ? body.dataset.version : null;
+    if (!painted) { state.applied = {}; state.settled = false; }
+    state.stream = new EventSource("/sandbox/stream?" + where());
+    state.stream.addEventListener("parts", function (ev) {
+      var parts = JSON.parse(ev.data);
+      if (skip !== null && parts.version === skip) { skip = null; return; }
+      skip = null;
+      apply(parts, false);
+      history.replaceState(null, "", "/sandbox?" + where());
+    });
+  }
+
+  function go(place) {
+    if (place === state.place) return;
+    state.place = place;
+    gotoDirty = false;
+    connect();
+  }
+
+  function become(user) {
+    if (user === state.user) return;
+    state.user = user;
+    $("who-select").value = user;
+    var chosen = $("who-select").selectedOptions[0];
+    $("who-note").textContent = "as " + (chosen ? chosen.textContent.replace(/ \(.*$/, "") : user);
+    // The same channel, or the new person's own DM with the bot.
+    var current = document.querySelector("a.place.here");
+    if (current && current.dataset.place.charAt(0) === "D") state.place = "dm";
+    connect();
+  }
+
+  // ---------------------------------------------------------------- actions
+  async function post(url, data) {
+    data.set("user", state.user);
+    data.set("channel", state.place);
+    body.classList.add("busy");
+    try {
+      var answer = await fetch(url, {
+        method: "POST",
+        body: new URLSearchParams(data),
+        headers: { "X-Console": "1" },
+        cache: "no-store",
+      });
+      var type = answer.headers.get("content-type") || "";
+      if (type.indexOf("application/json") === 0) {
+        var parts = await answer.json();
+        if (parts.place && parts.place !== state.place) state.place = parts.place;
+        apply(parts, true);
+      } else if (!answer.ok) {
+        note("The sandbox answered " + answer.status + ": " + (await answer.text()).slice(0, 200));
+      }
+    } catch (err) {
+      note("The sandbox is not answering; is `viltbot serve` still running?");
+    } finally {
+      body.classList.remove("busy");
+    }
+  }
+
+  function note(text) {
+    var p = document.createElement("p");
+    p.className = "note";
+    p.textContent = text;
+    $("notes").replaceChildren(p);
+  }
+
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if ((form.getAttribute("method") || "get").toLowerCase() !== "post") return;
+    ev.preventDefault();
+    var submitter = ev.submitter;
+    var url = (submitter && submitter.getAttribute("formaction")) || form.getAttribute("action");
+    var data = new FormData(form, submitter || undefined);
+    if (form === composer) remember(input.value);
+    if (form.closest("#goto")) gotoDirty = false;
+    post(url, data).then(function () {
+      if (form === composer) { input.focus(); input.select(); }
+    });
+  });
+
+  // Block actions for a select / checkbox / radio change, or Enter in a dispatching input.
+  function dispatch(el, name) {
+    var form = el.form || el.closest("form");
+    if (!form || !name) return;
+    var data = new FormData(form);
+    data.set("dispatch", name);
+    post("/sandbox/action", data);
+  }
+
+  var textual = /^(text|email|url|number)$/;
+  document.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (el.id === "who-select") { become(el.value); return; }
+    if (el.closest("#goto")) {
+      if (el.id === "goto-session") { post("/sandbox/goto/pick", new FormData(el.form)); return; }
+      gotoDirty = true;
+    }
+    if (el.dataset.attended) {
+      // Who did not attend answered no poll: their poll boxes go off with the row's Attended.
+      el.closest("tr").querySelectorAll(".polls-answered input").forEach(function (tick) {
+        if (!el.checked) tick.checked = false;
+        tick.disabled = !el.checked;
+      });
+      return;
+    }
+    if (el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && textual.test(el.type))) return;
+    if (el.dataset.dispatch) dispatch(el, el.dataset.dispatch);
+  });
+
+  document.addEventListener("keydown", function (ev) {
+    var el = ev.target;
+    if (el === input && (ev.key === "ArrowUp" || ev.key === "ArrowDown")) {
+      ev.preventDefault();
+      recall(ev.key === "ArrowUp" ? -1 : 1);
+      return;
+    }
+    if (ev.key !== "Enter" || el.tagName !== "INPUT" || el === input) return;
+    if (el.dataset.search) {
+      // Enter in a menu's search box searches (the form's first button would close the modal).
+      ev.preventDefault();
+      el.parentElement.querySelector("button[name=suggest]").click();
+      return;
+    }
+    // In Slack, Enter in a modal's input does not submit (nor close) the modal.
+    if (!el.dataset.enter && !el.closest(".modal")) return;
+    ev.preventDefault();
+    if (el.dataset.enter && el.dataset.dispatch) dispatch(el, el.dataset.dispatch);
+  });
+
+  document.addEventListener("click", function (ev) {
+    var place = ev.target.closest("a[data-place]");
+    if (place) { ev.preventDefault(); go(place.dataset.place); return; }
+    if (ev.target.closest("#jump")) { showNewest(box.dataset.newest); $("jump").hidden = true; return; }
+    var el = ev.target.closest("[data-confirm],[data-url-action],[data-fill]");
+    if (!el) return;
+    if (el.dataset.fill !== undefined) {
+      if (el.dataset.as && el.dataset.as !== state.user) become(el.dataset.as);
+      if (composer.hidden) go("dm");
+      input.value = el.dataset.fill;
+      input.focus();
+      return;
+    }
+    if (el.dataset.confirm && !window.confirm(el.dataset.confirm)) { ev.preventDefault(); return; }
+    if (el.dataset.urlAction) {
+      // Slack opens the link and also tells the app the button was clicked.
+      var data = new FormData(el.closest("form"));
+      data.set("action", el.dataset.urlAction);
+      data.set("ajax", "1");
+      data.set("user", state.user);
+      data.set("channel", state.place);
+      fetch("/sandbox/action", {
+        method: "POST",
+        body: new URLSearchParams(data),
+        headers: { "X-Console": "1" },
+        keepalive: true,
+      });
+    }
+  });
+
+  box.addEventListener("scroll", function () { if (nearBottom()) $("jump").hidden = true; });
+
+  // ---------------------------------------------------------------- the composer's history
+  var recalled = null;
+  function commands() {
+    try { return JSON.parse(localStorage.getItem(HISTORY_KEY) || "[]"); } catch (e) { return []; }
+  }
+  function remember(text) {
+    text = text.trim();
+    recalled = null;
+    if (!text) return;
+    var list = commands().filter(function (c) { return c !== text; });
+    list.push(text);
+    try { localStorage.setItem(HISTORY_KEY, JSON.stringify(list.slice(-50))); } catch (e) { /* full */ }
+  }
+  function recall(step) {
+    var list = commands();
+    if (!list.length) return;
+    var at = recalled === null ? list.length : recalled;
+    at = Math.max(0, Math.min(list.length, at + step));
+    recalled = at;
+    input.value = at === list.length ? "" : list[at];
+    input.setSelectionRange(input.value.length, input.value.length);
+  }
+
+  showNewest(box.dataset.newest);
+  state.settled = true;
+  connect(true);
+})();
