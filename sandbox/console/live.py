@@ -134,6 +134,7 @@ class ConsoleLive(ConsoleGoTo):
             "goto": str(render.goto_panel(context)),  # type: ignore[attr-defined]
             "tour": str(render.tour(steps, person)),  # type: ignore[attr-defined]
             "notes": said,
+            "goto_notes": goto.notes,
             "focus": focus or "",
         }
 

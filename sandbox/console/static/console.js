@@ -3,7 +3,10 @@
 (function () {
   "use strict";
   var body = document.body;
-  var state = { user: body.dataset.user, place: body.dataset.place, applied: {}, stream: null };
+  var state = {
+    user: body.dataset.user, place: body.dataset.place, version: body.dataset.version,
+    applied: {}, stream: null, settled: false,
+  };
   var HISTORY_KEY = "viltbot-console-history";
   var box = document.getElementById("messages");
   var composer = document.getElementById("command");
@@ -34,10 +37,24 @@
 
   var gotoDirty = false;
 
+  // Versions are "<calls>.<revision>", both only growing: an answer drawn before a pushed update
+  // (an action's answer may arrive after the stream's next event) must not draw over it.
+  function older(a, b) {
+    var x = String(a || "0.0").split(".").map(Number);
+    var y = String(b || "0.0").split(".").map(Number);
+    return x[0] < y[0] || (x[0] === y[0] && x[1] < y[1]);
+  }
+
   function apply(parts, own) {
     if (parts.user !== state.user) return;
     if (state.place === "dm" && parts.place.charAt(0) === "D") state.place = parts.place;
     if (parts.place !== state.place) return;
+    if (own) state.gotoNotes = parts.goto_notes || [];
+    if (state.settled && older(parts.version, state.version)) {
+      if (own) { say(parts.notes); sayInPanel(); }
+      return;
+    }
+    state.version = parts.version;
     body.dataset.version = parts.version;
     setPart("sidebar", "sidebar", parts.sidebar);
     $("pane-title").textContent = parts.title;
@@ -71,17 +88,8 @@
     if (!gotoDirty) {
       setPart("goto", "goto", parts.goto);
     }
-    if (parts.notes && parts.notes.length) {
-      $("notes").innerHTML = "";
-      parts.notes.forEach(function (text) {
-        var p = document.createElement("p");
-        p.className = "note";
-        p.textContent = text;
-        $("notes").appendChild(p);
-      });
-    } else if (own) {
-      $("notes").innerHTML = "";
-    }
+    sayInPanel();
+    if ((parts.notes && parts.notes.length) || own) say(parts.notes);
     if (parts.focus) {
       var target = document.getElementById(parts.focus);
       if (target) {
@@ -100,7 +108,7 @@
     if (state.stream) state.stream.close();
     // The page as first served is what the stream's first event would draw: not drawn again.
     var skip = painted ? body.dataset.version : null;
-    if (!painted) { state.applied = {}; state.settled = false; }
+    if (!painted) { state.applied = {}; state.settled = false; state.version = ""; }
     state.stream = new EventSource("/sandbox/stream?" + where());
     state.stream.addEventListener("parts", function (ev) {
       var parts = JSON.parse(ev.data);
@@ -155,6 +163,27 @@
     } finally {
       body.classList.remove("busy");
     }
+  }
+
+  // What the GoTo panel's last action said stays in the panel, whatever redraws it.
+  function sayInPanel() {
+    var where = document.querySelector("#goto-panel .goto-notes");
+    if (!where) return;
+    where.replaceChildren.apply(where, (state.gotoNotes || []).map(function (text) {
+      var p = document.createElement("p");
+      p.className = "note";
+      p.textContent = text;
+      return p;
+    }));
+  }
+
+  function say(notes) {
+    $("notes").replaceChildren.apply($("notes"), (notes || []).map(function (text) {
+      var p = document.createElement("p");
+      p.className = "note";
+      p.textContent = text;
+      return p;
+    }));
   }
 
   function note(text) {
