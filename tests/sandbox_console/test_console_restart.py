@@ -17,7 +17,8 @@ from db.migrate import sync_url
 from sandbox.console.fields import Fields
 from sandbox.console.store import TABLE
 from sandbox.console.workspace import GENERAL
-from sandbox.ids import SANDBOX_ADMIN
+from sandbox.ids import SANDBOX_ADMIN, SANDBOX_BOT_TOKEN
+from sandbox.slack.web_api import RESPONSE_URL
 from tests.sandbox_console.conftest import Sandbox, serve_sandbox
 from tests.sandbox_console.test_console_files import shared_file
 from tests.sandbox_console.test_console_goto_panel import LEA, build_world, shown_on
@@ -129,12 +130,19 @@ async def test_a_restarted_sandbox_shows_each_person_what_they_saw(database_url:
         before = await wait_for_text(http, SANDBOX_ADMIN, f"📎 {title}")
         assert "Direct messages with viltbot" in before
         await type_secret_into_location_modal(first, http)
+        url_secrets = [
+            c.path.rsplit("/", 1)[-1] for c in first.console.standin.calls_to(RESPONSE_URL)
+        ]
+        assert url_secrets
         ada_private = [i.text for i in first.console.feed.ephemerals(SANDBOX_ADMIN)]
         lea_private = [i.text for i in first.console.feed.ephemerals(LEA)]
 
     rows = stored_rows(database_url)
     assert len(rows) == 1 and HELP in rows[0] and title in rows[0]
     assert TYPED_SECRET not in rows[0]
+    # Neither a response_url's secret nor the bot's token is kept.
+    assert not [secret for secret in url_secrets if secret in rows[0]]
+    assert SANDBOX_BOT_TOKEN not in rows[0]
 
     async with serve_sandbox(database_url) as second, browsing(second) as http:
         page = await page_of(http, SANDBOX_ADMIN)
