@@ -68,6 +68,8 @@ class Runtime:
     # Counters of this runtime only (GET /metrics): jobs, GoTo traffic.
     metrics: Metrics = field(default_factory=Metrics)
     extras: dict[str, object] = field(default_factory=dict)
+    # Run once the web app starts, in its event loop, e.g. to start an extra's background task.
+    starters: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # Run first on close, e.g. to stop Socket Mode before the database goes away.
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 

@@ -119,6 +119,8 @@ def create_web_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        for start in runtime.starters:
+            await start()
         if run_scheduler:
             runtime.start_scheduler()
         try:

@@ -24,6 +24,7 @@ from sandbox.console.fields import Draft
 from sandbox.console.html_filters import css_color, mrkdwn_html, plain_text, safe_url
 from sandbox.console.replies import ack_failure, json_body
 from sandbox.console.slack_dates import format_date
+from sandbox.console.store import FeedStore
 from sandbox.console.workspace import Person, label, seed_sandbox
 from sandbox.ids import SANDBOX_TEAM
 from sandbox.slack.blockkit import check_message_body
@@ -67,6 +68,11 @@ class ConsoleCore:
         self._env.filters["safe_url"] = safe_url
         self._env.filters["css_color"] = css_color
         self._env.filters["clock"] = self.clock_time
+        # What the console shows is kept with the sandbox's data: a restart shows it again.
+        self.store = FeedStore(
+            runtime, self.standin, self.feed, self._closed, lambda: self._revision
+        )
+        self.store.restore()
         # Tests and tools reach the console (and its stand-in) through the runtime.
         runtime.extras["sandbox_console"] = self
 

@@ -8,12 +8,13 @@ stand-in's recorded calls, applying replace_original / delete_original as Slack'
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sandbox.console.workspace import label
 from sandbox.ids import SANDBOX_TEAM
 from sandbox.slack.blockkit import with_generated_ids
+from sandbox.slack.snapshot import masked_url_id
 from sandbox.slack.web_api import RESPONSE_URL, RecordedCall, SlackStandIn
 
 
@@ -74,6 +75,21 @@ class Feed:
     def add_ack(self, user_id: str, channel_id: str, body: dict[str, Any], author: str) -> None:
         """Show the person an answer only they see, from now."""
         self._acks.append(_Ack(time.time(), user_id, channel_id, body, author))
+
+    def snapshot(self) -> dict[str, Any]:
+        """The acks, whose each minted response_url is and the blocks stored, as JSON-ready data
+        (response_url ids masked as the stand-in's snapshot masks them)."""
+        return {
+            "acks": [asdict(ack) for ack in self._acks],
+            "urls": {masked_url_id(k): asdict(target) for k, target in self._urls.items()},
+            "stored": dict(self._stored),
+        }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Put a snapshot back (before anything new is shown)."""
+        self._acks = [_Ack(**ack) for ack in data.get("acks") or []]
+        self._urls = {str(k): _Target(**t) for k, t in dict(data.get("urls") or {}).items()}
+        self._stored = {str(k): list(v) for k, v in dict(data.get("stored") or {}).items()}
 
     def mint_url(
         self, user_id: str, channel_id: str | None, message_ts: str | None, source: str | None

@@ -5,8 +5,9 @@ records every call, can inject faults, and checks each call against Slack's publ
 and Block Kit rules (slack_sdk.models). Response URLs and file upload URLs it hands out are
 served by the same app, so Bolt's `respond()` and slack_sdk's `files_upload_v2` land here too.
 
-SlackStandIn is composed of one part per concern (core, seeding, inspection, transport, and the
-chat, views, directory, history, files and OAuth methods), each in its own module beside this one.
+SlackStandIn is composed of one part per concern (core, seeding, inspection, transport, the
+chat, views, directory, history, files and OAuth methods, snapshots), each in its own module
+beside this one.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from sandbox.slack.records import (
     Workspace,
 )
 from sandbox.slack.seeding import Seeding
+from sandbox.slack.snapshot import Snapshots
 from sandbox.slack.transport import HttpTransport
 from sandbox.slack.views import ViewMethods
 
@@ -75,6 +77,7 @@ class SlackStandIn(
     HistoryMethods,
     FileMethods,
     OAuthMethods,
+    Snapshots,
 ):
     """In-memory Slack: seeded state, recorded calls, fault injection and spec/Block Kit checks."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -35,10 +36,9 @@ def sandbox_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return databases.sqlite_template(tmp_path_factory.mktemp("sandbox-db"))
 
 
-@pytest.fixture
-async def sandbox(sandbox_template: Path, tmp_path: Path) -> AsyncIterator[Sandbox]:
-    """The app as `viltbot serve --sandbox` builds it, scheduler included."""
-    database_url = databases.sqlite_copy(sandbox_template, tmp_path)
+@contextlib.asynccontextmanager
+async def serve_sandbox(database_url: str) -> AsyncIterator[Sandbox]:
+    """The app as `viltbot serve --sandbox` builds it on `database_url`, served until the end."""
     with socket.socket() as sock:
         # Bound first: the sandbox's URLs (SLACK_API_URL, PUBLIC_URL...) carry the port.
         sock.bind(("127.0.0.1", 0))
@@ -57,6 +57,13 @@ async def sandbox(sandbox_template: Path, tmp_path: Path) -> AsyncIterator[Sandb
         async with serve_in_loop(app, sock=sock) as url:
             assert url == settings.public_url
             yield Sandbox(url=url, runtime=runtime, console=console)
+
+
+@pytest.fixture
+async def sandbox(sandbox_template: Path, tmp_path: Path) -> AsyncIterator[Sandbox]:
+    """The app as `viltbot serve --sandbox` builds it, scheduler included."""
+    async with serve_sandbox(databases.sqlite_copy(sandbox_template, tmp_path)) as served:
+        yield served
 
 
 @pytest.fixture

@@ -1,0 +1,179 @@
+"""What the console shows, kept with the sandbox's data: a restarted sandbox shows the same workspace.
+
+One row of the sandbox's own table (created here, not by the bot's migrations) holds the Slack
+stand-in's snapshot, the feed's (acks, minted response_urls, stored blocks) and the modals the
+console saw closed, as JSON text. It is read once when the console is created, before anything
+is served; a background task writes it at most every SAVE_SECONDS after something changed, and
+once more when the runtime closes. What a person typed into a modal is never kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.bootstrap import Runtime
+from db.engine import is_postgres, secure_sqlite_file
+from db.migrate import sync_url
+from sandbox.console.feed import Feed
+from sandbox.slack.web_api import SlackStandIn
+
+log = logging.getLogger(__name__)
+
+TABLE = "sandbox_console_feed"
+ROW = "console"
+STORE_VERSION = 1
+SAVE_SECONDS = 0.5
+# Rounds after a change in which the state is looked at again: a call is recorded before its
+# effect lands (a delayed answer, an upload), and that effect is saved too.
+SETTLE_ROUNDS = 4
+RESTORE_CONNECT_SECONDS = 5
+
+CREATE_TABLE = (
+    f"CREATE TABLE IF NOT EXISTS {TABLE} ("
+    "id VARCHAR(40) PRIMARY KEY, body TEXT NOT NULL, saved_at VARCHAR(40) NOT NULL)"
+)
+SELECT_ROW = f"SELECT body FROM {TABLE} WHERE id = :id"
+UPSERT_ROW = (
+    f"INSERT INTO {TABLE} (id, body, saved_at) VALUES (:id, :body, :saved_at) "
+    "ON CONFLICT (id) DO UPDATE SET body = excluded.body, saved_at = excluded.saved_at"
+)
+
+
+class FeedStore:
+    """Saves and restores the console's workspace in the sandbox's database."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        standin: SlackStandIn,
+        feed: Feed,
+        closed: set[str],
+        revision: Callable[[], int],
+    ) -> None:
+        self.database_url = runtime.settings.database_url
+        self.engine: AsyncEngine = runtime.engine
+        self.standin = standin
+        self.feed = feed
+        self.closed = closed
+        self.revision = revision
+        self._saved: str | None = None
+        self._mark = self._current_mark()
+        self._rounds = 0
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        # Saving starts with the web app and ends, with a last save, before the database closes.
+        runtime.starters.append(self.start)
+        runtime.closers.append(self.close)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything the console shows, as JSON-ready data."""
+        return {
+            "version": STORE_VERSION,
+            "standin": self.standin.snapshot(),
+            "feed": self.feed.snapshot(),
+            "closed": sorted(self.closed),
+        }
+
+    def restore(self) -> bool:
+        """Read the saved row (creating the table on first use) and put it back; True if one was."""
+        body = self._read()
+        if body is None:
+            return False
+        try:
+            data = json.loads(body)
+            if data.get("version") != STORE_VERSION:
+                return False
+            self.standin.restore(data["standin"])
+            self.feed.restore(data["feed"])
+            self.closed.update(str(view_id) for view_id in data.get("closed") or [])
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.warning(
+                "sandbox console: the saved feed could not be read (%s); starting afresh", exc
+            )
+            return False
+        self._saved = body
+        self._mark = self._current_mark()
+        return True
+
+    def _read(self) -> str | None:
+        # Once, before the app serves (and maybe before any event loop runs): a short sync read.
+        url = sync_url(self.database_url)
+        if is_postgres(self.database_url):
+            connect_args: dict[str, Any] = {"connect_timeout": RESTORE_CONNECT_SECONDS}
+        else:
+            secure_sqlite_file(self.database_url)
+            connect_args = {"timeout": RESTORE_CONNECT_SECONDS}
+        engine = sqlalchemy.create_engine(url, connect_args=connect_args)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(CREATE_TABLE))
+                row = conn.execute(text(SELECT_ROW), {"id": ROW}).first()
+        except SQLAlchemyError as exc:
+            log.warning("sandbox console: the saved feed could not be read (%s)", exc)
+            return None
+        finally:
+            engine.dispose()
+        return str(row[0]) if row is not None else None
+
+    async def save(self) -> bool:
+        """Write the snapshot if it differs from the one last written; True if it was written."""
+        body = json.dumps(self.snapshot(), default=str, separators=(",", ":"))
+        if body == self._saved:
+            return False
+        saved_at = datetime.now(UTC).isoformat(timespec="seconds")
+        async with self.engine.begin() as conn:
+            await conn.execute(text(UPSERT_ROW), {"id": ROW, "body": body, "saved_at": saved_at})
+        self._saved = body
+        return True
+
+    async def start(self) -> None:
+        """Start saving in the background (once)."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="sandbox console saver")
+
+    async def close(self) -> None:
+        """Stop the background saving, then save what is there now."""
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+        try:
+            await self.save()
+        except SQLAlchemyError as exc:
+            log.warning("sandbox console: the feed could not be saved on close (%s)", exc)
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), SAVE_SECONDS)
+            if self._stop.is_set():
+                return
+            try:
+                await self._save_if_changed()
+            except (SQLAlchemyError, OSError) as exc:
+                # The next round tries again.
+                self._rounds = max(self._rounds, 1)
+                log.warning("sandbox console: the feed could not be saved (%s)", exc)
+
+    async def _save_if_changed(self) -> None:
+        mark = self._current_mark()
+        if mark != self._mark:
+            self._mark = mark
+            self._rounds = SETTLE_ROUNDS
+        if self._rounds <= 0:
+            return
+        self._rounds -= 1
+        await self.save()
+
+    def _current_mark(self) -> tuple[int, int]:
+        return len(self.standin.calls), self.revision()
