@@ -19,11 +19,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import re
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,10 +42,32 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ADA, IAN, LEA, LEO = "U0SANDADM1", "U0SANDINS1", "U0SANDLEA1", "U0SANDLEO1"
-TRAINING = "C0SBTRAIN1"
+GENERAL, TRAINING = "C0SBGENRL1", "C0SBTRAIN1"
 REPLY_MS = 15_000  # a notice the outbox delivers arrives within seconds
 QUIET_MS = 250  # how long after a reply further requests still count against the action
 KINDS = ("command", "button", "modal submit")
+# In the page: when the person last acted (the event's time), and when each element was added.
+WATCH = """() => {
+  window.__acted = 0;
+  window.__born = new WeakMap();
+  for (const type of ["click", "keydown", "change"]) {
+    document.addEventListener(type, (e) => {
+      if (type !== "keydown" || e.key === "Enter") window.__acted = e.timeStamp;
+    }, true);
+  }
+  new MutationObserver((records) => {
+    const now = performance.now();
+    for (const r of records) for (const n of r.addedNodes) {
+      if (n.nodeType === 1 && !window.__born.has(n)) window.__born.set(n, now);
+    }
+  }).observe(document.body, { childList: true, subtree: true });
+}"""
+# Milliseconds from the person's action to the reply's element being added to the page.
+REPLY_AGE = """(el) => {
+  let node = el;
+  while (node && !window.__born.has(node)) node = node.parentElement;
+  return node ? window.__born.get(node) - window.__acted : null;
+}"""
 VIEWPORT = {"width": 1440, "height": 900}
 
 
@@ -60,6 +80,8 @@ class Action:
     ms: float
     requests: list[str]
     in_view: bool
+    answered_ms: float = 0.0  # when the action's own request was answered
+    driver_ms: float = 0.0  # the same, as the browser driver saw it (its own round trips too)
 
 
 @dataclass
@@ -84,17 +106,20 @@ class Console:
         self.shots = shots
         self.tour = Tour()
         self._requests: list[str] = []
+        self._sent: list[Request] = []
         page.on("request", self._saw)
 
     def _saw(self, request: Request) -> None:
         if request.resource_type == "document":
             self.tour.documents += 1
         self._requests.append(f"{request.method} {request.url.removeprefix(self.base)}")
+        self._sent.append(request)
 
     async def open(self, user: str = ADA) -> None:
         await self.page.goto(f"{self.base}/sandbox?user={user}")
         await expect(self.page.locator("#messages")).to_be_visible()
         self.tour.documents = 0  # the first load is the one allowed
+        await self.page.evaluate(WATCH)
 
     async def act(
         self,
@@ -109,12 +134,20 @@ class Console:
         started = time.perf_counter()
         await do()
         found = reply()
-        await expect(found).to_be_visible(timeout=REPLY_MS)
-        ms = (time.perf_counter() - started) * 1000
+        # Waited for in the page (checked on each frame), not by polling from here.
+        await found.wait_for(state="visible", timeout=REPLY_MS)
+        driver_ms = (time.perf_counter() - started) * 1000
+        in_page = await found.evaluate(REPLY_AGE)
+        ms = float(in_page) if isinstance(in_page, int | float) and in_page >= 0 else driver_ms
         await self.page.wait_for_timeout(QUIET_MS)
+        answered = 0.0
+        for request in self._sent[before:]:
+            response = await request.response()
+            if response is not None and request.resource_type == "fetch":
+                answered = request.timing["responseEnd"]
         in_view = await self._in_view(found)
         self.tour.actions.append(
-            Action(kind, label, ms, self._requests[before:], in_view)
+            Action(kind, label, ms, self._requests[before:], in_view, answered, driver_ms)
         )
         return found
 
@@ -147,12 +180,14 @@ class Console:
             await self.page.locator("#command-text").fill(text)
 
     async def command(self, text: str, answer: str | re.Pattern[str]) -> Locator:
+        """Send `/vilt <text>` and wait for a new message saying `answer`."""
         await self.fill(text)
+        shown = await self.page.locator("#messages article").count()
         return await self.act(
             "command",
             f"/vilt {text}",
             lambda: self.page.locator("#command-text").press("Enter"),
-            lambda: self.newest_reply(answer),
+            lambda: self.page.locator("#messages article").nth(shown).filter(has_text=answer),
         )
 
     async def command_opening(self, text: str, title: str) -> Locator:
@@ -192,7 +227,9 @@ class Console:
         await self.act("switch", name, pick, lambda: self.page.locator("#who-note", has_text=name))
 
     async def go(self, place: str, name: str, then: Callable[[], Locator]) -> Locator:
-        link = self.page.locator(f'a[data-place="{place}"]')
+        """Click a place in the sidebar ("dm": the person's DM with the bot)."""
+        where = '^="D"' if place == "dm" else f'="{place}"'
+        link = self.page.locator(f"#sidebar a[data-place{where}]")
         return await self.act("switch", name, link.click, then)
 
     async def panel(self, button: str, said: str | re.Pattern[str]) -> Locator:
@@ -223,9 +260,10 @@ class Console:
         ]
 
 
-async def take_tour(console: Console) -> Tour:
+async def take_tour(console: Console, extra: int = 0) -> Tour:
     """The whole story, as the tour tells it: a team, a linked GoToWebinar location, a session,
-    two learners, the session played on the GoTo sandbox, time moved, sync, the report."""
+    two learners, the session played on the GoTo sandbox, time moved, sync, the report; with
+    `extra` more samples of each kind taken once the session is scheduled."""
     page = console.page
     await console.open(ADA)
     await console.shot("console-first-look")
@@ -258,7 +296,12 @@ async def take_tour(console: Console) -> Tour:
     modal = await console.command_opening("session new", "New session")
     await modal.get_by_role("combobox", name="Learning element").select_option(label="Negotiation")
     search = modal.get_by_label("Search GoToWebinar webinar")
-    await console.choose(modal.get_by_label("Location"), "Webinar room · GoToWebinar", lambda: search)
+    # The modal comes back with the GoTo fields under the one picked.
+    await console.choose(
+        modal.get_by_label("Location"),
+        "Webinar room · GoToWebinar",
+        lambda: modal.filter(has=search),
+    )
     await modal.get_by_label("Instructor").select_option(label="Ian Instructor")
     await search.fill("quarterly")
     picker = modal.get_by_role("combobox", name="GoToWebinar webinar")
@@ -274,6 +317,7 @@ async def take_tour(console: Console) -> Tour:
     await console.shot("session-modal", page.locator(".modal"))
     await console.submit(modal, "Schedule", lambda: console.newest_reply("Session #1 scheduled."))
     await console.shot("session-scheduled")
+    await rounds(console, extra)
 
     for name, user in (("Lea Learner", LEA), ("Leo Learner", LEO)):
         await console.become(name, user)
@@ -308,25 +352,40 @@ async def take_tour(console: Console) -> Tour:
 
 
 async def rounds(console: Console, count: int) -> None:
-    """More samples of each kind after the tour: a command, a button and a modal submit."""
+    """More samples of each kind after the tour, as Ada: a command in her DM with the bot, the
+    Home tab's "Register people" button (it opens a modal), and a modal submit the bot refuses
+    (a location name already taken: the error shows under the field)."""
     page = console.page
-    await console.go("dm", "viltbot", lambda: page.locator("#composer-hint[hidden]"))
-    for n in range(count):
+    again = console.dialog("New location")
+    for _ in range(count):
+        await console.go("dm", "viltbot", lambda: page.locator("#pane-title", has_text="viltbot"))
         await console.command("sessions", re.compile("upcoming session"))
-        listed = console.newest_reply(re.compile("upcoming session"))
+        await console.go("home", "Home", lambda: page.locator("#home-view"))
         await console.click(
-            listed.get_by_role("button", name="Details").first
-            if await listed.get_by_role("button", name="Details").count()
-            else listed.get_by_role("button").first,
-            "a button of the list",
-            lambda n=n: page.locator("#messages article").nth(-1),
+            page.locator("#home-view").get_by_role("button", name="Register people").first,
+            "Register people",
+            lambda: console.dialog("Register people"),
         )
-        modal = await console.command_opening("location new", "New location")
-        await modal.get_by_label("Name").fill("Webinar room")
-        await modal.get_by_label("Kind").select_option(label="Classroom")
-        await console.submit(modal, "Create", lambda: modal.locator(".error"))
-        await modal.get_by_role("button", name="Close").click()
-        await expect(page.get_by_role("dialog")).to_have_count(0)
+        await close_modal(page)
+        await console.go("dm", "viltbot", lambda: page.locator("#pane-title", has_text="viltbot"))
+        await console.command_opening("location new", "New location")
+        await again.get_by_label("Name").fill("Webinar room")
+        await console.choose(
+            again.get_by_label("Kind"), "GoToWebinar", lambda: again.get_by_label("Consumer key")
+        )
+        await again.get_by_label("Consumer key").fill("demo-webinar-app")
+        await again.get_by_label("Consumer secret").fill("demo-webinar-secret")
+        await console.submit(again, "Create", lambda: again.locator(".error"))
+        await close_modal(page)
+    if count:
+        await console.go(
+            GENERAL, "#general", lambda: page.locator("#pane-title", has_text="general")
+        )
+
+
+async def close_modal(page: Page) -> None:
+    await page.get_by_role("dialog").get_by_role("button", name="Close").click()
+    await expect(page.get_by_role("dialog")).to_have_count(0)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -363,13 +422,15 @@ async def served_sandbox(folder: Path) -> AsyncIterator[str]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     viltbot = Path(sys.executable).with_name("viltbot")
-    env = {**os.environ, "VILTBOT_LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(
-        [str(viltbot), "serve", "--sandbox", "--port", str(port)],
+    process = await asyncio.create_subprocess_exec(
+        str(viltbot),
+        "serve",
+        "--sandbox",
+        "--port",
+        str(port),
         cwd=folder,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -378,16 +439,18 @@ async def served_sandbox(folder: Path) -> AsyncIterator[str]:
                 with contextlib.suppress(httpx.HTTPError):
                     if (await http.get(f"{base}/healthz")).status_code == 200:
                         break
-                if process.poll() is not None:
-                    raise RuntimeError(f"viltbot serve --sandbox stopped: {process.stderr!r}")
+                if process.returncode is not None:
+                    raise RuntimeError(f"viltbot serve --sandbox stopped ({process.returncode})")
                 await asyncio.sleep(0.1)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        if process.returncode is None:
+            process.terminate()
+            try:
+                await asyncio.wait_for(process.wait(), 20)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
 
 
 @contextlib.asynccontextmanager
@@ -405,15 +468,21 @@ async def main(count: int, shots: Path | None) -> Tour:
         async with served_sandbox(Path(folder)) as base, browser() as chromium:
             page = await chromium.new_page(viewport=VIEWPORT)  # type: ignore[arg-type]
             console = Console(page, base, shots)
-            tour = await take_tour(console)
-            await rounds(console, count)
-            return tour
+            return await take_tour(console, count)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=20, help="extra samples of each kind")
     parser.add_argument("--shots", type=Path, default=None, help="save screenshots here")
+    parser.add_argument("--each", action="store_true", help="print every action")
     args = parser.parse_args()
     result = asyncio.run(main(args.rounds, args.shots))
+    if args.each:
+        for a in result.actions:
+            print(
+                f"{a.kind:<13} {a.ms:7.1f} ms (answered {a.answered_ms:6.1f}, "
+                f"driver {a.driver_ms:6.1f}) "
+                f"{'in view' if a.in_view else 'OUT OF VIEW'}  {a.label}  {a.requests}"
+            )
     print("\n".join(summary(result)))

@@ -55,6 +55,7 @@ class ConsoleCore:
         secret = settings.slack_signing_secret
         self._signing_secret = secret.get_secret_value() if secret else ""
         self._closed: set[str] = set()
+        self._client: httpx.AsyncClient | None = None
         self._drafts: dict[str, dict[tuple[str, str], Draft]] = {}
         self._errors: dict[str, dict[str, str]] = {}
         self._suggestions: dict[str, dict[tuple[str, str], list[Any]]] = {}
@@ -163,17 +164,21 @@ class ConsoleCore:
 
     async def _send(self, body: str, *, content_type: str = FORM_CONTENT_TYPE) -> httpx.Response:
         """POST a signed body to the app's /slack/events, as Slack does (3 s to answer)."""
-        async with httpx.AsyncClient(timeout=ACK_SECONDS + 7) as client:
-            started = time.monotonic()
-            try:
-                response = await post_signed(
-                    client, self.events_url, self._signing_secret, body, content_type
-                )
-            except httpx.HTTPError as exc:
-                return httpx.Response(599, text=type(exc).__name__)
-            if time.monotonic() - started > ACK_SECONDS:
-                return httpx.Response(598, text="operation_timeout")
-            return response
+        if self._client is None:
+            # One client for every request: building one (and its TLS context) takes longer
+            # than the bot takes to answer.
+            self._client = httpx.AsyncClient(timeout=ACK_SECONDS + 7)
+            self.runtime.closers.append(self._client.aclose)
+        started = time.monotonic()
+        try:
+            response = await post_signed(
+                self._client, self.events_url, self._signing_secret, body, content_type
+            )
+        except httpx.HTTPError as exc:
+            return httpx.Response(599, text=type(exc).__name__)
+        if time.monotonic() - started > ACK_SECONDS:
+            return httpx.Response(598, text="operation_timeout")
+        return response
 
     def _record_ack(self, user_id: str, channel_id: str, response: httpx.Response) -> None:
         problem = ack_failure(response)

@@ -10,6 +10,7 @@ script (no `X-Console` header) still gets a redirect to the whole page.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import time
@@ -32,7 +33,9 @@ from sandbox.ids import SANDBOX_TEAM
 # Set while an action sent by the page's script is handled: answer with parts, not a redirect.
 LIVE: ContextVar[bool] = ContextVar("console_live", default=False)
 LIVE_HEADER = "x-console"
-STREAM_TICK = 0.025  # how often a stream looks for changes (seconds)
+# A stream wakes when the Slack stand-in handled a call, and looks for the console's own changes
+# (a modal's errors, a GoTo panel note) this often (seconds).
+STREAM_TICK = 0.1
 KEEPALIVE_SECONDS = 15.0
 STREAM_SECONDS = 600.0  # a stream ends after this; the browser reconnects by itself
 
@@ -55,10 +58,20 @@ class ConsoleLive(ConsoleGoTo):
         # When each person last saw each place (the newest message shown there).
         self._seen: dict[str, float] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._wake = asyncio.Event()
+        self.standin.listeners.append(self._poke)
+        # Each person's GoTo panel and tour as last drawn, with the place and version drawn for.
+        self._drawers: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {}
+
+    def _poke(self) -> None:
+        """Wake every stream: the stand-in changed."""
+        woken, self._wake = self._wake, asyncio.Event()
+        woken.set()
 
     def _version(self) -> str:
-        """Changes when anything on the page may have changed."""
-        return f"{len(self.standin.calls)}.{self._revision}"
+        """Changes when anything on the page may have changed: "<stand-in changes>.<console
+        revision>", both only growing."""
+        return f"{self.standin.changes}.{self._revision}"
 
     def _back(
         self, person: Person, channel: str, note: str | None = None, *, focus: str | None = None
@@ -92,19 +105,16 @@ class ConsoleLive(ConsoleGoTo):
         sidebar = [(p, self._unread(person, p)) for p in places(self.standin, person)]
         modal = self.open_modal(person.id)
         modal_id = str(modal["id"]) if modal else ""
-        goto = await self.goto_panel(person)
-        if notes:
-            goto.notes = self.goto_notes(person.id)
-        context = {
+        panel_notes = self.goto_notes(person.id) if notes else []
+        context: dict[str, Any] = {
             "person": person,
             "place": place,
             "channel": place.id,
             "fields": Fields(self.standin),
-            "goto": goto,
         }
-        render = self._env.get_template("_live.html").make_module(vars=context)
         said = self._notes.pop(person.id, []) if notes else []
-        steps = await tour(self.runtime, self.goto)
+        goto_html, tour_html = await self._drawer(person, place, version, panel_notes, context)
+        render = self._env.get_template("_live.html").make_module(vars=context)
         return {
             "version": version,
             "user": person.id,
@@ -112,9 +122,17 @@ class ConsoleLive(ConsoleGoTo):
             "title": place.title,
             "composer": "" if place.kind == "home" else place.composer_hint,
             "sidebar": str(render.sidebar(sidebar, place, person)),  # type: ignore[attr-defined]
-            "messages": str(
-                render.pane(items, place, self._home_view(person, place), context)  # type: ignore[attr-defined]
-            ),
+            # The pane, one entry per message (the page keeps those it has), oldest first.
+            "items": [
+                [
+                    "intro",
+                    str(render.intro(place, self._home_view(person, place))),  # type: ignore[attr-defined]
+                ],
+                *(
+                    [f"msg-{item.ref}", str(render.message(item))]  # type: ignore[attr-defined]
+                    for item in items
+                ),
+            ],
             "newest": f"msg-{max(items, key=lambda i: i.shown_at).ref}" if items else "",
             "modal_sig": self._modal_sig(modal),
             "modal": str(
@@ -131,12 +149,38 @@ class ConsoleLive(ConsoleGoTo):
             )
             if modal
             else "",
-            "goto": str(render.goto_panel(context)),  # type: ignore[attr-defined]
-            "tour": str(render.tour(steps, person)),  # type: ignore[attr-defined]
+            "goto": goto_html,
+            "tour": tour_html,
             "notes": said,
-            "goto_notes": goto.notes,
+            "goto_notes": panel_notes,
             "focus": focus or "",
         }
+
+    async def _drawer(
+        self,
+        person: Person,
+        place: Place,
+        version: str,
+        panel_notes: list[str],
+        context: dict[str, Any],
+    ) -> tuple[str, str]:
+        """The GoTo panel and the tour as HTML, read from the database once per version (the
+        action's answer and the stream's next event share them)."""
+        key = (place.id, version)
+        cached = self._drawers.get(person.id)
+        if cached is not None and cached[0] == key and not panel_notes:
+            return cached[1]
+        goto = await self.goto_panel(person)
+        goto.notes = panel_notes
+        steps = await tour(self.runtime, self.goto)
+        render = self._env.get_template("_live.html").make_module(vars={**context, "goto": goto})
+        drawn = (
+            str(render.goto_panel(context)),  # type: ignore[attr-defined]
+            str(render.tour(steps, person)),  # type: ignore[attr-defined]
+        )
+        if not panel_notes:
+            self._drawers[person.id] = (key, drawn)
+        return drawn
 
     def _home_view(self, person: Person, place: Place) -> dict[str, Any] | None:
         return self.standin.home_view(person.id, SANDBOX_TEAM) if place.kind == "home" else None
@@ -194,6 +238,7 @@ class ConsoleLive(ConsoleGoTo):
         sent: str | None = None
         started = quiet_since = time.monotonic()
         while time.monotonic() - started < STREAM_SECONDS:
+            wake = self._wake
             version = self._version()
             if version != sent:
                 sent = version
@@ -203,7 +248,8 @@ class ConsoleLive(ConsoleGoTo):
             elif time.monotonic() - quiet_since > KEEPALIVE_SECONDS:
                 yield ": keepalive\n\n"
                 quiet_since = time.monotonic()
-            await asyncio.sleep(STREAM_TICK)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), STREAM_TICK)
 
     def _background(self, work: Any) -> None:
         task = asyncio.get_running_loop().create_task(work)

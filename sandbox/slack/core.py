@@ -77,6 +77,9 @@ class StandInCore:
         self.trigger_ttl = trigger_ttl
         self.base_url: str | None = None
         self.calls: list[RecordedCall] = []
+        # Counts handled calls; each listener is told after every one (the console redraws).
+        self.changes = 0
+        self.listeners: list[Callable[[], None]] = []
         self.violations: list[str] = []
         self.workspaces: dict[str, Workspace] = {}
         self.channels: dict[tuple[str, str], Channel] = {}
@@ -152,6 +155,12 @@ class StandInCore:
         if not channel.is_member and not public_ok:
             raise SlackError("not_in_channel")
         return channel
+
+    def changed(self) -> None:
+        """A call was handled: what it changed is in place now."""
+        self.changes += 1
+        for listener in list(self.listeners):
+            listener()
 
     def dm_channel(self, team_id: str, user_id: str) -> Channel:
         """The app's DM with a user of a workspace, opened on first use (Slack's app tab)."""

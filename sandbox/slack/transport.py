@@ -60,6 +60,12 @@ class HttpTransport(StandInCore):
     """Receives every request, records it, applies faults and checks, and dispatches it."""
 
     async def _handle_api(self, request: Request) -> Response:
+        try:
+            return await self._serve_api(request)
+        finally:
+            self.changed()
+
+    async def _serve_api(self, request: Request) -> Response:
         method = request.path_params["method"]
         args, token, basic, problems = await read_request(request)
         call = RecordedCall(
@@ -181,6 +187,12 @@ class HttpTransport(StandInCore):
         self.violations.extend(problems)
 
     async def _handle_response_url(self, request: Request) -> Response:
+        try:
+            return await self._serve_response_url(request)
+        finally:
+            self.changed()
+
+    async def _serve_response_url(self, request: Request) -> Response:
         url_id = request.path_params["rest"]
         raw = await request.body()
         try:
@@ -226,6 +238,12 @@ class HttpTransport(StandInCore):
             items.append(self._new_message(workspace, body))
 
     async def _handle_upload(self, request: Request) -> Response:
+        try:
+            return await self._serve_upload(request)
+        finally:
+            self.changed()
+
+    async def _serve_upload(self, request: Request) -> Response:
         file_id = request.path_params["file_id"]
         raw = await request.body()
         upload = self.files.get(file_id)

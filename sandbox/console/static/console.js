@@ -22,6 +22,43 @@
     return true;
   }
 
+  // The pane's messages, each kept in the page while it is unchanged: a new reply is added, an
+  // updated one replaced, a deleted one removed, and nothing else is drawn again.
+  var drawn = {};
+  function keyOf(node) {
+    return node.dataset.key || (node.id === "home-view" ? "intro" : node.id);
+  }
+  function setItems(items) {
+    var changed = false;
+    var keep = {};
+    var nodes = {};
+    Array.prototype.forEach.call(box.children, function (node) { nodes[keyOf(node)] = node; });
+    var before = null;
+    for (var i = items.length - 1; i >= 0; i--) {
+      var key = items[i][0], html = items[i][1];
+      keep[key] = true;
+      var node = nodes[key];
+      if (!node || drawn[key] !== html) {
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        var fresh = holder.firstElementChild || document.createElement("div");
+        fresh.dataset.key = key;
+        if (node) node.replaceWith(fresh); else box.insertBefore(fresh, before);
+        node = fresh;
+        changed = true;
+      } else if (node.nextElementSibling !== before) {
+        box.insertBefore(node, before);
+        changed = true;
+      }
+      drawn[key] = html;
+      before = node;
+    }
+    Object.keys(nodes).forEach(function (key) {
+      if (!keep[key]) { nodes[key].remove(); delete drawn[key]; changed = true; }
+    });
+    return changed;
+  }
+
   function nearBottom() {
     return box.scrollHeight - box.scrollTop - box.clientHeight < 80;
   }
@@ -50,6 +87,7 @@
     if (state.place === "dm" && parts.place.charAt(0) === "D") state.place = parts.place;
     if (parts.place !== state.place) return;
     if (own) state.gotoNotes = parts.goto_notes || [];
+    if (own && state.gotoNotes.length) requestAnimationFrame(showPanelNotes);
     if (state.settled && older(parts.version, state.version)) {
       if (own) { say(parts.notes); sayInPanel(); }
       return;
@@ -63,7 +101,7 @@
     input.placeholder = parts.composer;
     var wasNear = nearBottom();
     var previous = box.dataset.newest;
-    if (setPart("messages", "messages", parts.messages)) {
+    if (setItems(parts.items)) {
       box.dataset.newest = parts.newest;
       var arrived = parts.newest && parts.newest !== previous;
       if (arrived) {
@@ -108,7 +146,10 @@
     if (state.stream) state.stream.close();
     // The page as first served is what the stream's first event would draw: not drawn again.
     var skip = painted ? body.dataset.version : null;
-    if (!painted) { state.applied = {}; state.settled = false; state.version = ""; }
+    if (!painted) {
+      state.applied = {}; state.settled = false; state.version = "";
+      drawn = {};
+    }
     state.stream = new EventSource("/sandbox/stream?" + where());
     state.stream.addEventListener("parts", function (ev) {
       var parts = JSON.parse(ev.data);
@@ -175,6 +216,11 @@
       p.textContent = text;
       return p;
     }));
+  }
+
+  function showPanelNotes() {
+    var where = document.querySelector("#goto-panel .goto-notes");
+    if (where) where.scrollIntoView({ block: "nearest" });
   }
 
   function say(notes) {
