@@ -300,7 +300,7 @@ async def take_tour(console: Console, extra: int = 0) -> Tour:
     await console.choose(
         modal.get_by_label("Location"),
         "Webinar room · GoToWebinar",
-        lambda: modal.filter(has=search),
+        lambda: modal.filter(has=page.get_by_label("Search GoToWebinar webinar")),
     )
     await modal.get_by_label("Instructor").select_option(label="Ian Instructor")
     await search.fill("quarterly")

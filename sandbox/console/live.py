@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from bot.bootstrap import Runtime
+from sandbox.console.feed import FeedItem
 from sandbox.console.fields import Fields
 from sandbox.console.goto_panel import ConsoleGoTo
 from sandbox.console.places import HOME, Place, items_in, place_for, places
@@ -37,6 +38,7 @@ LIVE_HEADER = "x-console"
 # (a modal's errors, a GoTo panel note) this often (seconds).
 STREAM_TICK = 0.1
 KEEPALIVE_SECONDS = 15.0
+DRAWN_LIMIT = 5000  # messages kept drawn before the store starts again
 STREAM_SECONDS = 600.0  # a stream ends after this; the browser reconnects by itself
 
 
@@ -62,6 +64,8 @@ class ConsoleLive(ConsoleGoTo):
         self.standin.listeners.append(self._poke)
         # Each person's GoTo panel and tour as last drawn, with the place and version drawn for.
         self._drawers: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {}
+        # Messages as drawn, by who reads them where and what they hold.
+        self._drawn: dict[str, str] = {}
 
     def _poke(self) -> None:
         """Wake every stream: the stand-in changed."""
@@ -129,7 +133,7 @@ class ConsoleLive(ConsoleGoTo):
                     str(render.intro(place, self._home_view(person, place))),  # type: ignore[attr-defined]
                 ],
                 *(
-                    [f"msg-{item.ref}", str(render.message(item))]  # type: ignore[attr-defined]
+                    [f"msg-{item.ref}", self._message_html(render, person, place, item)]
                     for item in items
                 ),
             ],
@@ -181,6 +185,25 @@ class ConsoleLive(ConsoleGoTo):
         if not panel_notes:
             self._drawers[person.id] = (key, drawn)
         return drawn
+
+    def _message_html(self, render: Any, person: Person, place: Place, item: FeedItem) -> str:
+        """One message as HTML, drawn again only when it changed (or the day did, for dates
+        written as "today")."""
+        content = json.dumps(
+            [item.text, item.blocks, item.attachments, item.files, item.author, item.in_thread],
+            sort_keys=True,
+            default=str,
+        )
+        key = (
+            f"{person.id}:{place.id}:{item.ref}:{item.shown_at}:{self.runtime.clock().date()}:"
+            + hashlib.sha256(content.encode()).hexdigest()
+        )
+        html = self._drawn.get(key)
+        if html is None:
+            if len(self._drawn) > DRAWN_LIMIT:
+                self._drawn.clear()
+            html = self._drawn[key] = str(render.message(item))
+        return html
 
     def _home_view(self, person: Person, place: Place) -> dict[str, Any] | None:
         return self.standin.home_view(person.id, SANDBOX_TEAM) if place.kind == "home" else None
@@ -255,4 +278,3 @@ class ConsoleLive(ConsoleGoTo):
         task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-

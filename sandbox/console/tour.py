@@ -1,4 +1,5 @@
 """The tour's steps (first two, until the whole tour is written)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
