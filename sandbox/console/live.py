@@ -25,7 +25,7 @@ from bot.bootstrap import Runtime
 from sandbox.console.feed import FeedItem
 from sandbox.console.fields import Fields
 from sandbox.console.goto_panel import ConsoleGoTo
-from sandbox.console.places import HOME, Place, items_in, place_for, places
+from sandbox.console.places import HOME, Place, Seen, place_for, places
 from sandbox.console.tour import tour
 from sandbox.console.workspace import Person, person_for
 from sandbox.goto.state import SandboxState
@@ -101,12 +101,13 @@ class ConsoleLive(ConsoleGoTo):
         (an action's answer shows them once, a pushed update leaves them)."""
         version = self._version()
         self._close_replaced_modals(person.id)
-        items = items_in(self.feed, person, place)
+        seen = Seen.of(self.feed, person)
+        items = seen.items_in(place)
         newest = max((item.shown_at for item in items), default=0.0)
         self._seen[self._seen_key(person, place)] = max(
             newest, self._seen.get(self._seen_key(person, place), 0.0)
         )
-        sidebar = [(p, self._unread(person, p)) for p in places(self.standin, person)]
+        sidebar = [(p, self._unread(seen, person, p)) for p in places(self.standin, person)]
         modal = self.open_modal(person.id)
         modal_id = str(modal["id"]) if modal else ""
         panel_notes = self.goto_notes(person.id) if notes else []
@@ -208,12 +209,12 @@ class ConsoleLive(ConsoleGoTo):
     def _home_view(self, person: Person, place: Place) -> dict[str, Any] | None:
         return self.standin.home_view(person.id, SANDBOX_TEAM) if place.kind == "home" else None
 
-    def _unread(self, person: Person, place: Place) -> int:
+    def _unread(self, seen: Seen, person: Person, place: Place) -> int:
         """Messages in `place` newer than the person last saw there."""
         if place.kind == "home":
             return 0
-        seen = self._seen.get(self._seen_key(person, place), 0.0)
-        return sum(1 for item in items_in(self.feed, person, place) if item.shown_at > seen)
+        last = self._seen.get(self._seen_key(person, place), 0.0)
+        return sum(1 for item in seen.items_in(place) if item.shown_at > last)
 
     def _modal_sig(self, modal: dict[str, Any] | None) -> str:
         """Changes when the open modal must be drawn again: another view, a views.update, field

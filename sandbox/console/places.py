@@ -64,20 +64,30 @@ def place_for(standin: SlackStandIn, person: Person, raw: str | None) -> Place:
     return next((p for p in known if p.kind == "channel"), known[0])
 
 
-def items_in(feed: Feed, person: Person, place: Place) -> list[FeedItem]:
-    """What the person sees in `place`, oldest first: its messages and, where they were posted,
-    the replies only they see."""
-    if place.kind == "home":
-        return []
-    items = [
-        item
-        for conversation in feed.conversations(person.id)
-        if conversation.id == place.id
-        for item in conversation.messages
-    ]
-    for item in feed.ephemerals(person.id):
-        here = item.channel_id == place.id or (place.kind == "dm" and not item.channel_id)
-        if here:
-            items.append(item)
-    items.sort(key=lambda item: item.shown_at)
-    return items
+@dataclass(frozen=True)
+class Seen:
+    """Everything one person sees, read from the feed once: messages by conversation and the
+    replies only they see."""
+
+    conversations: dict[str, list[FeedItem]]
+    ephemerals: list[FeedItem]
+
+    @classmethod
+    def of(cls, feed: Feed, person: Person) -> Seen:
+        return cls(
+            {c.id: c.messages for c in feed.conversations(person.id)},
+            feed.ephemerals(person.id),
+        )
+
+    def items_in(self, place: Place) -> list[FeedItem]:
+        """What the person sees in `place`, oldest first."""
+        if place.kind == "home":
+            return []
+        items = list(self.conversations.get(place.id, []))
+        items.extend(
+            item
+            for item in self.ephemerals
+            if item.channel_id == place.id or (place.kind == "dm" and not item.channel_id)
+        )
+        items.sort(key=lambda item: item.shown_at)
+        return items

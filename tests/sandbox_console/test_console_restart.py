@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from db.migrate import sync_url
 from sandbox.console.fields import Fields
 from sandbox.console.store import TABLE
-from sandbox.console.workspace import GENERAL
+from sandbox.console.workspace import GENERAL, TRAINING
 from sandbox.ids import SANDBOX_ADMIN, SANDBOX_BOT_TOKEN
 from sandbox.slack.web_api import RESPONSE_URL
 from tests.sandbox_console.conftest import Sandbox, serve_sandbox
@@ -38,19 +38,22 @@ async def browsing(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-async def page_of(http: httpx.AsyncClient, user: str) -> str:
-    response = await http.get("/sandbox", params={"user": user})
+async def page_of(http: httpx.AsyncClient, user: str, place: str = GENERAL) -> str:
+    """The console as `user` sees it in `place` (a channel, "dm" or "home")."""
+    response = await http.get("/sandbox", params={"user": user, "channel": place})
     assert response.status_code == 200
     return response.text
 
 
-async def wait_for_text(http: httpx.AsyncClient, user: str, wanted: str) -> str:
+async def wait_for_text(
+    http: httpx.AsyncClient, user: str, wanted: str, place: str = GENERAL
+) -> str:
     deadline = time.monotonic() + 10
-    page = shown_on(await page_of(http, user))
+    page = shown_on(await page_of(http, user, place))
     while wanted not in page:
-        assert time.monotonic() < deadline, f"never shown to {user}: {wanted}"
+        assert time.monotonic() < deadline, f"never shown to {user} in {place}: {wanted}"
         await asyncio.sleep(0.3)
-        page = shown_on(await page_of(http, user))
+        page = shown_on(await page_of(http, user, place))
     return page
 
 
@@ -122,13 +125,13 @@ async def test_a_restarted_sandbox_shows_each_person_what_they_saw(database_url:
         assert HELP in shown_on(await send(http, SANDBOX_ADMIN, "help"))
         # Team Sales reporting to #training, people, a linked location and session #1.
         world = await build_world(first, http)
-        await wait_for_text(http, SANDBOX_ADMIN, NOTICE)
+        await wait_for_text(http, SANDBOX_ADMIN, NOTICE, TRAINING)
         # The roster CSV lands in Ada's DM with the bot, as a file.
         await send(http, SANDBOX_ADMIN, f"report {world.session_id} csv")
         upload = await shared_file(first)
         title = f"Roster of Negotiation (session #{world.session_id})"
-        before = await wait_for_text(http, SANDBOX_ADMIN, f"📎 {title}")
-        assert "Direct messages with viltbot" in before
+        before = await wait_for_text(http, SANDBOX_ADMIN, f"📎 {title}", "dm")
+        assert "direct message history with viltbot" in before
         await type_secret_into_location_modal(first, http)
         url_secrets = [
             c.path.rsplit("/", 1)[-1] for c in first.console.standin.calls_to(RESPONSE_URL)
@@ -147,14 +150,15 @@ async def test_a_restarted_sandbox_shows_each_person_what_they_saw(database_url:
     async with serve_sandbox(database_url) as second, browsing(second) as http:
         page = await page_of(http, SANDBOX_ADMIN)
         shown = shown_on(page)
-        # Ada's private replies, #training's notice and her DM with the roster are all there.
-        assert HELP in shown and "Only visible to you · in #general" in shown
+        # Ada's private replies in #general, #training's notice and her DM with the roster.
+        assert HELP in shown and "Only visible to you" in shown
         assert "Team Sales created; reports go to #training" in shown
-        assert NOTICE in shown
-        assert "Direct messages with viltbot" in shown and f"📎 {title}" in shown
+        assert NOTICE in shown_on(await page_of(http, SANDBOX_ADMIN, TRAINING))
+        dm = await page_of(http, SANDBOX_ADMIN, "dm")
+        assert f"📎 {title}" in shown_on(dm)
         assert [i.text for i in second.console.feed.ephemerals(SANDBOX_ADMIN)] == ada_private
         # The file still opens, with the same content.
-        opened = await http.get(file_link(page, title))
+        opened = await http.get(file_link(dm, title))
         assert opened.status_code == 200 and opened.content == upload.content
         # The modal she left open is still open; what she typed into it is gone.
         assert '<h2 id="modal-title">New location</h2>' in page
@@ -162,8 +166,9 @@ async def test_a_restarted_sandbox_shows_each_person_what_they_saw(database_url:
 
         # Lea sees the channels, not Ada's private replies, DM or file.
         lea = shown_on(await page_of(http, LEA))
-        assert NOTICE in lea
-        assert HELP not in lea and "Team Sales created" not in lea and title not in lea
+        assert NOTICE in shown_on(await page_of(http, LEA, TRAINING))
+        assert HELP not in lea and "Team Sales created" not in lea
+        assert title not in shown_on(await page_of(http, LEA, "dm"))
         assert [i.text for i in second.console.feed.ephemerals(LEA)] == lea_private
         refused = await http.get(f"/sandbox/files/{upload.id}", params={"user": LEA})
         assert refused.status_code == 404
