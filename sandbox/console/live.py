@@ -55,10 +55,17 @@ class ConsoleLive(ConsoleGoTo):
         # When each person last saw each place (the newest message shown there).
         self._seen: dict[str, float] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._changes: tuple[int, int] = (0, 0)
+        self._serial = 0
 
     def _version(self) -> str:
-        """Changes when anything on the page may have changed."""
-        return f"{len(self.standin.calls)}.{self._revision}"
+        """Changes when anything on the page may have changed; it only grows, so the page can
+        tell parts older than those it drew (an action's answer overtaken by the stream)."""
+        changes = (len(self.standin.calls), self._revision)
+        if changes != self._changes:
+            self._changes = changes
+            self._serial += 1
+        return str(self._serial)
 
     def _back(
         self, person: Person, channel: str, note: str | None = None, *, focus: str | None = None

@@ -38,6 +38,25 @@
     if (parts.user !== state.user) return;
     if (state.place === "dm" && parts.place.charAt(0) === "D") state.place = parts.place;
     if (parts.place !== state.place) return;
+    // An action's answer the stream has overtaken would draw an older page: only its notes and
+    // focus count.
+    if (Number(parts.version) >= Number(body.dataset.version || 0)) {
+      draw(parts, own);
+    } else if (own) {
+      showNewest(box.dataset.newest);
+      $("jump").hidden = true;
+    }
+    showNotes(parts, own);
+    if (parts.focus) {
+      var target = document.getElementById(parts.focus);
+      if (target) {
+        target.scrollIntoView({ block: "nearest" });
+        if (target.closest(".modal") && target.focus) target.focus({ preventScroll: true });
+      }
+    }
+  }
+
+  function draw(parts, own) {
     body.dataset.version = parts.version;
     setPart("sidebar", "sidebar", parts.sidebar);
     $("pane-title").textContent = parts.title;
@@ -71,6 +90,9 @@
     if (!gotoDirty) {
       setPart("goto", "goto", parts.goto);
     }
+  }
+
+  function showNotes(parts, own) {
     if (parts.notes && parts.notes.length) {
       $("notes").innerHTML = "";
       parts.notes.forEach(function (text) {
@@ -81,13 +103,6 @@
       });
     } else if (own) {
       $("notes").innerHTML = "";
-    }
-    if (parts.focus) {
-      var target = document.getElementById(parts.focus);
-      if (target) {
-        target.scrollIntoView({ block: "nearest" });
-        if (target.closest(".modal") && target.focus) target.focus({ preventScroll: true });
-      }
     }
   }
 
