@@ -82,9 +82,15 @@
     state.settled = true;
     var modal = $("modal");
     if (modal.dataset.modal !== parts.modal_sig) {
+      // The same view drawn again (views.update, errors, options) stays scrolled where it was.
+      var sameView = modal.dataset.modal.split(":")[0] === parts.modal_sig.split(":")[0];
+      var overlay = modal.querySelector(".overlay");
+      var scrolled = sameView && overlay ? overlay.scrollTop : 0;
       modal.dataset.modal = parts.modal_sig;
       modal.innerHTML = parts.modal;
       state.applied.modal = parts.modal;
+      overlay = modal.querySelector(".overlay");
+      if (overlay) overlay.scrollTop = scrolled;
     }
     setPart("tour", "tour-wrap", parts.tour);
     if (!gotoDirty) {
