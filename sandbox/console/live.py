@@ -57,6 +57,8 @@ class ConsoleLive(ConsoleGoTo):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._changes: tuple[int, int] = (0, 0)
         self._serial = 0
+        # What the GoTo panel last said to each person: shown until their next action.
+        self._panel_said: dict[str, list[str]] = {}
 
     def _version(self) -> str:
         """Changes when anything on the page may have changed; it only grows, so the page can
@@ -101,7 +103,12 @@ class ConsoleLive(ConsoleGoTo):
         modal_id = str(modal["id"]) if modal else ""
         goto = await self.goto_panel(person)
         if notes:
-            goto.notes = self.goto_notes(person.id)
+            said_now = self.goto_notes(person.id)
+            if said_now != self._panel_said.get(person.id, []):
+                # The stream draws the panel again with them, whichever answer the page drew last.
+                self._panel_said[person.id] = said_now
+                self._revision += 1
+        goto.notes = list(self._panel_said.get(person.id, []))
         context = {
             "person": person,
             "place": place,
@@ -215,4 +222,3 @@ class ConsoleLive(ConsoleGoTo):
         task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
