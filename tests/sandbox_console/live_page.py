@@ -8,7 +8,7 @@ import asyncio
 import re
 import time
 
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import FloatRect, Locator, Page, expect
 
 # The outbox job delivers every second in the sandbox; its messages show within a few.
 DELIVERY_MS = 15_000
@@ -71,7 +71,7 @@ async def in_view(found: Locator, within: Locator | None = None) -> None:
         box = await found.bounding_box()
         frame = await within.bounding_box() if within is not None else None
         if frame is None:
-            frame = {"x": 0.0, "y": 0.0, "width": size["width"], "height": size["height"]}
+            frame = FloatRect(x=0.0, y=0.0, width=size["width"], height=size["height"])
         if box is not None and _shown_in(box, frame):
             return
         if time.monotonic() > deadline:
@@ -79,7 +79,7 @@ async def in_view(found: Locator, within: Locator | None = None) -> None:
         await asyncio.sleep(0.1)
 
 
-def _shown_in(box: dict[str, float], frame: dict[str, float]) -> bool:
+def _shown_in(box: FloatRect, frame: FloatRect) -> bool:
     top, bottom = box["y"], box["y"] + box["height"]
     frame_top, frame_bottom = frame["y"], frame["y"] + frame["height"]
     if top < frame_top - 1 or top >= frame_bottom:

@@ -193,4 +193,3 @@ async def test_a_button_of_a_private_reply_clicks_and_its_answer_is_on_screen(
         await expect(answer).to_have_count(1, timeout=5000)
         await expect(page.locator(".note")).to_have_count(0)
         await in_view(answer, pane)
-
