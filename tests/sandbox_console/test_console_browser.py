@@ -33,8 +33,17 @@ async def test_help_in_the_browser(sandbox: Sandbox) -> None:
         await expect(page.locator("#pane-title")).to_have_text("#general")
         await expect(reply).to_contain_text("Only visible to you")
         await in_view(reply, messages(page))
-        # The command stays in the box, to send again or change.
+        # The command stays in the box, to send again or change; ↑ brings back earlier ones.
         await expect(composer(page)).to_have_value("help")
+        await run(page, "sessions")
+        await expect(messages(page).locator("article.msg.ephemeral")).to_have_count(2)
+        await composer(page).fill("")
+        await composer(page).press("ArrowUp")
+        await expect(composer(page)).to_have_value("sessions")
+        await composer(page).press("ArrowUp")
+        await expect(composer(page)).to_have_value("help")
+        await composer(page).press("ArrowDown")
+        await expect(composer(page)).to_have_value("sessions")
 
 
 async def test_location_modal_reacts_to_the_kind_and_links_to_goto(sandbox: Sandbox) -> None:
