@@ -1,13 +1,13 @@
 """In a real headless Chromium, the console keeps what a person acts on in view: Enter in a modal
-searches or does nothing (it never closes the modal), the page comes back at the field acted on or
-in error, a select left empty stays empty, and the newest private reply is on screen."""
+searches or does nothing (it never closes the modal), the field acted on or in error stays or comes
+in view, a select left empty stays empty, and the newest private reply is on screen."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sandbox.console.workspace import GENERAL
 from sandbox.ids import SANDBOX_ADMIN, SANDBOX_BOT_TOKEN, SANDBOX_TEAM
 from tests.sandbox_console.conftest import Sandbox
+from tests.sandbox_console.live_page import in_view, messages, run, sent
 from tests.support.browser import chromium
 
 pytestmark = pytest.mark.browser
@@ -105,33 +106,37 @@ async def test_a_long_modal_keeps_the_field_acted_on_in_view(sandbox: Sandbox) -
         await expect(modal).to_be_visible()
         assert submitted == []
 
-        # Picking the kind updates the modal; the page comes back at the kind, not the top.
-        async with page.expect_navigation():
-            await modal.get_by_label("Kind").select_option(label="Web")
-        await expect(modal.get_by_label("Kind")).to_be_in_viewport()
+        # Picking the kind updates the modal; the kind stays in view, the modal is not back at
+        # its top.
+        drawn = modal.locator("input[name=view_hash]")
+        hash_before = await drawn.input_value()
+        await modal.get_by_label("Kind").select_option(label="Web")
+        await sent(page)
+        # The bot's views.update reaches the page over its event stream: the modal is drawn again.
+        await expect(drawn).not_to_have_value(hash_before)
+        await in_view(modal.get_by_label("Kind"))
+        await expect(modal.get_by_label("Note 1")).not_to_be_in_viewport()
         await expect(modal.get_by_label("Note 1")).to_have_value("kept")
         await expect(modal.get_by_label("Who")).to_have_value("")
 
         # Enter in the menu's search box searches; the found options are shown at the menu.
         search = modal.get_by_label("Search Event")
         await search.fill("quarter")
-        async with page.expect_navigation():
-            await search.press("Enter")
+        await search.press("Enter")
         picker = modal.get_by_role("combobox", name="Event")
-        await expect(picker).to_be_in_viewport()
         await expect(picker.get_by_role("option")).to_have_text(
             ["Select an item", "Quarterly Update"]
         )
+        await in_view(picker)
         await expect(search).to_have_value("quarter")
         await picker.select_option(label="Quarterly Update")
 
         # The bot's error under the last field is shown, not left below the fold.
         await modal.evaluate("modal => modal.closest('.overlay').scrollTo(0, 0)")
-        async with page.expect_navigation():
-            await modal.get_by_role("button", name="Save").click()
+        await modal.get_by_role("button", name="Save").click()
         error = modal.get_by_role("alert")
         await expect(error).to_have_text("That event has been cancelled.")
-        await expect(error).to_be_in_viewport()
+        await in_view(error)
     (values,) = submitted
     assert values["event"]["pick_event"]["selected_option"]["value"] == "Quarterly Update"
     assert values["who"]["value"].get("selected_user") is None
@@ -165,25 +170,26 @@ async def test_a_button_of_a_private_reply_clicks_and_its_answer_is_on_screen(
     async with chromium() as browser:
         page = await browser.new_page(viewport={"width": 1280, "height": 700})
         await page.goto(f"{sandbox.url}/sandbox?user={SANDBOX_ADMIN}")
-        feed = page.locator("#feed")
-        for _ in range(3):  # long answers: the feed runs past the window
+        pane = messages(page)
+        helps = pane.locator("article.ephemeral").filter(has_text="viltbot commands you can use")
+        for sent_so_far in range(1, 4):  # long answers: #general runs past the window
             await run(page, "help")
+            await expect(helps).to_have_count(sent_so_far)
         await run(page, "team new Sales #training")
-        created = feed.locator("article.ephemeral").filter(has_text="Team Sales created")
-        await expect(created).to_be_in_viewport()
+        created = pane.locator("article.ephemeral").filter(has_text="Team Sales created")
+        await in_view(created, pane)
+        await expect(helps.first).not_to_be_in_viewport()
 
         await bot_client(sandbox).chat_postEphemeral(
             channel=GENERAL, user=SANDBOX_ADMIN, text="Rows", blocks=[row(1), row(2)]
         )
-        await expect(feed.get_by_role("button", name="Pick row 2")).to_have_count(1, timeout=5000)
-        async with page.expect_navigation():
-            await feed.get_by_role("button", name="Pick row 2").click()
+        # Posted by the bot later: it arrives by itself, and below the newest it is in view.
+        pick = pane.get_by_role("button", name="Pick row 2")
+        await expect(pick).to_have_count(1, timeout=5000)
+        await in_view(pick, pane)
+        await pick.click()
+        await sent(page)
+        answer = pane.locator("article.ephemeral").filter(has_text="You picked row 2.")
+        await expect(answer).to_have_count(1, timeout=5000)
         await expect(page.locator(".note")).to_have_count(0)
-        answer = feed.locator("article.ephemeral").filter(has_text="You picked row 2.")
-        await expect(answer).to_be_in_viewport()
-
-
-async def run(page: Page, text: str) -> None:
-    await page.get_by_label("Message", exact=False).fill(text)
-    async with page.expect_navigation():
-        await page.get_by_role("button", name="Send").click()
+        await in_view(answer, pane)

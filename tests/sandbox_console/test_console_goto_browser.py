@@ -16,13 +16,20 @@ from domain.models import Enrollment, EnrollmentStatus, Session, TrackingRule
 from sandbox.console.workspace import TRAINING
 from sandbox.ids import SANDBOX_ADMIN
 from tests.sandbox_console.conftest import Sandbox
-from tests.sandbox_console.test_console_session_browser import (
+from tests.sandbox_console.live_page import (
     DELIVERY_MS,
     act_as,
+    go,
+    in_view,
+    messages,
+    place_link,
+    run,
+    sent,
+)
+from tests.sandbox_console.test_console_session_browser import (
     answered,
     dialog,
     linked_webinar_location,
-    run,
     save_modal,
     team_with_people_and_element,
 )
@@ -39,22 +46,18 @@ async def schedule_every_poll(page: Page, shots: Path) -> None:
     await run(page, "session new")
     modal = dialog(page, "New session")
     await modal.get_by_role("combobox", name="Learning element").select_option(label="Negotiation")
-    async with page.expect_navigation():
-        await modal.get_by_label("Location").select_option(label="Webinar room · GoToWebinar")
-    modal = dialog(page, "New session")
+    await modal.get_by_label("Location").select_option(label="Webinar room · GoToWebinar")
     await modal.get_by_label("Instructor").select_option(label="Ian Instructor")
     search = modal.get_by_label("Search GoToWebinar webinar")
     await search.fill("quarterly")
-    async with page.expect_navigation():
-        await search.press("Enter")
-    modal = dialog(page, "New session")
+    await search.press("Enter")
     picker = modal.get_by_role("combobox", name="GoToWebinar webinar")
     webinar = picker.get_by_role("option", name=re.compile(r"^Product Training: Quarterly Update"))
     await picker.select_option(label=await webinar.inner_text())
     await modal.get_by_role("radio", name="answered every poll").check()
     await save_modal(page, shots / "session-modal.png")
-    async with page.expect_navigation():
-        await modal.get_by_role("button", name="Schedule").click()
+    await modal.get_by_role("button", name="Schedule").click()
+    await sent(page)
     await expect(page.get_by_role("dialog")).to_have_count(0)
     await answered(page, "Session #1 scheduled.")
 
@@ -64,8 +67,8 @@ async def register(page: Page, person: str) -> None:
     await act_as(page, person)
     await run(page, "sessions")
     listed = await answered(page, "1 upcoming session")
-    async with page.expect_navigation():
-        await listed.get_by_role("button", name="Register").click()
+    await listed.get_by_role("button", name="Register").click()
+    await sent(page)
     await answered(page, re.compile(r"You are registered for Negotiation \(session #1\)"))
 
 
@@ -74,9 +77,9 @@ def panel(page: Page) -> Locator:
 
 
 async def press(page: Page, name: str) -> None:
-    """Press a button of the GoTo sandbox panel (the page comes back at the panel)."""
-    async with page.expect_navigation():
-        await panel(page).get_by_role("button", name=name, exact=True).click()
+    """Press a button of the GoTo sandbox panel; the panel stays in view with what it says."""
+    await panel(page).get_by_role("button", name=name, exact=True).click()
+    await sent(page)
     await expect(panel(page)).to_be_in_viewport()
 
 
@@ -137,26 +140,36 @@ async def test_a_played_session_is_synced_to_the_home_tab_and_the_report_in_the_
         await panel(page).screenshot(path=str(tmp_path / "panel-synced.png"))
 
         # Ada's Home tab: the team's recent results, still syncing.
-        home = page.locator("#feed article").filter(has_text="Recent results")
+        await go(page, "home")
+        home = messages(page).locator("article").filter(has_text="Recent results")
         await expect(home).to_contain_text("1 of 2 complete (50%) · 1 in progress · syncing")
         await home.screenshot(path=str(tmp_path / "home-syncing.png"))
 
         await press(page, "+2 days")
         await press(page, "Run sync now")
         await expect(panel(page).get_by_role("status")).to_contain_text("report posted")
-        report = page.locator("#feed article").filter(has_text="Completion report")
+        # The report in #training: marked new in the sidebar, the newest message when opened.
+        await expect(place_link(page, TRAINING).locator(".badge")).to_be_visible(
+            timeout=DELIVERY_MS
+        )
+        await go(page, TRAINING)
+        report = messages(page).locator("article.msg").filter(has_text="Completion report")
         await expect(report).to_have_count(1, timeout=DELIVERY_MS)
         await expect(report).to_contain_text("Negotiation")
         await expect(report).to_contain_text("answered 2 of 3 polls")
-        await report.scroll_into_view_if_needed()
+        await in_view(report, messages(page))
         await report.screenshot(path=str(tmp_path / "report-in-training.png"))
-        home = page.locator("#feed article").filter(has_text="Recent results")
+        # Back on the Home tab (opened again, so the bot draws it afresh): final.
+        await go(page, "home")
+        home = messages(page).locator("article").filter(has_text="Recent results")
         await expect(home).to_contain_text("1 of 2 complete (50%) · 1 did not complete · final")
         await page.screenshot(path=str(tmp_path / "console-after-final-sync.png"), full_page=True)
 
         await act_as(page, "Lea Learner (learner)")
-        dm = page.locator("#feed article").filter(has_text="You completed Negotiation")
+        await go(page, "dm")
+        dm = messages(page).locator("article.msg").filter(has_text="You completed Negotiation")
         await expect(dm).to_have_count(1, timeout=DELIVERY_MS)
+        await in_view(dm, messages(page))
         await expect(dm).to_contain_text("Well done!")
         await page.screenshot(path=str(tmp_path / "lea.png"))
 

@@ -27,6 +27,16 @@ from domain.models import (
 )
 from sandbox.ids import SANDBOX_ADMIN
 from tests.sandbox_console.conftest import Sandbox
+from tests.sandbox_console.live_page import (
+    DELIVERY_MS,
+    act_as,
+    go,
+    in_view,
+    messages,
+    place_link,
+    run,
+    sent,
+)
 from tests.support.browser import chromium
 
 pytestmark = pytest.mark.browser
@@ -34,25 +44,10 @@ pytestmark = pytest.mark.browser
 IAN = "U0SANDINS1"
 LEA = "U0SANDLEA1"
 PRODUCT_UPDATE = "1234500002"  # alice's webinar tomorrow at 14:00 (sandbox/goto/default_scenario)
-# The outbox job delivers every second in the sandbox; its DM shows within a few.
-DELIVERY_MS = 15_000
 REGISTERED = re.compile(
     r"You are registered for Negotiation \(session #1\)\. "
     r"(GoTo emails the join link to lea@example\.com|I sent you the join link in a direct message)"
 )
-
-
-async def run(page: Page, text: str) -> None:
-    """Type `/vilt <text>` in the command box and send it."""
-    await page.get_by_label("Message", exact=False).fill(text)
-    async with page.expect_navigation():
-        await page.get_by_role("button", name="Send").click()
-
-
-async def act_as(page: Page, name: str) -> None:
-    """Pick who you are in the console's "You are" menu (the page reloads as them)."""
-    async with page.expect_navigation():
-        await page.get_by_label("You are").select_option(label=name)
 
 
 def dialog(page: Page, title: str) -> Locator:
@@ -60,15 +55,16 @@ def dialog(page: Page, title: str) -> Locator:
 
 
 def reply(page: Page, text: str | re.Pattern[str]) -> Locator:
-    """The private reply ("Only visible to you") holding `text`."""
-    return page.locator("#feed article.ephemeral").filter(has_text=text)
+    """The private reply ("Only visible to you") holding `text`, in the place shown."""
+    return messages(page).locator("article.ephemeral").filter(has_text=text)
 
 
 async def answered(page: Page, text: str | re.Pattern[str]) -> Locator:
     """The reply, checked to be where the person looks: on screen, not below the fold."""
     found = reply(page, text)
     await expect(found).to_have_count(1, timeout=DELIVERY_MS)
-    await expect(found).to_be_in_viewport()
+    await expect(found).to_contain_text("Only visible to you")
+    await in_view(found, messages(page))
     return found
 
 
@@ -98,16 +94,18 @@ async def linked_webinar_location(page: Page) -> None:
     await run(page, "location new")
     modal = dialog(page, "New location")
     await modal.get_by_label("Name").fill("Webinar room")
-    async with page.expect_navigation():
-        await modal.get_by_label("Kind").select_option(label="GoToWebinar")
-    modal = dialog(page, "New location")
+    await modal.get_by_label("Kind").select_option(label="GoToWebinar")
     await modal.get_by_label("Consumer key").fill("demo-webinar-app")
     await modal.get_by_label("Consumer secret").fill("demo-webinar-secret")
-    async with page.expect_navigation():
-        await modal.get_by_role("button", name="Create").click()
+    await modal.get_by_role("button", name="Create").click()
+    await sent(page)
     await expect(page.get_by_role("dialog")).to_have_count(0)
-    link = page.locator("#feed").get_by_role("link", name="Link with your GoToWebinar account")
+    # The link comes in the channel where `location new` was typed, for Ada only.
+    link = reply(page, "Link with your GoToWebinar account").get_by_role(
+        "link", name="Link with your GoToWebinar account"
+    )
     await expect(link).to_be_visible(timeout=5000)
+    await in_view(link, messages(page))
     async with page.expect_popup() as opened:
         await link.click()
     consent = await opened.value
@@ -126,9 +124,7 @@ async def schedule_on_the_webinar(page: Page, shots: Path) -> None:
     element = modal.get_by_role("combobox", name="Learning element")
     await element.select_option(label="Negotiation")
     # Picking the location sends block_actions; the bot rebuilds the modal with the GoTo fields.
-    async with page.expect_navigation():
-        await modal.get_by_label("Location").select_option(label="Webinar room · GoToWebinar")
-    modal = dialog(page, "New session")
+    await modal.get_by_label("Location").select_option(label="Webinar room · GoToWebinar")
     search = modal.get_by_label("Search GoToWebinar webinar")
     await expect(search).to_be_visible()
     # What was picked survives the update; the instructor left empty stays empty.
@@ -136,20 +132,19 @@ async def schedule_on_the_webinar(page: Page, shots: Path) -> None:
     await expect(modal.get_by_label("Instructor")).to_have_value("")
     await modal.get_by_label("Instructor").select_option(label="Ian Instructor")
 
-    # Enter searches (block_suggestion); the page comes back at the picker, far down the modal.
+    # Enter searches (block_suggestion); the picker, far down the modal, shows what was found and
+    # is in view.
     await search.fill("quarterly")
-    async with page.expect_navigation():
-        await search.press("Enter")
-    modal = dialog(page, "New session")
+    await search.press("Enter")
     picker = modal.get_by_role("combobox", name="GoToWebinar webinar")
-    await expect(picker).to_be_in_viewport()
     webinar = picker.get_by_role("option", name=re.compile(r"^Product Training: Quarterly Update"))
     await expect(webinar).to_have_text(re.compile(rf" · {PRODUCT_UPDATE}$"))
+    await in_view(picker)
     await picker.select_option(label=await webinar.inner_text())
     await expect(modal.get_by_label("Instructor")).to_have_value(IAN)
     await save_modal(page, shots / "session-modal.png")
-    async with page.expect_navigation():
-        await modal.get_by_role("button", name="Schedule").click()
+    await modal.get_by_role("button", name="Schedule").click()
+    await sent(page)
     await expect(page.get_by_role("dialog")).to_have_count(0)
 
 
@@ -198,16 +193,22 @@ async def test_a_session_is_scheduled_and_a_learner_registers_in_the_browser(
         await run(page, "sessions")
         listed = await answered(page, "1 upcoming session")
         await expect(listed).to_contain_text("Negotiation · session #1")
-        async with page.expect_navigation():
-            await listed.get_by_role("button", name="Register").click()
+        await listed.get_by_role("button", name="Register").click()
+        await sent(page)
         said = await (await answered(page, REGISTERED)).inner_text()
         await page.screenshot(path=str(tmp_path / "registered.png"))
 
+        # Ian finds the bot's DM marked new in his sidebar, and it in his DM with viltbot.
         await act_as(page, "Ian Instructor (instructor)")
-        dm = page.locator("#feed article").filter(
-            has_text="You are teaching Negotiation at Webinar room"
+        await expect(place_link(page, "dm").locator(".badge")).to_be_visible(timeout=DELIVERY_MS)
+        await go(page, "dm")
+        dm = (
+            messages(page)
+            .locator("article.msg")
+            .filter(has_text="You are teaching Negotiation at Webinar room")
         )
         await expect(dm).to_have_count(1, timeout=DELIVERY_MS)
+        await in_view(dm, messages(page))
         await expect(dm).to_contain_text("assigned by @Ada Admin")
         await page.screenshot(path=str(tmp_path / "teaching-dm.png"))
 

@@ -118,9 +118,17 @@
     state.settled = true;
     var modal = $("modal");
     if (modal.dataset.modal !== parts.modal_sig) {
+      // The same view drawn again (views.update, errors, options) stays scrolled where it was.
+      var sameView = modal.dataset.modal.split(":")[0] === parts.modal_sig.split(":")[0];
+      var overlay = modal.querySelector(".overlay");
+      var scrolled = sameView && overlay ? overlay.scrollTop : 0;
+      var kept = sameView ? changedFields(modal) : null;
       modal.dataset.modal = parts.modal_sig;
       modal.innerHTML = parts.modal;
       state.applied.modal = parts.modal;
+      if (kept) restoreFields(modal, kept); else touched = {};
+      overlay = modal.querySelector(".overlay");
+      if (overlay) overlay.scrollTop = scrolled;
     }
     setPart("tour", "tour-wrap", parts.tour);
     if (!gotoDirty) {
@@ -135,6 +143,53 @@
         if (target.closest(".modal") && target.focus) target.focus({ preventScroll: true });
       }
     }
+  }
+
+  // What the person changed in the open modal stays when the bot updates that view (as in Slack),
+  // even when they changed it after the update was asked for.
+  var touched = {};
+  document.addEventListener("input", function (ev) {
+    var el = ev.target;
+    if (el.name && el.closest(".modal")) touched[el.name] = true;
+  });
+
+  function fieldsNamed(root, name) {
+    return root.querySelectorAll('.modal [name="' + CSS.escape(name) + '"]');
+  }
+
+  function changedFields(root) {
+    var kept = {};
+    Object.keys(touched).forEach(function (name) {
+      kept[name] = Array.prototype.map.call(fieldsNamed(root, name), function (el) {
+        if (el.type === "checkbox" || el.type === "radio") return el.checked;
+        if (el.multiple) {
+          return Array.prototype.map.call(el.selectedOptions, function (o) { return o.value; });
+        }
+        return el.value;
+      });
+    });
+    return kept;
+  }
+
+  function restoreFields(root, kept) {
+    Object.keys(kept).forEach(function (name) {
+      var was = kept[name];
+      var now = fieldsNamed(root, name);
+      if (now.length !== was.length) return;  // the field changed shape: the bot's version stands
+      now.forEach(function (el, i) {
+        if (el.type === "checkbox" || el.type === "radio") { el.checked = was[i]; return; }
+        if (el.multiple) {
+          Array.prototype.forEach.call(el.options, function (o) {
+            o.selected = was[i].indexOf(o.value) >= 0;
+          });
+          return;
+        }
+        var known = el.tagName !== "SELECT" || Array.prototype.some.call(el.options, function (o) {
+          return o.value === was[i];
+        });
+        if (known) el.value = was[i];
+      });
+    });
   }
 
   // ---------------------------------------------------------------- the stream
