@@ -33,15 +33,16 @@ from domain.models import (
 from sandbox.console.workspace import PEOPLE
 from sandbox.goto.records import Event
 from sandbox.goto.state import SandboxState
-from sandbox.ids import SANDBOX_TEAM
+from sandbox.ids import SANDBOX_ADMIN, SANDBOX_TEAM
 
-ADA, IAN, LEA, LEO = (person.id for person in PEOPLE)
+ADA = SANDBOX_ADMIN
+LEA = next(person.id for person in PEOPLE if person.handle == "lea")
 
 # The notice kind of a completion report (domain/services/completion_sync.py).
 REPORT_KIND = "completion_report"
-# Statuses a sync moves an enrollment to; a registration is any status but cancelled.
 # At most this many sessions on played GoTo events are read (the sandbox has a handful).
 PLAYED_READ = 100
+# Statuses a sync moves an enrollment to; a registration is any status but cancelled.
 SYNCED = (EnrollmentStatus.IN_PROGRESS, EnrollmentStatus.COMPLETE, EnrollmentStatus.NOT_ATTENDED)
 
 
