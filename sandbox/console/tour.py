@@ -3,9 +3,8 @@
 Each step says what to do, whom to act as, and which commands fill the composer. Its tick is read
 from the bot's database (two statements, whatever the data) and from the GoTo sandbox's memory.
 
-A step's `how` is short Slack mrkdwn: `code` for what you type or enter, *bold* for a button, a
-tab or a field. It holds no links, mentions or HTML (no `<`, `>` or `&`), so the page may show it
-through the console's mrkdwn filter or as escaped plain text.
+A step's `how` is one or two sentences of plain text: no markup, links or mentions (nothing the
+page must interpret), so the page shows it escaped as it is.
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ from sandbox.goto.state import SandboxState
 from sandbox.ids import SANDBOX_ADMIN, SANDBOX_TEAM
 
 ADA = SANDBOX_ADMIN
-LEA = next(person.id for person in PEOPLE if person.handle == "lea")
+LEA, LEO = (next(p.id for p in PEOPLE if p.handle == handle) for handle in ("lea", "leo"))
 
 # The notice kind of a completion report (domain/services/completion_sync.py).
 REPORT_KIND = "completion_report"
@@ -85,6 +84,7 @@ class _Progress:
     connected: bool = False
     session: bool = False
     registered: bool = False
+    lea_registered: bool = False
     played: bool = False
     ended: bool = False
     synced: bool = False
@@ -122,8 +122,8 @@ def _steps(p: _Progress) -> list[TourStep]:
         TourStep(
             key="location",
             title="Add a GoToWebinar location",
-            how="In the form, pick *GoToWebinar* as Kind, enter consumer key `demo-webinar-app` "
-            "and secret `demo-webinar-secret`, then *Create*.",
+            how="In the form, pick GoToWebinar as Kind, enter consumer key demo-webinar-app "
+            "and secret demo-webinar-secret, then press Create.",
             person=ADA,
             fills=(_fill("location new"),),
             done=p.webinar_location,
@@ -131,8 +131,8 @@ def _steps(p: _Progress) -> list[TourStep]:
         TourStep(
             key="link",
             title="Link it to GoTo",
-            how="In the bot's reply, click *Link with your GoToWebinar account*, sign in as "
-            "`alice@example.com` and press *Allow*.",
+            how="In the bot's reply, click “Link with your GoToWebinar account”, sign in as "
+            "alice@example.com and press Allow.",
             person=ADA,
             fills=(),
             done=p.connected,
@@ -141,7 +141,7 @@ def _steps(p: _Progress) -> list[TourStep]:
             key="session",
             title="Schedule a session",
             how="Add the course Negotiation, then schedule it: pick the location and one of its "
-            "webinars, Ian as instructor, and complete when the learner *answered every poll*.",
+            "webinars, Ian as instructor, and complete when the learner “answered every poll”.",
             person=ADA,
             fills=(_fill("element new Negotiation"), _fill("session new")),
             done=p.session,
@@ -149,17 +149,18 @@ def _steps(p: _Progress) -> list[TourStep]:
         TourStep(
             key="register",
             title="Register two learners",
-            how="As Lea, press *Register* on the session, then do the same as Leo. Or, as Ada, "
-            "use *Register people* on the Home tab to sign up both at once.",
-            person=LEA,
+            how="As Lea, list the sessions and press Register; then do the same as Leo. Or, as "
+            "Ada, use “Register people” on the Home tab to sign up both at once.",
+            # The command is Lea's until she is registered, then Leo's.
+            person=LEO if p.lea_registered else LEA,
             fills=(_fill("sessions"),),
             done=p.registered,
         ),
         TourStep(
             key="play",
             title="Play the session on GoTo",
-            how="In the *GoTo sandbox* panel, pick the session, untick a poll for Leo and press "
-            "*Play and end the session*.",
+            how="In the GoTo sandbox panel, pick the session, untick a poll for Leo and press "
+            "“Play and end the session”.",
             person=None,
             fills=(),
             done=p.played,
@@ -167,7 +168,7 @@ def _steps(p: _Progress) -> list[TourStep]:
         TourStep(
             key="time",
             title="Move time past its end",
-            how="In the *GoTo sandbox* panel, press *+2 days* until the session is over.",
+            how="In the GoTo sandbox panel, press +2 days until the session is over.",
             person=None,
             fills=(),
             done=p.ended,
@@ -175,7 +176,7 @@ def _steps(p: _Progress) -> list[TourStep]:
         TourStep(
             key="sync",
             title="Sync attendance",
-            how="Press *Run sync now* in the panel, or type the command as Ada. Lea completes and "
+            how="Press “Run sync now” in the panel, or type the command as Ada. Lea completes and "
             "gets a DM; Leo is in progress.",
             person=ADA,
             fills=(_fill("sync"),),
@@ -184,7 +185,7 @@ def _steps(p: _Progress) -> list[TourStep]:
         TourStep(
             key="report",
             title="Read the report in #training",
-            how="Move time *+2 days* again and sync once more: the final sync posts the "
+            how="Move time +2 days again and sync once more: the final sync posts the "
             "completion report to #training, and Ian gets a copy.",
             person=ADA,
             fills=(_fill("sync"),),
@@ -212,6 +213,7 @@ async def _progress(runtime: Runtime, goto: SandboxState) -> _Progress:
         connected=bool(flags.connected),
         session=bool(flags.session),
         registered=bool(flags.registered),
+        lea_registered=bool(flags.lea_registered),
         played=bool(played_ends),
         ended=any(ends_at < now for ends_at in played_ends),
         synced=bool(flags.synced),
@@ -233,7 +235,7 @@ def _played_on_goto(goto: SandboxState) -> dict[tuple[LocationKind, str], set[da
     return played
 
 
-def _flags_query(now: datetime) -> Select[bool, bool, bool, bool, bool, bool, bool, bool]:
+def _flags_query(now: datetime) -> Select[bool, bool, bool, bool, bool, bool, bool, bool, bool]:
     """One row of yes/no answers: how far the workspace has come."""
     in_workspace = SANDBOX_TEAM
     team = exists().where(col(Team.workspace_id) == in_workspace)
@@ -269,6 +271,15 @@ def _flags_query(now: datetime) -> Select[bool, bool, bool, bool, bool, bool, bo
         .group_by(col(Enrollment.session_id))
         .having(func.count() >= 2)
     )
+    lea_registered = exists(
+        select(col(Enrollment.id))
+        .join(Session, col(Session.id) == col(Enrollment.session_id))
+        .where(
+            scheduled,
+            col(Enrollment.user_id) == LEA,
+            col(Enrollment.status) != EnrollmentStatus.CANCELLED,
+        )
+    )
     synced = or_(
         exists().where(scheduled, col(Session.last_synced_at).is_not(None)),
         exists().where(
@@ -291,6 +302,7 @@ def _flags_query(now: datetime) -> Select[bool, bool, bool, bool, bool, bool, bo
         connected.label("connected"),
         session.label("session"),
         registered.label("registered"),
+        lea_registered.label("lea_registered"),
         synced.label("synced"),
         reported.label("reported"),
     )

@@ -35,13 +35,15 @@ def links(page: str) -> list[tuple[str, str]]:
 async def test_the_first_admins_home_says_to_create_a_team_and_a_learners_to_ask(
     http: httpx.AsyncClient,
 ) -> None:
-    ada = shown_on((await http.get("/sandbox", params={"user": SANDBOX_ADMIN})).text)
+    ada = shown_on(
+        (await http.get("/sandbox", params={"user": SANDBOX_ADMIN, "channel": "home"})).text
+    )
     assert (
         "You are a viltbot admin and not in any team yet. Create your first team with "
         "/vilt team new <name> #channel" in ada
     )
     assert "Ask a team admin" not in ada
-    lea = shown_on((await http.get("/sandbox", params={"user": LEA})).text)
+    lea = shown_on((await http.get("/sandbox", params={"user": LEA, "channel": "home"})).text)
     assert "You are not in any viltbot team yet. Ask a team admin or a viltbot admin" in lea
     assert "Create your first team" not in lea
 
