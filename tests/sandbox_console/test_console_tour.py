@@ -5,14 +5,15 @@ the data, and leaves no connection checked out."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy import event
-from sqlalchemy.pool import QueuePool
 from sqlmodel import select
 
 from db.uow import SqlUnitOfWork
@@ -205,27 +206,48 @@ async def test_an_unplayed_session_whose_end_has_passed_does_not_tick_play_or_ti
     assert not steps[7].done  # time has passed, but for a session nobody played yet
 
 
+@dataclass
+class Seen:
+    """What the test's own task did on the runtime's engine: statements, connections taken
+    from the pool and given back (the console's stream and the bot's jobs run beside it)."""
+
+    statements: list[str] = field(default_factory=list)
+    taken: int = 0
+    held: set[int] = field(default_factory=set)  # taken and not given back yet
+
+
 @contextmanager
-def statements(sandbox: Sandbox) -> Iterator[list[str]]:
-    """The SQL statements the runtime's engine sends while the block runs."""
-    seen: list[str] = []
+def watched(sandbox: Sandbox) -> Iterator[Seen]:
+    """Watch the runtime's engine while the block runs, for this task only."""
+    seen = Seen()
+    task = asyncio.current_task()
     engine = sandbox.runtime.engine.sync_engine
 
+    def mine() -> bool:
+        return asyncio.current_task() is task
+
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(" ".join(statement.split())[:80])
+        if mine():
+            seen.statements.append(" ".join(statement.split())[:80])
+
+    def taken(connection: Any, *_args: Any) -> None:
+        if mine():
+            seen.taken += 1
+            seen.held.add(id(connection))
+
+    def returned(connection: Any, *_args: Any) -> None:
+        # Given back by whichever task closes the session.
+        seen.held.discard(id(connection))
 
     event.listen(engine, "before_cursor_execute", record)
+    event.listen(engine.pool, "checkout", taken)
+    event.listen(engine.pool, "checkin", returned)
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
-
-
-def checked_out(sandbox: Sandbox) -> int:
-    """Connections the runtime's pool has lent and not had back (none once a read is over)."""
-    pool = sandbox.runtime.engine.pool
-    assert isinstance(pool, QueuePool)
-    return pool.checkedout()
+        event.remove(engine.pool, "checkout", taken)
+        event.remove(engine.pool, "checkin", returned)
 
 
 async def more_sessions(sandbox: Sandbox, like: int, count: int) -> None:
@@ -262,16 +284,17 @@ async def test_the_tour_costs_two_statements_for_1_session_as_for_30(
     world = await build_world(sandbox, http)
     await http.post("/sandbox/goto/play", data=played_form(world, lea={}, leo={}))
 
-    with statements(sandbox) as one:
+    with watched(sandbox) as one:
         steps = await tour(sandbox.runtime, sandbox.console.goto)
     assert ticked(steps) == KEYS[:7]
-    assert checked_out(sandbox) == 0
+    # One connection, given back before the tour returns: no transaction is left open.
+    assert (one.taken, one.held) == (1, set())
 
     await more_sessions(sandbox, world.session_id, 29)
     async with sandbox.runtime.factory() as db:
         assert len((await db.execute(select(Session))).scalars().all()) == 30
-    with statements(sandbox) as thirty:
+    with watched(sandbox) as thirty:
         steps = await tour(sandbox.runtime, sandbox.console.goto)
     assert ticked(steps) == KEYS[:7]
-    assert checked_out(sandbox) == 0
-    assert len(one) == len(thirty) == 2, (one, thirty)
+    assert (thirty.taken, thirty.held) == (1, set())
+    assert len(one.statements) == len(thirty.statements) == 2, (one, thirty)
