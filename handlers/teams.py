@@ -19,7 +19,10 @@ REMOVE_USAGE = "/vilt team remove @user"
 async def team_new(inv: Invocation) -> None:
     """Create a team with its report channel."""
     if len(inv.args) < 2:
-        raise InvalidInput(f"Usage: `{NEW_USAGE}`")
+        raise InvalidInput(
+            f"Usage: `{NEW_USAGE}`, e.g. `/vilt team new Sales #training`: "
+            "the channel is where the team's reports go."
+        )
     channel_id = parse_channel(inv.args[-1], f"`{NEW_USAGE}`")
     name = name_argument(" ".join(inv.args[:-1]))
     deps = inv.request.deps

@@ -10,7 +10,10 @@ from handlers.teams import team_list
 from tests.e2e.conftest import ANN, BEN, BOSS, CLAIRE, GENERAL, TRAINING, Stack
 from tests.handlers.support import actor, invocation, offline_deps
 
-NEW_USAGE = ":warning: Usage: `/vilt team new <name> #channel`"
+NEW_USAGE = (
+    ":warning: Usage: `/vilt team new <name> #channel`, e.g. `/vilt team new Sales #training`: "
+    "the channel is where the team's reports go."
+)
 ADD_USAGE = "`/vilt team add @user admin|instructor|learner`"
 
 
