@@ -167,10 +167,10 @@ class Console:
     def newest_reply(self, text: str | re.Pattern[str]) -> Locator:
         return self.page.locator("#messages article").filter(has_text=text).last
 
-    async def fill(self, text: str) -> None:
+    async def fill(self, text: str, *, from_tour: bool = True) -> None:
         """Fill the composer from the tour's button when it offers one, else by typing."""
         button = self.page.locator(f'#tour button[data-fill="{text}"]')
-        if await button.count():
+        if from_tour and await button.count():
             before = len(self._requests)
             await button.first.click()
             await expect(self.page.locator("#command-text")).to_have_value(text)
@@ -179,9 +179,11 @@ class Console:
         else:
             await self.page.locator("#command-text").fill(text)
 
-    async def command(self, text: str, answer: str | re.Pattern[str]) -> Locator:
+    async def command(
+        self, text: str, answer: str | re.Pattern[str], *, from_tour: bool = True
+    ) -> Locator:
         """Send `/vilt <text>` and wait for a new message saying `answer`."""
-        await self.fill(text)
+        await self.fill(text, from_tour=from_tour)
         shown = await self.page.locator("#messages article").count()
         return await self.act(
             "command",
@@ -190,8 +192,8 @@ class Console:
             lambda: self.page.locator("#messages article").nth(shown).filter(has_text=answer),
         )
 
-    async def command_opening(self, text: str, title: str) -> Locator:
-        await self.fill(text)
+    async def command_opening(self, text: str, title: str, *, from_tour: bool = True) -> Locator:
+        await self.fill(text, from_tour=from_tour)
         return await self.act(
             "command",
             f"/vilt {text}",
@@ -359,7 +361,7 @@ async def rounds(console: Console, count: int) -> None:
     again = console.dialog("New location")
     for _ in range(count):
         await console.go("dm", "viltbot", lambda: page.locator("#pane-title", has_text="viltbot"))
-        await console.command("sessions", re.compile("upcoming session"))
+        await console.command("sessions", re.compile("upcoming session"), from_tour=False)
         await console.go("home", "Home", lambda: page.locator("#home-view"))
         await console.click(
             page.locator("#home-view").get_by_role("button", name="Register people").first,
@@ -368,7 +370,7 @@ async def rounds(console: Console, count: int) -> None:
         )
         await close_modal(page)
         await console.go("dm", "viltbot", lambda: page.locator("#pane-title", has_text="viltbot"))
-        await console.command_opening("location new", "New location")
+        await console.command_opening("location new", "New location", from_tour=False)
         await again.get_by_label("Name").fill("Webinar room")
         await console.choose(
             again.get_by_label("Kind"), "GoToWebinar", lambda: again.get_by_label("Consumer key")
