@@ -32,7 +32,7 @@ def visible(page: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text))
 
 
-async def test_the_page_renders_people_command_box_and_what_to_try(
+async def test_the_page_renders_people_places_composer_and_the_tour(
     sandbox: Sandbox, http: httpx.AsyncClient
 ) -> None:
     response = await http.get("/sandbox")
@@ -40,11 +40,18 @@ async def test_the_page_renders_people_command_box_and_what_to_try(
     page = response.text
     for name in ("Ada Admin", "Ian Instructor", "Lea Learner", "Leo Learner"):
         assert name in page
+    # The sidebar: the app's Home, the channels Ada may read and her DM with the bot.
+    shown = visible(page)
+    assert "viltbot · Home" in shown and "general" in shown and "training" in shown
+    assert "leadership" not in shown  # private, and Ada is not in it
+    assert re.search(r'data-place="D[0-9A-Z]+"', page)
     assert 'id="command-text" name="text" value="help"' in page
-    assert "What to try" in page and "demo-webinar-app" in page
-    for step in ("team add @Ian instructor", "team add @Lea learner", "session new", "sessions"):
-        assert f'data-fill="{step}"' in page
-    assert "script-src 'nonce-" in response.headers["content-security-policy"]
+    assert "This is the very beginning of #general" in shown
+    # The tour starts at its first step, with the command it fills in.
+    assert "Tour: the whole story in a minute 0/10" in shown
+    assert 'data-fill="team new Sales #training"' in page
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy.split("style-src")[0]
     secret = sandbox.runtime.settings.slack_signing_secret
     assert secret is not None and secret.get_secret_value() not in page
     assert SANDBOX_BOT_TOKEN not in page
