@@ -64,6 +64,8 @@ class ConsoleLive(ConsoleGoTo):
         self.standin.listeners.append(self._poke)
         # Each person's GoTo panel and tour as last drawn, with the place and version drawn for.
         self._drawers: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {}
+        self._drawer_reads = 0
+        self._reading: set[str] = set()  # people whose panel and tour are being read again
         # Messages as drawn, by who reads them where and what they hold.
         self._drawn: dict[str, str] = {}
 
@@ -72,10 +74,15 @@ class ConsoleLive(ConsoleGoTo):
         woken, self._wake = self._wake, asyncio.Event()
         woken.set()
 
-    def _version(self) -> str:
-        """Changes when anything on the page may have changed: "<stand-in changes>.<console
+    def _data_version(self) -> str:
+        """Changes when what the page shows may have changed: "<stand-in changes>.<console
         revision>", both only growing."""
         return f"{self.standin.changes}.{self._revision}"
+
+    def _version(self) -> str:
+        """The page's version: the data's, then how often the GoTo panel and tour were read
+        again (they follow a moment later, see `_drawer`)."""
+        return f"{self._data_version()}.{self._drawer_reads}"
 
     def _back(
         self, person: Person, channel: str, note: str | None = None, *, focus: str | None = None
@@ -100,6 +107,7 @@ class ConsoleLive(ConsoleGoTo):
         """Everything the page shows, as HTML per part; `notes` takes the person's pending notes
         (an action's answer shows them once, a pushed update leaves them)."""
         version = self._version()
+        data_version = self._data_version()
         self._close_replaced_modals(person.id)
         seen = Seen.of(self.feed, person)
         items = seen.items_in(place)
@@ -118,7 +126,7 @@ class ConsoleLive(ConsoleGoTo):
             "fields": Fields(self.standin),
         }
         said = self._notes.pop(person.id, []) if notes else []
-        goto_html, tour_html = await self._drawer(person, place, version, panel_notes, context)
+        goto_html, tour_html = await self._drawer(person, place, data_version, panel_notes, context)
         render = self._env.get_template("_live.html").make_module(vars=context)
         return {
             "version": version,
@@ -165,27 +173,51 @@ class ConsoleLive(ConsoleGoTo):
         self,
         person: Person,
         place: Place,
-        version: str,
+        data_version: str,
         panel_notes: list[str],
         context: dict[str, Any],
     ) -> tuple[str, str]:
-        """The GoTo panel and the tour as HTML, read from the database once per version (the
-        action's answer and the stream's next event share them)."""
-        key = (place.id, version)
+        """The GoTo panel and the tour as HTML. They take the database a few statements to read,
+        so a reply is not kept waiting for them: when what they were read for is out of date,
+        the page gets them as last read, and again a moment later, read anew."""
         cached = self._drawers.get(person.id)
-        if cached is not None and cached[0] == key and not panel_notes:
-            return cached[1]
+        if panel_notes or cached is None or cached[0][0] != place.id:
+            drawn = await self._read_drawer(person, place, panel_notes, context)
+            if not panel_notes:
+                self._drawers[person.id] = ((place.id, data_version), drawn)
+            return drawn
+        if cached[0][1] != data_version and person.id not in self._reading:
+            self._reading.add(person.id)
+            self._background(self._read_drawer_again(person, place, context))
+        return cached[1]
+
+    async def _read_drawer(
+        self, person: Person, place: Place, panel_notes: list[str], context: dict[str, Any]
+    ) -> tuple[str, str]:
         goto = await self.goto_panel(person)
         goto.notes = panel_notes
         steps = await tour(self.runtime, self.goto)
         render = self._env.get_template("_live.html").make_module(vars={**context, "goto": goto})
-        drawn = (
+        return (
             str(render.goto_panel(context)),  # type: ignore[attr-defined]
             str(render.tour(steps, person)),  # type: ignore[attr-defined]
         )
-        if not panel_notes:
-            self._drawers[person.id] = (key, drawn)
-        return drawn
+
+    async def _read_drawer_again(
+        self, person: Person, place: Place, context: dict[str, Any]
+    ) -> None:
+        """Read the panel and tour until they are as of the data, then wake the streams."""
+        try:
+            while True:
+                data_version = self._data_version()
+                drawn = await self._read_drawer(person, place, [], context)
+                self._drawers[person.id] = ((place.id, data_version), drawn)
+                self._drawer_reads += 1
+                self._poke()
+                if self._data_version() == data_version:
+                    return
+        finally:
+            self._reading.discard(person.id)
 
     def _message_html(self, render: Any, person: Person, place: Place, item: FeedItem) -> str:
         """One message as HTML, drawn again only when it changed (or the day did, for dates

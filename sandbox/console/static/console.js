@@ -74,12 +74,16 @@
 
   var gotoDirty = false;
 
-  // Versions are "<calls>.<revision>", both only growing: an answer drawn before a pushed update
-  // (an action's answer may arrive after the stream's next event) must not draw over it.
+  // Versions are "<stand-in changes>.<revision>.<drawer reads>", each only growing: an answer
+  // drawn before a pushed update (an action's answer may arrive after the stream's next event)
+  // must not draw over it.
   function older(a, b) {
-    var x = String(a || "0.0").split(".").map(Number);
-    var y = String(b || "0.0").split(".").map(Number);
-    return x[0] < y[0] || (x[0] === y[0] && x[1] < y[1]);
+    var x = String(a || "0").split(".").map(Number);
+    var y = String(b || "0").split(".").map(Number);
+    for (var i = 0; i < Math.max(x.length, y.length); i++) {
+      if ((x[i] || 0) !== (y[i] || 0)) return (x[i] || 0) < (y[i] || 0);
+    }
+    return false;
   }
 
   function apply(parts, own) {
