@@ -93,7 +93,14 @@
     if (own) state.gotoNotes = parts.goto_notes || [];
     if (own && state.gotoNotes.length) requestAnimationFrame(showPanelNotes);
     if (state.settled && older(parts.version, state.version)) {
-      if (own) { say(parts.notes); sayInPanel(); }
+      // Overtaken by the stream: only what the answer says to the person still counts.
+      if (own) {
+        say(parts.notes);
+        sayInPanel();
+        showNewest(box.dataset.newest);
+        $("jump").hidden = true;
+        focusOn(parts.focus);
+      }
       return;
     }
     state.version = parts.version;
@@ -140,13 +147,15 @@
     }
     sayInPanel();
     if ((parts.notes && parts.notes.length) || own) say(parts.notes);
-    if (parts.focus) {
-      var target = document.getElementById(parts.focus);
-      if (target) {
-        target.scrollIntoView({ block: "nearest" });
-        if (target.closest(".modal") && target.focus) target.focus({ preventScroll: true });
-      }
-    }
+    focusOn(parts.focus);
+  }
+
+  // The field acted on, or the first one in error, in view (and focused, in a modal).
+  function focusOn(id) {
+    var target = id && document.getElementById(id);
+    if (!target) return;
+    target.scrollIntoView({ block: "nearest" });
+    if (target.closest(".modal") && target.focus) target.focus({ preventScroll: true });
   }
 
   // What the person changed in the open modal stays when the bot updates that view (as in Slack),
