@@ -72,6 +72,9 @@ class Runtime:
     starters: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # Run first on close, e.g. to stop Socket Mode before the database goes away.
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Told as soon as the server is asked to stop, before it waits for open connections: long
+    # responses (an event stream) end then. Called from a signal handler: set a flag, no more.
+    stopping: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def clock(self) -> Clock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -199,11 +200,16 @@ def _rotate_secrets(settings: Settings) -> int:
     return 0
 
 
+# How long `viltbot serve` waits for open connections when it stops.
+STOP_GRACE_SECONDS = 3
+
+
 def _run_web(settings: Settings, host: str, port: int, *, jobs: bool) -> None:
     import uvicorn
 
     from bot.bootstrap import build_runtime
     from bot.server import create_web_app
+    from bot.web.stopping import TellingServer
 
     runtime = build_runtime(settings)
     extra = []
@@ -219,7 +225,18 @@ def _run_web(settings: Settings, host: str, port: int, *, jobs: bool) -> None:
         asyncio.run(run_socket_mode(runtime, app, host, port))
         return
     # log_config=None keeps our logging set-up (and its access-log redaction).
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, log_config=None)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+        log_config=None,
+        timeout_graceful_shutdown=STOP_GRACE_SECONDS,
+    )
+    # uvicorn raises the Ctrl-C it caught again once it stopped (as `uvicorn.run` does, pass).
+    with contextlib.suppress(KeyboardInterrupt):
+        TellingServer(config, runtime.stopping).run()
 
 
 async def _worker(settings: Settings, metrics: tuple[str, int] | None = None) -> None:

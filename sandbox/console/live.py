@@ -62,12 +62,18 @@ class ConsoleLive(ConsoleGoTo):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._wake = asyncio.Event()
         self.standin.listeners.append(self._poke)
+        # Set when the server is asked to stop: every stream ends within a tick.
+        self._stopping = False
+        runtime.stopping.append(self._stop_streams)
         # Each person's GoTo panel and tour as last drawn, with the place and version drawn for.
         self._drawers: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {}
         self._drawer_reads = 0
         self._reading: set[str] = set()  # people whose panel and tour are being read again
         # Messages as drawn, by who reads them where and what they hold.
         self._drawn: dict[str, str] = {}
+
+    def _stop_streams(self) -> None:
+        self._stopping = True
 
     def _poke(self) -> None:
         """Wake every stream: the stand-in changed."""
@@ -293,7 +299,7 @@ class ConsoleLive(ConsoleGoTo):
     async def _events(self, request: Request, person: Person, place: Place) -> AsyncIterator[str]:
         sent: str | None = None
         started = quiet_since = time.monotonic()
-        while time.monotonic() - started < STREAM_SECONDS:
+        while time.monotonic() - started < STREAM_SECONDS and not self._stopping:
             wake = self._wake
             version = self._version()
             if version != sent:
