@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlparse
 
-from domain import mrkdwn
 from domain.limits import (
     CONSUMER_KEY_MAX,
     CONSUMER_SECRET_MAX,
@@ -235,9 +234,12 @@ def connection_status(
 ) -> ConnectionStatus:
     """The status line: not linked · connected as … until … (N days left) · expired · failed.
 
-    With the location's `name`, a lapsed or failed connection says how to link it again.
+    With the location's `name`, a lapsed or failed connection says how to link it again. The
+    text is plain (whoever writes it into a message escapes it): the command is in backticks,
+    with any backtick of the name dropped so the span cannot be closed early.
     """
-    relink = f" · link it again with {mrkdwn.code(f'/vilt location link {name}')}" if name else ""
+    command = f"/vilt location link {name}".replace("`", "")
+    relink = f" · link it again with `{command}`" if name else ""
     if not kind.is_goto:
         return ConnectionStatus(ConnectionState.NOT_APPLICABLE, "classroom (no GoTo connection)")
     if error:

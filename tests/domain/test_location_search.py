@@ -6,8 +6,10 @@ from dataclasses import asdict
 
 import pytest
 
+from domain import mrkdwn
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.models import LocationKind, Team
+from domain.rules import connection_status
 from domain.services import locations
 from tests.domain.conftest import BOSS, CONSUMER_SECRET, NOW, OTHER_WS, WS, World
 
@@ -268,6 +270,21 @@ async def test_a_failed_connection_is_described_with_its_reason(world: World) ->
         "failed",
         "failed: GoTo refused the refresh token · link it again with "
         "`/vilt location link Webinar Room`",
+    )
+
+
+def test_the_relink_command_is_plain_text_escaped_once_where_it_is_written() -> None:
+    status = connection_status(
+        kind=LocationKind.GOTOWEBINAR,
+        linked_email="a@b.test",
+        expires_at=NOW,
+        error=None,
+        now=NOW,
+        name="<b>Oslo</b> & `hall`",
+    )
+    assert status.text == "expired · link it again with `/vilt location link <b>Oslo</b> & hall`"
+    assert mrkdwn.escape(status.text).endswith(
+        "`/vilt location link &lt;b&gt;Oslo&lt;/b&gt; &amp; hall`"
     )
 
 
