@@ -188,7 +188,10 @@ class ConsoleLive(ConsoleGoTo):
         the page gets them as last read, and again a moment later, read anew."""
         cached = self._drawers.get(person.id)
         if panel_notes or cached is None or cached[0][0] != place.id:
-            drawn = await self._read_drawer(person, place, panel_notes, context)
+            # Shielded: a stream closed meanwhile (the person went elsewhere) must not cut a
+            # database read short.
+            reading = asyncio.ensure_future(self._read_drawer(person, place, panel_notes, context))
+            drawn = await asyncio.shield(reading)
             if not panel_notes:
                 self._drawers[person.id] = ((place.id, data_version), drawn)
             return drawn

@@ -119,11 +119,19 @@ async def test_a_long_modal_keeps_the_field_acted_on_in_view(sandbox: Sandbox) -
         await expect(modal.get_by_label("Note 1")).to_have_value("kept")
         await expect(modal.get_by_label("Who")).to_have_value("")
 
-        # Enter in the menu's search box searches; the found options are shown at the menu.
+        # The menu searches as the person types, keeping the box's focus while the options come.
         search = modal.get_by_label("Search Event")
+        picker = modal.get_by_role("combobox", name="Event")
+        await search.press_sequentially("sec", delay=40)
+        await expect(picker.get_by_role("option")).to_have_text(
+            ["Select an item", "Security Basics"]
+        )
+        await expect(search).to_be_focused()
+        await expect(search).to_have_value("sec")
+
+        # Enter in the menu's search box searches; the found options are shown at the menu.
         await search.fill("quarter")
         await search.press("Enter")
-        picker = modal.get_by_role("combobox", name="Event")
         await expect(picker.get_by_role("option")).to_have_text(
             ["Select an item", "Quarterly Update"]
         )

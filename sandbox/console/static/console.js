@@ -90,8 +90,11 @@
     if (parts.user !== state.user) return;
     if (state.place === "dm" && parts.place.charAt(0) === "D") state.place = parts.place;
     if (parts.place !== state.place) return;
-    if (own) state.gotoNotes = parts.goto_notes || [];
-    if (own && state.gotoNotes.length) requestAnimationFrame(showPanelNotes);
+    if (own) {
+      state.gotoNotes = parts.goto_notes || [];
+      // What the panel said is brought into view, and kept there while the panel is redrawn.
+      state.notesShownUntil = state.gotoNotes.length ? Date.now() + 1500 : 0;
+    }
     if (state.settled && older(parts.version, state.version)) {
       // Overtaken by the stream: only what the answer says to the person still counts.
       if (own) {
@@ -108,6 +111,7 @@
     setPart("sidebar", "sidebar", parts.sidebar);
     $("pane-title").textContent = parts.title;
     composer.hidden = !parts.composer;
+    $("keys").hidden = !parts.composer;
     $("composer-hint").hidden = !!parts.composer;
     input.placeholder = parts.composer;
     var wasNear = nearBottom();
@@ -134,12 +138,26 @@
       var overlay = modal.querySelector(".overlay");
       var scrolled = sameView && overlay ? overlay.scrollTop : 0;
       var kept = sameView ? changedFields(modal) : null;
+      // The field being typed in keeps the focus and the caret (a search as you type).
+      var active = document.activeElement;
+      var typing = sameView && active && active.name && modal.contains(active) ? {
+        name: active.name, start: active.selectionStart, end: active.selectionEnd,
+      } : null;
       modal.dataset.modal = parts.modal_sig;
       modal.innerHTML = parts.modal;
       state.applied.modal = parts.modal;
       if (kept) restoreFields(modal, kept); else touched = {};
       overlay = modal.querySelector(".overlay");
       if (overlay) overlay.scrollTop = scrolled;
+      if (typing) {
+        var again = fieldsNamed(modal, typing.name)[0];
+        if (again) {
+          again.focus({ preventScroll: true });
+          if (typeof typing.start === "number" && again.setSelectionRange) {
+            try { again.setSelectionRange(typing.start, typing.end); } catch (e) { /* no caret */ }
+          }
+        }
+      }
     }
     setPart("tour", "tour-wrap", parts.tour);
     if (!gotoDirty) {
@@ -155,7 +173,9 @@
     var target = id && document.getElementById(id);
     if (!target) return;
     target.scrollIntoView({ block: "nearest" });
-    if (target.closest(".modal") && target.focus) target.focus({ preventScroll: true });
+    var active = document.activeElement;
+    var typing = active && active.dataset && active.dataset.search && active.closest(".modal");
+    if (!typing && target.closest(".modal") && target.focus) target.focus({ preventScroll: true });
   }
 
   // What the person changed in the open modal stays when the bot updates that view (as in Slack),
@@ -278,6 +298,7 @@
   function sayInPanel() {
     var where = document.querySelector("#goto-panel .goto-notes");
     if (!where) return;
+    if (Date.now() < (state.notesShownUntil || 0)) requestAnimationFrame(showPanelNotes);
     where.replaceChildren.apply(where, (state.gotoNotes || []).map(function (text) {
       var p = document.createElement("p");
       p.className = "note";
@@ -352,6 +373,12 @@
 
   document.addEventListener("keydown", function (ev) {
     var el = ev.target;
+    if (ev.key === "Escape") {
+      // As in Slack, Escape closes the modal (back one view).
+      var close = document.querySelector('#modal .modal > header button[aria-label="Close"]');
+      if (close) { ev.preventDefault(); close.click(); }
+      return;
+    }
     if (el === input && (ev.key === "ArrowUp" || ev.key === "ArrowDown")) {
       ev.preventDefault();
       recall(ev.key === "ArrowUp" ? -1 : 1);
@@ -400,6 +427,18 @@
     }
   });
 
+  // A menu's search box searches as the person types (a moment after they stop).
+  var searching = null;
+  document.addEventListener("input", function (ev) {
+    var el = ev.target;
+    if (!el.dataset || !el.dataset.search) return;
+    clearTimeout(searching);
+    searching = setTimeout(function () {
+      var button = el.parentElement.querySelector("button[name=suggest]");
+      if (button && document.body.contains(button)) button.click();
+    }, 300);
+  });
+
   box.addEventListener("scroll", function () { if (nearBottom()) $("jump").hidden = true; });
 
   // ---------------------------------------------------------------- the composer's history
@@ -425,6 +464,8 @@
     input.setSelectionRange(input.value.length, input.value.length);
   }
 
+  var last = commands();
+  if (last.length) input.value = last[last.length - 1];
   showNewest(box.dataset.newest);
   state.settled = true;
   connect(true);
