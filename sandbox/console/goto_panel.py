@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from bot.bootstrap import Runtime
+from bot.jobs.session_reminders import session_reminders_job
 from domain.models import (
     Enrollment,
     EnrollmentStatus,
@@ -399,11 +400,13 @@ class ConsoleGoTo(ConsoleActions):
         return self._panel_back(person, channel, note)
 
     async def _connection_jobs(self) -> int:
-        """Run the token refresh and connection warnings jobs now, as the bot does every few
-        minutes, and deliver what they queued; how many warnings were new."""
+        """Run the token refresh, connection warnings and session reminders jobs now, as the bot
+        does every few minutes, and deliver what they queued; how many warnings were new."""
         try:
             await self.runtime.refresh_tokens_now()
             warned = await self.runtime.connection_warnings_now()
+            # The instructors' day-before and hour-before reminders now due, too.
+            await session_reminders_job(self.runtime.factory, self.runtime.clock)()
             await self.runtime.outbox.deliver_due()
         except Exception:
             log.exception("connection jobs from the console failed")

@@ -277,6 +277,30 @@ async def test_moving_time_moves_the_goto_sandbox_and_the_bots_clock_together(
     assert clock.now() - before < timedelta(days=1, minutes=1)
 
 
+async def test_moving_time_brings_the_instructors_reminder(
+    sandbox: Sandbox, http: httpx.AsyncClient, world: World
+) -> None:
+    """The panel runs the reminders job with each time move, as the bot does every minute: the
+    instructor's day-before reminder arrives in his DM once the session is within a day."""
+    async with sandbox.runtime.factory() as db:
+        session = await db.get(Session, world.session_id)
+    assert session is not None
+    standin = sandbox.console.standin
+
+    def reminders() -> list[str]:
+        return [
+            str(c.args.get("text"))
+            for c in standin.calls_to("chat.postMessage")
+            if c.args.get("channel") == IAN and "Reminder:" in str(c.args.get("text"))
+        ]
+
+    while not reminders():
+        assert sandbox.runtime.clock() < session.starts_at, "no reminder before the start"
+        await http.post("/sandbox/goto/clock", data={"user": SANDBOX_ADMIN, "advance": "7200"})
+    (reminder,) = reminders()
+    assert reminder.startswith("Reminder: *Negotiation* at *Online room* starts")
+
+
 async def test_without_goto_sessions_the_panel_says_how_to_get_one(
     http: httpx.AsyncClient,
 ) -> None:
