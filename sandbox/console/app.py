@@ -90,7 +90,7 @@ class SandboxConsole(ConsoleLive):
         place = place_for(self.standin, person, request.query_params.get("channel"))
         if place.id == HOME:
             await self._open_home(person)
-        parts = await self.parts(person, place, notes=True)
+        parts = await self.parts(person, place, notes=True, current=True)
         template = self._env.get_template("console.html")
         html_text = template.render(
             workspace=WORKSPACE_NAME, people=PEOPLE, person=person, parts=parts

@@ -108,10 +108,17 @@ class ConsoleLive(ConsoleGoTo):
         return f"{person.id}:{place.id}"
 
     async def parts(
-        self, person: Person, place: Place, *, focus: str | None = None, notes: bool = False
+        self,
+        person: Person,
+        place: Place,
+        *,
+        focus: str | None = None,
+        notes: bool = False,
+        current: bool = False,
     ) -> dict[str, Any]:
         """Everything the page shows, as HTML per part; `notes` takes the person's pending notes
-        (an action's answer shows them once, a pushed update leaves them)."""
+        (an action's answer shows them once, a pushed update leaves them); `current` reads the
+        GoTo panel and tour as of now (a whole page), not as last read."""
         version = self._version()
         data_version = self._data_version()
         self._close_replaced_modals(person.id)
@@ -132,7 +139,9 @@ class ConsoleLive(ConsoleGoTo):
             "fields": Fields(self.standin),
         }
         said = self._notes.pop(person.id, []) if notes else []
-        goto_html, tour_html = await self._drawer(person, place, data_version, panel_notes, context)
+        goto_html, tour_html = await self._drawer(
+            person, place, data_version, panel_notes, context, current=current
+        )
         render = self._env.get_template("_live.html").make_module(vars=context)
         return {
             "version": version,
@@ -182,12 +191,15 @@ class ConsoleLive(ConsoleGoTo):
         data_version: str,
         panel_notes: list[str],
         context: dict[str, Any],
+        *,
+        current: bool = False,
     ) -> tuple[str, str]:
         """The GoTo panel and the tour as HTML. They take the database a few statements to read,
         so a reply is not kept waiting for them: when what they were read for is out of date,
         the page gets them as last read, and again a moment later, read anew."""
         cached = self._drawers.get(person.id)
-        if panel_notes or cached is None or cached[0][0] != place.id:
+        stale = cached is None or cached[0] != (place.id, data_version)
+        if panel_notes or cached is None or cached[0][0] != place.id or (current and stale):
             # Shielded: a stream closed meanwhile (the person went elsewhere) must not cut a
             # database read short.
             reading = asyncio.ensure_future(self._read_drawer(person, place, panel_notes, context))
@@ -283,7 +295,7 @@ class ConsoleLive(ConsoleGoTo):
         """The parts for a person and place (the page's first paint, and tools)."""
         person = person_for(request.query_params.get("user"))
         place = place_for(self.standin, person, request.query_params.get("channel"))
-        found = await self.parts(person, place, notes=True)
+        found = await self.parts(person, place, notes=True, current=True)
         return JSONResponse(found, headers={"Cache-Control": "no-store"})
 
     async def stream(self, request: Request) -> Response:
