@@ -161,7 +161,7 @@ class Console:
         pane = await self.page.locator("#messages").bounding_box()
         if pane is not None and await found.evaluate("el => !!el.closest('#messages')"):
             return pane["y"] - 1 <= box["y"] < pane["y"] + pane["height"]
-        return 0 <= box["y"] < VIEWPORT["height"]
+        return -1 <= box["y"] < VIEWPORT["height"]
 
     # ------------------------------------------------------------------ what a person does
     def newest_reply(self, text: str | re.Pattern[str]) -> Locator:
