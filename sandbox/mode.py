@@ -74,6 +74,8 @@ def sandbox_routes(runtime: Runtime) -> list[BaseRoute]:
     runtime.clock = goto.clock.now
     runtime.outbox.clock = goto.clock.now
     console = SandboxConsole(runtime, goto)
+    # The GoTo sandbox goes on where it stopped (clock, connections, sessions), as the console does.
+    console.store.keep_goto(goto)
     return [
         Mount("/slack-sandbox", app=console.standin.app),
         Mount("/goto-sandbox", app=goto_app),

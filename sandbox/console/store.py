@@ -1,8 +1,8 @@
 """What the console shows, kept with the sandbox's data: a restarted sandbox shows the same workspace.
 
 One row of the sandbox's own table (created here, not by the bot's migrations) holds the Slack
-stand-in's snapshot, the feed's (acks, minted response_urls, stored blocks) and the modals the
-console saw closed, as JSON text. It is read once when the console is created, before anything
+stand-in's snapshot, the feed's (acks, minted response_urls, stored blocks), the modals the
+console saw closed and the GoTo sandbox's data (sandbox/goto/snapshot.py), as JSON text. It is read once when the console is created, before anything
 is served; a background task writes it at most every SAVE_SECONDS after something changed, and
 once more when the runtime closes. What a person typed into a modal is never kept.
 """
@@ -26,6 +26,8 @@ from bot.bootstrap import Runtime
 from db.engine import is_postgres, secure_sqlite_file
 from db.migrate import sync_url
 from sandbox.console.feed import Feed
+from sandbox.goto import snapshot as goto_snapshot
+from sandbox.goto.state import SandboxState
 from sandbox.slack.web_api import SlackStandIn
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,8 @@ class FeedStore:
         self.feed = feed
         self.closed = closed
         self.revision = revision
+        self.goto: SandboxState | None = None
+        self._goto_saved: dict[str, Any] | None = None
         self._saved: str | None = None
         self._mark = self._current_mark()
         self._rounds = 0
@@ -77,13 +81,35 @@ class FeedStore:
         runtime.closers.append(self.close)
 
     def snapshot(self) -> dict[str, Any]:
-        """Everything the console shows, as JSON-ready data."""
-        return {
+        """Everything the console shows (and the GoTo sandbox's data), as JSON-ready data."""
+        data: dict[str, Any] = {
             "version": STORE_VERSION,
             "standin": self.standin.snapshot(),
             "feed": self.feed.snapshot(),
             "closed": sorted(self.closed),
         }
+        if self.goto is not None:
+            data["goto"] = goto_snapshot.snapshot(self.goto)
+        return data
+
+    def keep_goto(self, goto: SandboxState) -> bool:
+        """Keep the GoTo sandbox's data too: put back what was saved (call before anything is
+        served) and save its changes from now on; True if saved data was put back."""
+        self.goto = goto
+        restored = False
+        if self._goto_saved is not None:
+            try:
+                restored = goto_snapshot.restore(goto, self._goto_saved)
+            except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+                # The kind of problem only: the saved data holds the GoTo sandbox's tokens.
+                log.warning(
+                    "sandbox console: the saved GoTo sandbox could not be read (%s); "
+                    "starting afresh",
+                    type(exc).__name__,
+                )
+            self._goto_saved = None
+        self._mark = self._current_mark()
+        return restored
 
     def restore(self) -> bool:
         """Read the saved row (creating the table on first use) and put it back; True if one was."""
@@ -94,6 +120,8 @@ class FeedStore:
             data = json.loads(body)
             if data.get("version") != STORE_VERSION:
                 return False
+            goto = data.get("goto")
+            self._goto_saved = goto if isinstance(goto, dict) else None
             self.standin.restore(data["standin"])
             self.feed.restore(data["feed"])
             self.closed.update(str(view_id) for view_id in data.get("closed") or [])
@@ -150,7 +178,7 @@ class FeedStore:
         try:
             await self.save()
         except SQLAlchemyError as exc:
-            log.warning("sandbox console: the feed could not be saved on close (%s)", exc)
+            log.warning("sandbox console: the feed could not be saved on close (%s)", _problem(exc))
 
     async def _run(self) -> None:
         while True:
@@ -163,7 +191,7 @@ class FeedStore:
             except (SQLAlchemyError, OSError) as exc:
                 # The next round tries again.
                 self._rounds = max(self._rounds, 1)
-                log.warning("sandbox console: the feed could not be saved (%s)", exc)
+                log.warning("sandbox console: the feed could not be saved (%s)", _problem(exc))
 
     async def _save_if_changed(self) -> None:
         mark = self._current_mark()
@@ -175,5 +203,14 @@ class FeedStore:
         self._rounds -= 1
         await self.save()
 
-    def _current_mark(self) -> tuple[int, int]:
-        return len(self.standin.calls), self.revision()
+    def _current_mark(self) -> tuple[int, int, str]:
+        # The GoTo sandbox changes through its API, its control plane and the console's panel:
+        # its data is compared as a whole (it is small, and looked at every SAVE_SECONDS).
+        goto = "" if self.goto is None else json.dumps(goto_snapshot.snapshot(self.goto))
+        return len(self.standin.calls), self.revision(), goto
+
+
+def _problem(exc: Exception) -> str:
+    """What went wrong in a save, without the statement's parameters (the saved body holds the
+    GoTo sandbox's tokens)."""
+    return str(getattr(exc, "orig", None) or type(exc).__name__)

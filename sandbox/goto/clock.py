@@ -20,8 +20,10 @@ class SandboxClock:
         if start is not None and start.tzinfo is None:
             raise ValueError("SandboxClock needs a timezone-aware start time")
         self._monotonic = monotonic
-        self._base = (start or datetime.now(UTC)).astimezone(UTC)
         self._base_mono = monotonic()
+        # Real time when _base_mono was read: how far the clock was moved is _base minus this.
+        self._base_wall = datetime.now(UTC)
+        self._base = (start or self._base_wall).astimezone(UTC)
         self._frozen = frozen
 
     @property
@@ -46,6 +48,18 @@ class SandboxClock:
             raise ValueError("SandboxClock.set needs a timezone-aware time")
         self._base = when.astimezone(UTC)
         self._base_mono = self._monotonic()
+        self._base_wall = datetime.now(UTC)
+
+    def offset(self) -> timedelta:
+        """How far ahead of real time the clock runs (moved time); steady while it runs."""
+        return self._base - self._base_wall
+
+    def set_offset(self, offset: timedelta) -> None:
+        """Run (unfrozen) the given time ahead of real time from now on."""
+        self._base_mono = self._monotonic()
+        self._base_wall = datetime.now(UTC)
+        self._base = self._base_wall + offset
+        self._frozen = False
 
     def freeze(self, frozen: bool = True) -> None:
         """Stop (or restart) the clock at the current sandbox time."""

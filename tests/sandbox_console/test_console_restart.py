@@ -1,5 +1,5 @@
 """A restarted sandbox shows each person the same conversations, private replies and files, and
-keeps nothing a person typed into a modal."""
+keeps nothing a person typed into a modal; its GoTo sandbox goes on where it stopped."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ import contextlib
 import re
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, text
+from sqlmodel import select
 
 from db.migrate import sync_url
+from domain.models import Location
+from domain.types import utcnow
 from sandbox.console.fields import Fields
 from sandbox.console.store import TABLE
 from sandbox.console.workspace import GENERAL, TRAINING
@@ -21,7 +25,13 @@ from sandbox.ids import SANDBOX_ADMIN, SANDBOX_BOT_TOKEN
 from sandbox.slack.web_api import RESPONSE_URL
 from tests.sandbox_console.conftest import Sandbox, serve_sandbox
 from tests.sandbox_console.test_console_files import shared_file
-from tests.sandbox_console.test_console_goto_panel import LEA, build_world, shown_on
+from tests.sandbox_console.test_console_goto_panel import (
+    LEA,
+    build_world,
+    played_form,
+    shown_on,
+    webinar,
+)
 from tests.sandbox_console.test_console_http import send
 
 TYPED_SECRET = "typed-consumer-secret-5511"
@@ -181,3 +191,63 @@ async def test_a_restarted_sandbox_shows_each_person_what_they_saw(database_url:
     # Saved again on the second close: both answers to `help` are there for a third start.
     (row,) = stored_rows(database_url)
     assert row.count(HELP) >= 2 and TYPED_SECRET not in row
+
+
+async def linked_location(sandbox: Sandbox) -> Location:
+    async with sandbox.runtime.factory() as db:
+        (location,) = (await db.execute(select(Location))).scalars().all()
+    return location
+
+
+async def test_a_restarted_sandbox_keeps_gotos_time_sessions_and_connection(
+    database_url: str,
+) -> None:
+    async with serve_sandbox(database_url) as first, browsing(first) as http:
+        world = await build_world(first, http)
+        moved = await http.post(
+            "/sandbox/goto/clock", data={"user": SANDBOX_ADMIN, "advance": "172800"}
+        )
+        assert "Moved time +2 days" in shown_on(moved.text)
+        played = await http.post(
+            "/sandbox/goto/play",
+            data=played_form(world, lea={"polls": (1, 2, 3)}, leo={"minutes": 45, "polls": (1,)}),
+        )
+        assert "2 of 3 registrants attended" in shown_on(played.text)
+        registrants = {k: (r.email, r.status) for k, r in webinar(first).registrants.items()}
+        (session,) = webinar(first).sessions
+        attended = {
+            k: (a.seconds(session.end or session.start), a.poll_answers)
+            for k, a in session.attendance.items()
+        }
+        location = await linked_location(first)
+        assert location.connection_error is None
+        moved_to = first.runtime.clock()
+        assert moved_to - utcnow() > timedelta(days=2) - timedelta(minutes=1)
+
+    async with serve_sandbox(database_url) as second, browsing(second) as http:
+        # Time is still two days ahead, for GoTo and the bot alike.
+        assert abs(second.runtime.clock() - moved_to) < timedelta(minutes=1)
+        async with httpx.AsyncClient(base_url=second.url) as goto:
+            now = (await goto.get("/goto-sandbox/_sandbox/clock")).json()["now"]
+        assert now.startswith(moved_to.strftime("%Y-%m-%dT%H"))
+        # The webinar keeps its registrants and the session played on it.
+        assert {k: (r.email, r.status) for k, r in webinar(second).registrants.items()} == (
+            registrants
+        )
+        (kept,) = webinar(second).sessions
+        assert (kept.session_key, kept.start, kept.end) == (
+            session.session_key,
+            session.start,
+            session.end,
+        )
+        assert {
+            k: (a.seconds(kept.end or kept.start), a.poll_answers)
+            for k, a in kept.attendance.items()
+        } == attended
+        again = await http.post("/sandbox/goto/play", data=played_form(world, lea={}, leo={}))
+        assert f"Session #{world.session_id} was already played" in shown_on(again.text)
+        # The bot's stored refresh token still works: the connection stays connected.
+        assert await second.runtime.refresh_location_now(location.id or 0) == "refreshed"
+        refreshed = await linked_location(second)
+        assert refreshed.connection_error is None and refreshed.connection_failed_at is None
+        assert refreshed.refresh_token_enc != location.refresh_token_enc
