@@ -64,6 +64,8 @@ class FeedStore:
         revision: Callable[[], int],
     ) -> None:
         self.database_url = runtime.settings.database_url
+        # The GoTo sandbox's data holds its tokens and consumer secrets: kept encrypted.
+        self.box = runtime.box
         self.engine: AsyncEngine = runtime.engine
         self.standin = standin
         self.feed = feed
@@ -89,7 +91,7 @@ class FeedStore:
             "closed": sorted(self.closed),
         }
         if self.goto is not None:
-            data["goto"] = goto_snapshot.snapshot(self.goto)
+            data["goto"] = self.box.encrypt(json.dumps(goto_snapshot.snapshot(self.goto)))
         return data
 
     def keep_goto(self, goto: SandboxState) -> bool:
@@ -111,6 +113,18 @@ class FeedStore:
         self._mark = self._current_mark()
         return restored
 
+    def _opened(self, sealed: str) -> dict[str, Any] | None:
+        """The GoTo sandbox's saved data, decrypted; None when the key cannot open it."""
+        try:
+            opened = json.loads(self.box.decrypt(sealed))
+        except Exception as exc:  # a changed key, a damaged row: start the GoTo side afresh
+            log.warning(
+                "sandbox console: the saved GoTo sandbox could not be opened (%s)",
+                type(exc).__name__,
+            )
+            return None
+        return opened if isinstance(opened, dict) else None
+
     def restore(self) -> bool:
         """Read the saved row (creating the table on first use) and put it back; True if one was."""
         body = self._read()
@@ -121,7 +135,7 @@ class FeedStore:
             if data.get("version") != STORE_VERSION:
                 return False
             goto = data.get("goto")
-            self._goto_saved = goto if isinstance(goto, dict) else None
+            self._goto_saved = self._opened(goto) if isinstance(goto, str) else None
             self.standin.restore(data["standin"])
             self.feed.restore(data["feed"])
             self.closed.update(str(view_id) for view_id in data.get("closed") or [])

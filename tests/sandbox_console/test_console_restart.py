@@ -153,6 +153,8 @@ async def test_a_restarted_sandbox_shows_each_person_what_they_saw(database_url:
     rows = stored_rows(database_url)
     assert len(rows) == 1 and HELP in rows[0] and title in rows[0]
     assert TYPED_SECRET not in rows[0]
+    # The GoTo sandbox's consumer secrets and tokens are kept encrypted.
+    assert "demo-webinar-secret" not in rows[0]
     # Neither a response_url's secret nor the bot's token is kept.
     assert not [secret for secret in url_secrets if secret in rows[0]]
     assert SANDBOX_BOT_TOKEN not in rows[0]
