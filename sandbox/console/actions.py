@@ -96,7 +96,7 @@ class ConsoleActions(ConsoleCore):
                 if form_text(form, "view_hash") != view["hash"]:
                     raise LookupError("The modal changed; look again and retry.")
             blocks = as_list(view.get("blocks"))
-            state_values, drafts, _ = read_fields(blocks, form)
+            state_values, drafts, _ = read_fields(blocks, form, zone=self._zone(person.id))
             if ref.startswith("v:"):
                 self._drafts[view_id] = drafts
                 self._revision += 1
@@ -116,7 +116,7 @@ class ConsoleActions(ConsoleCore):
         item = self.feed.find(person.id, ref)
         if item is None:
             raise LookupError("That message is not there any more.")
-        state_values, drafts, _ = read_fields(item.blocks, form)
+        state_values, drafts, _ = read_fields(item.blocks, form, zone=self._zone(person.id))
         value, override = acted(item.blocks, block_id, action_id, drafts)
         ts = ref.split(":", 2)[2] if ref.startswith("m:") else None
         # Ephemeral messages are the console's to replace; channel messages the stand-in's.
@@ -153,7 +153,7 @@ class ConsoleActions(ConsoleCore):
         except ValueError:
             return self._back(person, channel, "That menu is not there any more.")
         blocks = as_list(view.get("blocks"))
-        state_values, drafts, _ = read_fields(blocks, form)
+        state_values, drafts, _ = read_fields(blocks, form, zone=self._zone(person.id))
         self._drafts[view_id] = drafts
         payload = self.requests.block_suggestion(
             action_id,
@@ -188,7 +188,9 @@ class ConsoleActions(ConsoleCore):
         if form_text(form, "view_hash") != view["hash"]:
             return self._back(person, channel, "The modal changed; look again and submit again.")
         blocks = as_list(view.get("blocks"))
-        state_values, drafts, missing = read_fields(blocks, form, check_required=True)
+        state_values, drafts, missing = read_fields(
+            blocks, form, check_required=True, zone=self._zone(person.id)
+        )
         self._drafts[view_id] = drafts
         self._revision += 1
         if missing:
@@ -265,7 +267,9 @@ class ConsoleActions(ConsoleCore):
         cleared = bool(view.get("clear_on_close"))
         closing = self._stack(person.id) if cleared else [view]
         if view.get("notify_on_close"):
-            state_values, _, _ = read_fields(as_list(view.get("blocks")), form)
+            state_values, _, _ = read_fields(
+                as_list(view.get("blocks")), form, zone=self._zone(person.id)
+            )
             payload = self.requests.view_closed(
                 view,
                 user_id=person.id,

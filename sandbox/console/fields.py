@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -39,8 +39,11 @@ class Fields:
         drafts: dict[tuple[str, str], Draft] | None = None,
         errors: dict[str, str] | None = None,
         suggestions: dict[tuple[str, str], list[Any]] | None = None,
+        zone: tzinfo = UTC,
     ) -> None:
         self._standin = standin
+        # Date and time pickers show and read times in the reader's zone, as Slack's do.
+        self.zone = zone
         self._drafts = drafts or {}
         self._errors = errors or {}
         # The options the bot last answered for each external select (block_suggestion).
@@ -73,8 +76,13 @@ class Fields:
                 return str(element[key])
         moment = element.get("initial_date_time")
         if isinstance(moment, int) and not isinstance(moment, bool):
-            return datetime.fromtimestamp(moment, UTC).strftime(DATETIME_LOCAL)
+            return datetime.fromtimestamp(moment, self.zone).strftime(DATETIME_LOCAL)
         return ""
+
+    @property
+    def zone_name(self) -> str:
+        """The pickers' time zone as the page names it ("Europe/Oslo", "UTC")."""
+        return str(getattr(self.zone, "key", None) or self.zone.tzname(None) or "UTC")
 
     def query(self, block: dict[str, Any], element: dict[str, Any]) -> str:
         """What was typed in an external select's search box."""
@@ -145,9 +153,10 @@ class Fields:
 
 
 def read_fields(
-    blocks: list[Any], form: FormData, *, check_required: bool = False
+    blocks: list[Any], form: FormData, *, check_required: bool = False, zone: tzinfo = UTC
 ) -> tuple[dict[str, Any], dict[tuple[str, str], Draft], dict[str, str]]:
-    """State values, drafts and missing required inputs from the posted form."""
+    """State values, drafts and missing required inputs from the posted form (date and time
+    pickers read in `zone`, the person's)."""
     present = set(form.getlist("present"))
     state_values: dict[str, Any] = {}
     drafts: dict[tuple[str, str], Draft] = {}
@@ -176,8 +185,8 @@ def read_fields(
             drafts[(block_id, SEARCH + action_id)] = (SEARCH, form_text(form, SEARCH + name))
         entry = empty_state(element)
         if kind == "datetimepicker" and isinstance(raw, str):
-            # The page's datetime-local input is read as UTC; Slack sends a Unix timestamp.
-            raw = _timestamp(raw)
+            # The page's datetime-local input is in the person's zone; Slack sends Unix seconds.
+            raw = _timestamp(raw, zone)
         if raw:
             # A value that is not among the view's options any more counts as empty.
             with contextlib.suppress(ValueError):
@@ -229,10 +238,10 @@ def _plain_option(text: str, value: str) -> dict[str, Any]:
     return {"text": {"type": "plain_text", "text": text}, "value": value}
 
 
-def _timestamp(raw: str) -> str:
-    """A datetime-local value ("2030-03-04T14:00", taken as UTC) as Unix seconds ("" if not one)."""
+def _timestamp(raw: str, zone: tzinfo = UTC) -> str:
+    """A datetime-local value ("2030-03-04T14:00", in `zone`) as Unix seconds ("" if not one)."""
     try:
-        moment = datetime.strptime(raw.strip(), DATETIME_LOCAL).replace(tzinfo=UTC)
+        moment = datetime.strptime(raw.strip(), DATETIME_LOCAL).replace(tzinfo=zone)
     except ValueError:
         return ""
     return str(int(moment.timestamp()))

@@ -136,7 +136,7 @@ class ConsoleLive(ConsoleGoTo):
             "person": person,
             "place": place,
             "channel": place.id,
-            "fields": Fields(self.standin),
+            "fields": Fields(self.standin, zone=self._zone(person.id)),
         }
         said = self._notes.pop(person.id, []) if notes else []
         goto_html, tour_html = await self._drawer(
@@ -171,6 +171,7 @@ class ConsoleLive(ConsoleGoTo):
                         self._drafts.get(modal_id),
                         self._errors.get(modal_id),
                         self._suggestions.get(modal_id),
+                        zone=self._zone(person.id),
                     ),
                     context,
                 )

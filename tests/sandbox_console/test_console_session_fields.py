@@ -77,7 +77,9 @@ async def test_external_select_options_come_from_the_bot_and_times_go_back_as_ti
     trigger = sandbox.console.requests.trigger(SANDBOX_TEAM, SANDBOX_ADMIN)
     await client.views_open(trigger_id=trigger, view=modal())
     page = (await http.get("/sandbox")).text
-    assert 'type="datetime-local"' in page and 'value="2030-03-17T18:00"' in page
+    # Shown in Ada's own zone (Europe/Oslo, UTC+1 in March), as Slack's picker does.
+    assert 'type="datetime-local"' in page and 'value="2030-03-17T19:00"' in page
+    assert "Europe/Oslo</small>" in page
     top = sandbox.console.open_modal(SANDBOX_ADMIN)
     assert top is not None
     zone_block, time_block = top["blocks"]
@@ -92,7 +94,7 @@ async def test_external_select_options_come_from_the_bot_and_times_go_back_as_ti
             "view_hash": top["hash"],
             "present": [zone, starts],
             zone: "UTC",
-            starts: "2030-03-17T18:00",
+            starts: "2030-03-17T19:00",
             "suggest": zone,
             f"q:{zone}": "osl",
         },
@@ -113,6 +115,7 @@ async def test_external_select_options_come_from_the_bot_and_times_go_back_as_ti
     )
     (values,) = submitted
     assert values["zone"]["pick_zone"]["selected_option"]["value"] == "Europe/Oslo"
-    assert values["starts_at"]["value"]["selected_date_time"] == 1_900_056_600
+    # 09:30 in Oslo is 08:30 UTC: Slack sends the moment, not the wall time.
+    assert values["starts_at"]["value"]["selected_date_time"] == 1_900_056_600 - 3600
     assert "That time has passed." in after.text
     assert sandbox.console.standin.violations == []

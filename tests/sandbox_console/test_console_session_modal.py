@@ -106,7 +106,8 @@ async def test_an_admin_schedules_a_classroom_session_in_the_console(
     async with sandbox.runtime.factory() as db:
         (session,) = (await db.execute(select(Session))).scalars().all()
     assert (session.instructor_id, session.timezone) == (IAN, "Europe/Oslo")
-    assert session.starts_at.isoformat() == "2031-05-06T09:00:00+00:00"
+    # Typed in Ada's own zone (Europe/Oslo, UTC+2 in May), as in Slack's picker.
+    assert session.starts_at.isoformat() == "2031-05-06T07:00:00+00:00"
     page = (await http.get("/sandbox", params={"user": SANDBOX_ADMIN})).text
     assert f"Session #{session.id} scheduled." in visible(page)
     assert sandbox.console.standin.violations == []
