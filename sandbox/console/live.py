@@ -62,6 +62,9 @@ class ConsoleLive(ConsoleGoTo):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._wake = asyncio.Event()
         self.standin.listeners.append(self._poke)
+        # Which run of the server drew the parts: after a restart the versions start again, and
+        # a page still open takes everything anew.
+        self._boot = f"{time.time_ns():x}"
         # Set when the server is asked to stop: every stream ends within a tick.
         self._stopping = False
         runtime.stopping.append(self._stop_streams)
@@ -145,6 +148,7 @@ class ConsoleLive(ConsoleGoTo):
         render = self._env.get_template("_live.html").make_module(vars=context)
         return {
             "version": version,
+            "boot": self._boot,
             "user": person.id,
             "place": place.id,
             "title": place.title,

@@ -37,11 +37,13 @@ def sandbox_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextlib.asynccontextmanager
-async def serve_sandbox(database_url: str) -> AsyncIterator[Sandbox]:
-    """The app as `viltbot serve --sandbox` builds it on `database_url`, served until the end."""
+async def serve_sandbox(database_url: str, port: int = 0) -> AsyncIterator[Sandbox]:
+    """The app as `viltbot serve --sandbox` builds it on `database_url`, served until the end
+    (on `port`, or a free one)."""
     with socket.socket() as sock:
         # Bound first: the sandbox's URLs (SLACK_API_URL, PUBLIC_URL...) carry the port.
-        sock.bind(("127.0.0.1", 0))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
         port = sock.getsockname()[1]
         base = Settings(
             _env_file=None,

@@ -5,6 +5,7 @@
   var body = document.body;
   var state = {
     user: body.dataset.user, place: body.dataset.place, version: body.dataset.version,
+    boot: body.dataset.boot,
     applied: {}, stream: null, settled: false,
   };
   var HISTORY_KEY = "viltbot-console-history";
@@ -88,6 +89,14 @@
 
   function apply(parts, own) {
     if (parts.user !== state.user) return;
+    if (parts.boot !== state.boot) {
+      // The server started again: its versions start again too, and everything is drawn anew.
+      state.boot = parts.boot;
+      state.version = "";
+      state.applied = {};
+      drawn = {};
+      $("modal").dataset.modal = "";
+    }
     if (state.place === "dm" && parts.place.charAt(0) === "D") state.place = parts.place;
     if (parts.place !== state.place) return;
     if (own) {
@@ -243,13 +252,16 @@
       var parts = JSON.parse(ev.data);
       if (skip !== null && parts.version === skip) { skip = null; return; }
       skip = null;
+      // The stream is for one person and place; the server may have resolved the place asked
+      // for to another (a DM id of someone else, a channel not theirs): its answer stands.
+      if (parts.user === state.user && parts.place !== state.place) state.place = parts.place;
       apply(parts, false);
       history.replaceState(null, "", "/sandbox?" + where());
     });
   }
 
   function go(place) {
-    if (place === state.place) return;
+    if (place === state.place || (place === "dm" && state.place.charAt(0) === "D")) return;
     state.place = place;
     gotoDirty = false;
     connect();
@@ -399,7 +411,12 @@
 
   document.addEventListener("click", function (ev) {
     var place = ev.target.closest("a[data-place]");
-    if (place) { ev.preventDefault(); go(place.dataset.place); return; }
+    if (place) {
+      ev.preventDefault();
+      // "dm": the DM of whoever the person is now, even if the sidebar is still the last one's.
+      go(place.dataset.place.charAt(0) === "D" ? "dm" : place.dataset.place);
+      return;
+    }
     if (ev.target.closest("#jump")) { showNewest(box.dataset.newest); $("jump").hidden = true; return; }
     var el = ev.target.closest("[data-confirm],[data-url-action],[data-fill]");
     if (!el) return;
