@@ -66,6 +66,7 @@ class PanelSession:
     starts_at: datetime
     ends_at: datetime
     tracking: TrackingRule
+    final: bool = False  # its final sync ran: statuses will not change
 
     @property
     def label(self) -> str:
@@ -128,8 +129,14 @@ def _name(registrant: Registrant) -> str:
     return f"{registrant.first_name} {registrant.last_name}".strip() or registrant.email
 
 
-def _status_label(status: EnrollmentStatus | None) -> str:
-    return status.value.replace("_", " ") if status is not None else "not in viltbot"
+def _status_label(status: EnrollmentStatus | None, *, final: bool = False) -> str:
+    """A registrant's status as the bot has it; after the final sync, one still in progress did
+    not complete (as the report says)."""
+    if status is None:
+        return "not in viltbot"
+    if final and status is EnrollmentStatus.IN_PROGRESS:
+        return "did not complete (final)"
+    return status.value.replace("_", " ")
 
 
 def _what_was_played(played: GoToSession, key: int, scheduled_end: datetime) -> str:
@@ -194,7 +201,8 @@ class ConsoleGoTo(ConsoleActions):
                 name=_name(r),
                 email=r.email,
                 status=_status_label(
-                    statuses.get(str(r.registrant_key)) or statuses.get(r.email.lower())
+                    statuses.get(str(r.registrant_key)) or statuses.get(r.email.lower()),
+                    final=chosen.final,
                 ),
             )
             for r in event.registrants.values()
@@ -236,6 +244,7 @@ class ConsoleGoTo(ConsoleActions):
                 starts_at=session.starts_at,
                 ends_at=session.ends_at,
                 tracking=session.tracking,
+                final=session.sync_done_at is not None,
             )
             for session, title in rows
             if session.id is not None

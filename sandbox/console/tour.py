@@ -140,8 +140,8 @@ def _steps(p: _Progress) -> list[TourStep]:
         TourStep(
             key="session",
             title="Schedule a session",
-            how="Add the course Negotiation, then schedule it: pick the location and one of its "
-            "webinars, Ian as instructor, and complete when the learner “answered every poll”.",
+            how="Add the course Negotiation, then schedule it: the location, its webinar found "
+            "by “quarterly”, Ian as instructor, complete when the learner “answered every poll”.",
             person=ADA,
             fills=(_fill("element new Negotiation"), _fill("session new")),
             done=p.session,

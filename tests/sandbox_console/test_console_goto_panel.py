@@ -367,6 +367,8 @@ async def test_sync_now_moves_statuses_and_the_final_run_posts_the_report(
     final = shown_on((await http.post("/sandbox/goto/sync", data=sync)).text)
     assert f"Sync now: #{world.session_id} Negotiation: no changes;" in final
     assert "report posted" in final
+    # After the final run the panel says what the report says: Leo did not complete.
+    assert "Leo Learner leo@example.com · did not complete (final)" in final
     (report,) = [t for t in channel_texts(sandbox, TRAINING) if "Completion report" in t]
     assert f"Completion report for Negotiation (session #{world.session_id})" in report
     assert "1 of 2 complete (50%), 1 did not complete. Final." in report
