@@ -73,7 +73,7 @@ class FeedStore:
         self.revision = revision
         self.goto: SandboxState | None = None
         self._goto_saved: dict[str, Any] | None = None
-        self._saved: str | None = None
+        self._saved: str | None = None  # the snapshot last written, before encryption
         self._mark = self._current_mark()
         self._rounds = 0
         self._stop = asyncio.Event()
@@ -91,8 +91,14 @@ class FeedStore:
             "closed": sorted(self.closed),
         }
         if self.goto is not None:
-            data["goto"] = self.box.encrypt(json.dumps(goto_snapshot.snapshot(self.goto)))
+            data["goto"] = goto_snapshot.snapshot(self.goto)
         return data
+
+    def _sealed(self, data: dict[str, Any]) -> str:
+        """The row's text: `data` with the GoTo sandbox's part encrypted."""
+        if "goto" in data:
+            data = {**data, "goto": self.box.encrypt(json.dumps(data["goto"]))}
+        return json.dumps(data, default=str, separators=(",", ":"))
 
     def keep_goto(self, goto: SandboxState) -> bool:
         """Keep the GoTo sandbox's data too: put back what was saved (call before anything is
@@ -144,7 +150,6 @@ class FeedStore:
                 "sandbox console: the saved feed could not be read (%s); starting afresh", exc
             )
             return False
-        self._saved = body
         self._mark = self._current_mark()
         return True
 
@@ -169,14 +174,17 @@ class FeedStore:
         return str(row[0]) if row is not None else None
 
     async def save(self) -> bool:
-        """Write the snapshot if it differs from the one last written; True if it was written."""
-        body = json.dumps(self.snapshot(), default=str, separators=(",", ":"))
-        if body == self._saved:
+        """Write the snapshot if it differs from the one last written; True if it was written.
+        (Compared before encrypting: the same data encrypts differently each time.)"""
+        data = self.snapshot()
+        plain = json.dumps(data, default=str, separators=(",", ":"))
+        if plain == self._saved:
             return False
         saved_at = datetime.now(UTC).isoformat(timespec="seconds")
+        body = self._sealed(data)
         async with self.engine.begin() as conn:
             await conn.execute(text(UPSERT_ROW), {"id": ROW, "body": body, "saved_at": saved_at})
-        self._saved = body
+        self._saved = plain
         return True
 
     async def start(self) -> None:

@@ -253,3 +253,13 @@ async def test_a_restarted_sandbox_keeps_gotos_time_sessions_and_connection(
         refreshed = await linked_location(second)
         assert refreshed.connection_error is None and refreshed.connection_failed_at is None
         assert refreshed.refresh_token_enc != location.refresh_token_enc
+
+
+async def test_an_unchanged_story_is_not_written_again(sandbox: Sandbox) -> None:
+    """The GoTo part is encrypted afresh each time; what is compared is the story itself."""
+    store = sandbox.console.store
+    assert store.goto is not None
+    await store.save()
+    assert await store.save() is False
+    sandbox.console.goto.clock.advance(3600)
+    assert await store.save() is True
