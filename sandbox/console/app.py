@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sandbox.console.fields import form_text
@@ -45,8 +45,6 @@ class SandboxConsole(ConsoleLive):
         """The console's pages and form endpoints, all under /sandbox."""
         return [
             Route("/sandbox", self.page, methods=["GET"]),
-            Route("/sandbox/version", self.version, methods=["GET"]),
-            Route("/sandbox/state", self.state, methods=["GET"]),
             Route("/sandbox/stream", self.stream, methods=["GET"]),
             Route("/sandbox/static/{name}", self.static, methods=["GET"]),
             Route("/sandbox/command", self._form_post(self.command), methods=["POST"]),
@@ -151,7 +149,3 @@ class SandboxConsole(ConsoleLive):
                 "X-Content-Type-Options": "nosniff",
             },
         )
-
-    async def version(self, request: Request) -> Response:
-        """Changes when anything on the page may have changed (the page polls it)."""
-        return JSONResponse({"version": self._version()}, headers={"Cache-Control": "no-store"})

@@ -296,13 +296,6 @@ class ConsoleLive(ConsoleGoTo):
         found = await self.parts(response.person, place, focus=response.focus, notes=True)
         return JSONResponse(found, headers={"Cache-Control": "no-store"})
 
-    async def state(self, request: Request) -> Response:
-        """The parts for a person and place (the page's first paint, and tools)."""
-        person = person_for(request.query_params.get("user"))
-        place = place_for(self.standin, person, request.query_params.get("channel"))
-        found = await self.parts(person, place, notes=True, current=True)
-        return JSONResponse(found, headers={"Cache-Control": "no-store"})
-
     async def stream(self, request: Request) -> Response:
         """Server-sent events for one person in one place: the parts now, then on every change."""
         person = person_for(request.query_params.get("user"))

@@ -154,7 +154,6 @@
       } : null;
       modal.dataset.modal = parts.modal_sig;
       modal.innerHTML = parts.modal;
-      state.applied.modal = parts.modal;
       if (kept) restoreFields(modal, kept); else touched = {};
       overlay = modal.querySelector(".overlay");
       if (overlay) overlay.scrollTop = scrolled;
@@ -297,10 +296,10 @@
         if (parts.place && parts.place !== state.place) state.place = parts.place;
         apply(parts, true);
       } else if (!answer.ok) {
-        note("The sandbox answered " + answer.status + ": " + (await answer.text()).slice(0, 200));
+        say(["The sandbox answered " + answer.status + ": " + (await answer.text()).slice(0, 200)]);
       }
     } catch (err) {
-      note("The sandbox is not answering; is `viltbot serve` still running?");
+      say(["The sandbox is not answering; is `viltbot serve` still running?"]);
     } finally {
       body.classList.remove("busy");
     }
@@ -311,12 +310,7 @@
     var where = document.querySelector("#goto-panel .goto-notes");
     if (!where) return;
     if (Date.now() < (state.notesShownUntil || 0)) requestAnimationFrame(showPanelNotes);
-    where.replaceChildren.apply(where, (state.gotoNotes || []).map(function (text) {
-      var p = document.createElement("p");
-      p.className = "note";
-      p.textContent = text;
-      return p;
-    }));
+    showNotes(where, state.gotoNotes);
   }
 
   function showPanelNotes() {
@@ -324,8 +318,9 @@
     if (where) where.scrollIntoView({ block: "nearest" });
   }
 
-  function say(notes) {
-    $("notes").replaceChildren.apply($("notes"), (notes || []).map(function (text) {
+  // `texts` as the notes shown in `where` (as text, never as markup).
+  function showNotes(where, texts) {
+    where.replaceChildren.apply(where, (texts || []).map(function (text) {
       var p = document.createElement("p");
       p.className = "note";
       p.textContent = text;
@@ -333,11 +328,8 @@
     }));
   }
 
-  function note(text) {
-    var p = document.createElement("p");
-    p.className = "note";
-    p.textContent = text;
-    $("notes").replaceChildren(p);
+  function say(notes) {
+    showNotes($("notes"), notes);
   }
 
   document.addEventListener("submit", function (ev) {
